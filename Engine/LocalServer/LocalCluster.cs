@@ -1,0 +1,380 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Ferry.Engine.LocalServer.Internal;
+using Npgsql;
+
+namespace Ferry.Engine.LocalServer;
+
+/// <summary>
+/// A PostgreSQL cluster that Ferry creates and runs itself on 127.0.0.1: the portal's embedded default and every
+/// test fixture. Unix sockets are off (TCP only), so the data folder's path length never matters.
+/// </summary>
+/// <remarks>
+/// As root, the programs run as an unprivileged OS user (see <c>ServerUser</c>); the data folder is given to that
+/// user, and server programs it cannot reach (an install under a private home folder) are first copied to
+/// <c>/var/lib/ferry/pgbin</c>.
+/// </remarks>
+public sealed class LocalCluster : IAsyncDisposable
+{
+    private const string FerryConf = "ferry.conf";
+    private readonly LocalClusterOptions _options;
+
+    private LocalCluster(LocalClusterOptions options, PostgresInstallation installation, int port)
+    {
+        _options = options;
+        Installation = installation;
+        Port = port;
+    }
+
+    public PostgresInstallation Installation { get; }
+
+    public string DataDirectory => _options.DataDirectory;
+
+    public int Port { get; private set; }
+
+    public string Host => "127.0.0.1";
+
+    public string Superuser => "postgres";
+
+    public string? SuperuserPassword => _options.SuperuserPassword;
+
+    public string LogFile => Path.Combine(DataDirectory, "server.log");
+
+    /// <summary>A connection string for the superuser to one database of this cluster.</summary>
+    public string ConnectionString(string database = "postgres") => new NpgsqlConnectionStringBuilder
+    {
+        Host = Host,
+        Port = Port,
+        Username = Superuser,
+        Password = SuperuserPassword,
+        Database = database,
+        // The cluster is ours and short-lived in tests: do not let pooled connections outlive a stopped server.
+        Pooling = true,
+    }.ConnectionString;
+
+    /// <summary>Creates the cluster (initdb) unless the data folder already holds one, and starts it.</summary>
+    public static async Task<LocalCluster> StartAsync(LocalClusterOptions options, CancellationToken cancellationToken = default)
+    {
+        var cluster = await OpenOrCreateAsync(options, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await cluster.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            if (options.Temporary)
+            {
+                await cluster.RemoveAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+            throw;
+        }
+        return cluster;
+    }
+
+    /// <summary>Creates the cluster (initdb) unless the data folder already holds one; does not start it.</summary>
+    public static async Task<LocalCluster> OpenOrCreateAsync(LocalClusterOptions options, CancellationToken cancellationToken = default)
+    {
+        await ServerUser.EnsureExistsAsync(cancellationToken).ConfigureAwait(false);
+        var installation = await ReachableAsync(options.Installation ?? PostgresBinaries.Default(), cancellationToken)
+            .ConfigureAwait(false);
+        var dataDirectory = Path.GetFullPath(options.DataDirectory);
+        options = options with { DataDirectory = dataDirectory, Installation = installation };
+
+        var versionFile = Path.Combine(dataDirectory, "PG_VERSION");
+        if (File.Exists(versionFile))
+        {
+            var existingMajor = (await File.ReadAllTextAsync(versionFile, cancellationToken).ConfigureAwait(false)).Trim();
+            if (existingMajor != installation.Major.ToString(CultureInfo.InvariantCulture))
+            {
+                throw new LocalServerException(
+                    $"The data folder {dataDirectory} holds a PostgreSQL {existingMajor} cluster, but the server programs found are " +
+                    $"PostgreSQL {installation.Major}. Install PostgreSQL {existingMajor}, or move the folder away to start afresh.");
+            }
+            var port = options.Port ?? ReadPort(dataDirectory) ?? FreePort();
+            var existing = new LocalCluster(options, installation, port);
+            await existing.WriteFerryConfAsync(cancellationToken).ConfigureAwait(false);
+            return existing;
+        }
+
+        var cluster = new LocalCluster(options, installation, options.Port ?? FreePort());
+        await cluster.InitDbAsync(cancellationToken).ConfigureAwait(false);
+        return cluster;
+    }
+
+    /// <summary>True when the server programs can use this folder (as root: when the unprivileged server user can reach it).</summary>
+    public static async Task<bool> CanHostDataAsync(string directory, CancellationToken cancellationToken = default)
+    {
+        var parent = Path.GetDirectoryName(Path.GetFullPath(directory)) ?? "/";
+        Directory.CreateDirectory(parent);
+        return await ServerUser.CanAsync("-x", parent, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<bool> IsRunningAsync(CancellationToken cancellationToken = default)
+    {
+        var result = await ProcessRunner.RunAsync(Installation.PgCtl, ["-D", DataDirectory, "status"], ServerUser.RunAs, cancellationToken)
+            .ConfigureAwait(false);
+        return result.ExitCode == 0;
+    }
+
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        if (await IsRunningAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return;
+        }
+        for (var attempt = 1; ; attempt++)
+        {
+            if (!IsPortFree(Port))
+            {
+                if (_options.Port is not null)
+                {
+                    throw new LocalServerException(
+                        $"Port {Port} on 127.0.0.1 is already in use, so the local PostgreSQL cannot start there. Choose another port.");
+                }
+                Port = FreePort();
+                await WriteFerryConfAsync(cancellationToken).ConfigureAwait(false);
+            }
+            var result = await ProcessRunner.RunAsync(
+                Installation.PgCtl,
+                ["-D", DataDirectory, "-l", LogFile, "-w", "-t", "60", "start"],
+                ServerUser.RunAs,
+                cancellationToken).ConfigureAwait(false);
+            if (result.ExitCode == 0)
+            {
+                return;
+            }
+            // Another process may have taken the port between our check and the server's bind: pick another and retry.
+            var log = ReadLogTail();
+            if (attempt < 3 && _options.Port is null && log.Contains("could not bind", StringComparison.Ordinal))
+            {
+                Port = FreePort();
+                await WriteFerryConfAsync(cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+            throw new LocalServerException(
+                $"PostgreSQL {Installation.Version} in {DataDirectory} did not start: {(result.StandardError + result.StandardOutput).Trim()}\n{log}");
+        }
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        NpgsqlConnection.ClearAllPools();
+        if (!Directory.Exists(DataDirectory) || !await IsRunningAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return;
+        }
+        await ProcessRunner.RunCheckedAsync(
+            Installation.PgCtl, ["-D", DataDirectory, "-m", "fast", "-w", "-t", "60", "stop"], ServerUser.RunAs, cancellationToken)
+            .ConfigureAwait(false);
+    }
+
+    /// <summary>Restarts the server in immediate mode: what a crash looks like to connected clients.</summary>
+    public async Task RestartAsync(bool immediate = false, CancellationToken cancellationToken = default)
+    {
+        NpgsqlConnection.ClearAllPools();
+        await ProcessRunner.RunCheckedAsync(
+            Installation.PgCtl,
+            ["-D", DataDirectory, "-l", LogFile, "-m", immediate ? "immediate" : "fast", "-w", "-t", "60", "restart"],
+            ServerUser.RunAs,
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Stops the server and deletes the data folder.</summary>
+    public async Task RemoveAsync(CancellationToken cancellationToken = default)
+    {
+        await StopAsync(cancellationToken).ConfigureAwait(false);
+        if (Directory.Exists(DataDirectory))
+        {
+            Directory.Delete(DataDirectory, recursive: true);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_options.Temporary)
+        {
+            await RemoveAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        else
+        {
+            await StopAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    public override string ToString() => $"PostgreSQL {Installation.Version} on {Host}:{Port} ({DataDirectory})";
+
+    private async Task InitDbAsync(CancellationToken cancellationToken)
+    {
+        if (!await CanHostDataAsync(DataDirectory, cancellationToken).ConfigureAwait(false))
+        {
+            throw new LocalServerException(
+                $"The OS user '{ServerUser.RunAs}' that runs PostgreSQL cannot reach {Path.GetDirectoryName(DataDirectory)} " +
+                "(a private home folder?). Choose a data folder outside it, e.g. under /var/lib/ferry or /tmp.");
+        }
+        Directory.CreateDirectory(DataDirectory);
+        await ServerUser.GiveAsync(DataDirectory, cancellationToken).ConfigureAwait(false);
+
+        var args = new List<string> { "-D", DataDirectory, "-U", Superuser, "-E", "UTF8", "--locale=C.UTF-8", "--no-instructions" };
+        if (Installation.Major < 14)
+        {
+            args.Remove("--no-instructions");
+        }
+        string? passwordFile = null;
+        try
+        {
+            if (SuperuserPassword is { } password)
+            {
+                passwordFile = Path.Combine(Path.GetTempPath(), $"ferry-pw-{Guid.NewGuid():N}");
+                await File.WriteAllTextAsync(passwordFile, password + "\n", cancellationToken).ConfigureAwait(false);
+                File.SetUnixFileMode(passwordFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+                await ServerUser.GiveAsync(passwordFile, cancellationToken).ConfigureAwait(false);
+                args.AddRange(["--auth=scram-sha-256", $"--pwfile={passwordFile}"]);
+            }
+            else
+            {
+                args.Add("--auth=trust");
+            }
+            await ProcessRunner.RunCheckedAsync(Installation.InitDb, args, ServerUser.RunAs, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            if (Directory.Exists(DataDirectory))
+            {
+                Directory.Delete(DataDirectory, recursive: true);
+            }
+            throw;
+        }
+        finally
+        {
+            if (passwordFile is not null)
+            {
+                File.Delete(passwordFile);
+            }
+        }
+
+        var conf = Path.Combine(DataDirectory, "postgresql.conf");
+        await File.AppendAllTextAsync(conf, $"\ninclude_if_exists = '{FerryConf}'\n", cancellationToken).ConfigureAwait(false);
+        await WriteFerryConfAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task WriteFerryConfAsync(CancellationToken cancellationToken)
+    {
+        var settings = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["listen_addresses"] = "'127.0.0.1'",
+            ["port"] = Port.ToString(CultureInfo.InvariantCulture),
+            ["unix_socket_directories"] = "''",
+            ["max_connections"] = "200",
+            ["logging_collector"] = "off",
+        };
+        if (_options.Unsafe)
+        {
+            settings["fsync"] = "off";
+            settings["synchronous_commit"] = "off";
+            settings["full_page_writes"] = "off";
+        }
+        foreach (var (name, value) in _options.Settings)
+        {
+            settings[name] = value;
+        }
+        var text = new StringBuilder("# Written by Ferry; edit the portal's settings rather than this file.\n");
+        foreach (var (name, value) in settings)
+        {
+            text.Append(name).Append(" = ").Append(value).Append('\n');
+        }
+        var path = Path.Combine(DataDirectory, FerryConf);
+        await File.WriteAllTextAsync(path, text.ToString(), cancellationToken).ConfigureAwait(false);
+        await ServerUser.GiveAsync(path, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static int? ReadPort(string dataDirectory)
+    {
+        var path = Path.Combine(dataDirectory, FerryConf);
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+        foreach (var line in File.ReadLines(path))
+        {
+            var parts = line.Split('=', 2, StringSplitOptions.TrimEntries);
+            if (parts is ["port", var value] && int.TryParse(value, CultureInfo.InvariantCulture, out var port))
+            {
+                return port;
+            }
+        }
+        return null;
+    }
+
+    private string ReadLogTail()
+    {
+        try
+        {
+            var lines = File.ReadAllLines(LogFile);
+            return string.Join('\n', lines.TakeLast(15));
+        }
+        catch (IOException)
+        {
+            return "";
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return "";
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static bool IsPortFree(int port)
+    {
+        try
+        {
+            using var listener = new TcpListener(IPAddress.Loopback, port);
+            listener.Start();
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// As root, the server user must be able to run the programs; an install under a private folder (the checkout in
+    /// /root) is copied once to /var/lib/ferry/pgbin/&lt;version&gt;, which that user can reach.
+    /// </summary>
+    private static async Task<PostgresInstallation> ReachableAsync(PostgresInstallation installation, CancellationToken cancellationToken)
+    {
+        if (await ServerUser.CanAsync("-x", installation.Postgres, cancellationToken).ConfigureAwait(false))
+        {
+            return installation;
+        }
+        var packageRoot = Path.GetDirectoryName(installation.BinDirectory)!;
+        var target = Path.Combine("/var/lib/ferry/pgbin", installation.Version);
+        var targetBin = Path.Combine(target, Path.GetFileName(installation.BinDirectory));
+        if (!File.Exists(Path.Combine(targetBin, "postgres")))
+        {
+            var staging = target + ".part-" + Guid.NewGuid().ToString("N");
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            await ProcessRunner.RunCheckedAsync("cp", ["-a", packageRoot, staging], null, cancellationToken).ConfigureAwait(false);
+            await ProcessRunner.RunCheckedAsync("chmod", ["-R", "go+rX", staging], null, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                Directory.Move(staging, target);
+            }
+            catch (IOException) when (Directory.Exists(target))
+            {
+                Directory.Delete(staging, recursive: true); // another process copied it first
+            }
+            File.SetUnixFileMode("/var/lib/ferry", (UnixFileMode)0b111_101_101);
+            File.SetUnixFileMode("/var/lib/ferry/pgbin", (UnixFileMode)0b111_101_101);
+        }
+        return installation with { BinDirectory = targetBin };
+    }
+}
