@@ -67,6 +67,10 @@ internal sealed class SnapshotBatchSource(NpgsqlDataSource source) : IBatchSourc
         {
             await using var command = source.CreateCommand("SELECT txid_current_snapshot()::text");
             var end = TxidSnapshot.Parse((string)(await command.ExecuteScalarAsync(cancellationToken))!);
+            if (end == _finished || end.ToString() == _finished.ToString())
+            {
+                return null;
+            }
             _tick++;
             _current = (new Batch(_tick, _tick, _finished), end);
         }
@@ -79,7 +83,7 @@ internal sealed class SnapshotBatchSource(NpgsqlDataSource source) : IBatchSourc
         var end = _current!.Value.End;
         await using var connection = await source.OpenConnectionAsync(cancellationToken);
         // Only transactions below the end snapshot's xmax can be in the batch; the others wait for a later one.
-        var events = await TestCapture.ReadAsync(connection, 0, long.MaxValue, rowFilters);
+        var events = await TestCapture.ReadAsync(connection, 0, long.MaxValue, rowFilters, batch.StartSnapshot!.Xmin);
         foreach (var e in events.Where(e => end.IsVisible(e.Event.TxId) && !batch.StartSnapshot!.IsVisible(e.Event.TxId)))
         {
             yield return e;

@@ -49,7 +49,7 @@ internal static class TestCapture
 
     /// <summary>Events with id in (after, upTo], the filter (over <paramref name="sourceTable"/>'s row) evaluated on the source.</summary>
     public static async Task<List<ApplyEvent>> ReadAsync(
-        NpgsqlConnection connection, long after, long upTo, IReadOnlyDictionary<string, string>? filters = null)
+        NpgsqlConnection connection, long after, long upTo, IReadOnlyDictionary<string, string>? filters = null, long minTxid = 0)
     {
         var verdict = "true";
         if (filters is { Count: > 0 })
@@ -59,10 +59,11 @@ internal static class TestCapture
                 $"(SELECT coalesce(({f.Value}), false) FROM json_populate_record(NULL::{f.Key}, e.data::json))")) + " ELSE true END";
         }
         await using var command = new NpgsqlCommand(
-            $"SELECT e.id, e.txid, e.type, e.tbl, e.data, {verdict} FROM public.test_events e WHERE e.id > $1 AND e.id <= $2 ORDER BY e.id",
+            $"SELECT e.id, e.txid, e.type, e.tbl, e.data, {verdict} FROM public.test_events e WHERE e.id > $1 AND e.id <= $2 AND e.txid >= $3 ORDER BY e.id",
             connection);
         command.Parameters.Add(new NpgsqlParameter { Value = after });
         command.Parameters.Add(new NpgsqlParameter { Value = upTo });
+        command.Parameters.Add(new NpgsqlParameter { Value = minTxid });
         var events = new List<ApplyEvent>();
         await using var reader = await command.ExecuteReaderAsync(TestContext.Current.CancellationToken);
         while (await reader.ReadAsync(TestContext.Current.CancellationToken))
