@@ -34,7 +34,7 @@ public sealed class HandlerEquivalenceTests(ClusterFixture clusters)
         var connectionString = await clusters.CreateDatabaseAsync(15, $"handlers_{seed}");
         await using var data = NpgsqlDataSource.Create(connectionString);
         await using var connection = await data.OpenConnectionAsync(ct);
-        foreach (var table in new[] { "src", "tgt_row", "tgt_bulk" })
+        foreach (var table in new[] { "src", "tgt_row", "tgt_bulk", "tgt_merge" })
         {
             await ExecuteAsync(connection, string.Format(System.Globalization.CultureInfo.InvariantCulture, TableSql, table));
         }
@@ -43,6 +43,7 @@ public sealed class HandlerEquivalenceTests(ClusterFixture clusters)
         var rowRule = await TableRuleValidator.ValidateAsync(data, data,
             new TableRuleRequest(new TableName("public", "src"), new TableName("public", "tgt_row"), filter), ct);
         var bulkRule = rowRule with { Target = new TableName("public", "tgt_bulk") };
+        var mergeRule = rowRule with { Target = new TableName("public", "tgt_merge") };
 
         var random = new Random(seed);
         long applied = 0;
@@ -55,6 +56,7 @@ public sealed class HandlerEquivalenceTests(ClusterFixture clusters)
             applied = last;
             await ApplyAsync(data, new RowHandler(), rowRule, events);
             await ApplyAsync(data, new BulkHandler(), bulkRule, events);
+            await ApplyAsync(data, new BulkHandler(BulkApply.Merge), mergeRule, events);
 
             var expected = await TestCapture.HashAsync(connection, "src", Columns, OrderBy, filter);
             var where = filter is null ? "" : " WHERE " + filter;
@@ -64,6 +66,7 @@ public sealed class HandlerEquivalenceTests(ClusterFixture clusters)
             }
             Assert.Equal(expected, await TestCapture.HashAsync(connection, "tgt_row", Columns, OrderBy));
             Assert.Equal(expected, await TestCapture.HashAsync(connection, "tgt_bulk", Columns, OrderBy));
+            Assert.Equal(expected, await TestCapture.HashAsync(connection, "tgt_merge", Columns, OrderBy));
         }
         Assert.True(applied > 200, $"only {applied} events were generated");
     }

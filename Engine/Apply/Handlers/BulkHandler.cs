@@ -19,7 +19,7 @@ namespace Ferry.Engine.Apply.Handlers;
 /// Two spellings of one value (numeric 1.0 and 1.00) would fold apart; deletes then run before upserts, which is the right
 /// order unless the upsert came first in the batch.
 /// </remarks>
-public sealed class BulkHandler : IHandler
+public sealed class BulkHandler(BulkApply apply = BulkApply.Upsert) : IHandler
 {
     private const string StageSql =
         "CREATE TEMP TABLE IF NOT EXISTS ferry_stage (tbl int NOT NULL, del boolean NOT NULL, data text NOT NULL) ON COMMIT DELETE ROWS";
@@ -71,6 +71,15 @@ public sealed class BulkHandler : IHandler
                 if (table.Truncated)
                 {
                     await ExecuteAsync(target, ApplySql.Empty(rule), null, cancellationToken).ConfigureAwait(false);
+                }
+                if (apply == BulkApply.Merge && target.Connection.PostgreSqlVersion.Major >= 15)
+                {
+                    if (table.Rows.Count > 0)
+                    {
+                        await ExecuteAsync(target, ApplySql.Merge(rule, rows, "s.tbl = $1", "s.del"), table.Index, cancellationToken)
+                            .ConfigureAwait(false);
+                    }
+                    continue;
                 }
                 if (table.Deletes > 0)
                 {

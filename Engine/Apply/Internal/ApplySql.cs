@@ -37,6 +37,25 @@ internal static class ApplySql
         return $"DELETE FROM {rule.Target.Quoted} AS t USING {rows} WHERE {match}";
     }
 
+    /// <summary>
+    /// One MERGE (PostgreSQL 15+) for deletes and upserts: <paramref name="delete"/> is a boolean SQL expression over the
+    /// FROM items that marks the rows to delete, <paramref name="where"/> selects the rows.
+    /// </summary>
+    public static string Merge(TableRule rule, string rows, string where, string delete)
+    {
+        var match = string.Join(" AND ", rule.Key.Select(k => $"t.{Identifiers.Quote(k)} = d.{Identifiers.Quote(k)}"));
+        var updates = rule.Columns.Where(c => !rule.IsKey(c.Name))
+            .Select(c => $"{Identifiers.Quote(c.Name)} = d.{Identifiers.Quote(c.Name)}")
+            .ToList();
+        var update = updates.Count == 0 ? "" : $"WHEN MATCHED THEN UPDATE SET {string.Join(", ", updates)}\n";
+        return $"""
+            MERGE INTO {rule.Target.Quoted} AS t
+            USING (SELECT {Columns(rule, "r")}, {delete} AS ferry_delete FROM {rows} WHERE {where}) AS d ON {match}
+            WHEN MATCHED AND d.ferry_delete THEN DELETE
+            {update}WHEN NOT MATCHED AND NOT d.ferry_delete THEN INSERT ({Columns(rule)}) VALUES ({Columns(rule, "d")})
+            """;
+    }
+
     /// <summary>Empty the target table: all of it, or only the rows inside the filter when the rule has one.</summary>
     public static string Empty(TableRule rule) => rule.Filter is null
         ? $"TRUNCATE {rule.Target.Quoted}"
