@@ -37,6 +37,8 @@ public static class DependencyInjection
         services.AddSingleton<NodePasswordProtector>();
         services.AddSingleton<NodeConnections>();
         services.AddTransient<NodeHealthProbe>();
+        services.AddTransient<ControlOverviewQuery>();
+        services.AddTransient<AuditTrailQuery>();
         return services;
     }
 

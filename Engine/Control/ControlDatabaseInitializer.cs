@@ -11,6 +11,7 @@ public sealed class ControlDatabaseInitializer(IDbContextFactory<ControlDbContex
     {
         await using var context = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
         var target = new NpgsqlConnectionStringBuilder(context.Database.GetConnectionString());
+        await CreateDatabaseIfMissingAsync(target, cancellationToken).ConfigureAwait(false);
         var pending = (await context.Database.GetPendingMigrationsAsync(cancellationToken).ConfigureAwait(false)).ToList();
         if (pending.Count > 0)
         {
@@ -23,5 +24,32 @@ public sealed class ControlDatabaseInitializer(IDbContextFactory<ControlDbContex
         }
         var applied = await context.Database.GetAppliedMigrationsAsync(cancellationToken).ConfigureAwait(false);
         ControlLog.ControlDatabaseReady(logger, target.Database, target.Host, applied.LastOrDefault());
+    }
+
+    /// <summary>
+    /// EF Core would create a missing database too, but only after logging a failed connection as an error; checking
+    /// first from the maintenance database keeps a first start's log clean. Needs CREATEDB only when the database is missing.
+    /// </summary>
+    private async Task CreateDatabaseIfMissingAsync(NpgsqlConnectionStringBuilder target, CancellationToken cancellationToken)
+    {
+        var maintenance = new NpgsqlConnectionStringBuilder(target.ConnectionString) { Database = "postgres", Pooling = false };
+        await using var connection = new NpgsqlConnection(maintenance.ConnectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (PostgresException)
+        {
+            return; // no access to the maintenance database: let EF Core try on the target itself
+        }
+        await using var exists = new NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = $1", connection);
+        exists.Parameters.Add(new NpgsqlParameter { Value = target.Database });
+        if (await exists.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not null)
+        {
+            return;
+        }
+        ControlLog.CreatingControlDatabase(logger, target.Database, target.Host);
+        await using var create = new NpgsqlCommand($"CREATE DATABASE {Sql.Identifiers.Quote(target.Database!)} TEMPLATE template0 ENCODING 'UTF8'", connection);
+        await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 }

@@ -11,6 +11,9 @@ internal static partial class ControlLog
     [LoggerMessage(1001, LogLevel.Information, "The control database {Database} on {Host} is up to date ({Migration})")]
     public static partial void ControlDatabaseReady(ILogger logger, string? database, string? host, string? migration);
 
+    [LoggerMessage(1002, LogLevel.Information, "Creating the control database {Database} on {Host}")]
+    public static partial void CreatingControlDatabase(ILogger logger, string? database, string? host);
+
     [LoggerMessage(1010, LogLevel.Information, "Node {Node} answered: PostgreSQL {ServerVersion}")]
     public static partial void NodeProbed(ILogger logger, string node, string serverVersion);
 
