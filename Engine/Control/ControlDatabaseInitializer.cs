@@ -9,9 +9,19 @@ public sealed class ControlDatabaseInitializer(IDbContextFactory<ControlDbContex
 {
     public async Task InitializeAsync(CancellationToken cancellationToken = default)
     {
-        await using var context = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
-        var target = new NpgsqlConnectionStringBuilder(context.Database.GetConnectionString());
+        string connectionString;
+        await using (var configured = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false))
+        {
+            connectionString = configured.Database.GetConnectionString()!;
+        }
+        var target = new NpgsqlConnectionStringBuilder(connectionString);
         await CreateDatabaseIfMissingAsync(target, cancellationToken).ConfigureAwait(false);
+
+        // A context of our own, without the application's logging: on a new database EF Core logs its probe of the
+        // missing history table as a failed command, which reads like an error and is none. Real failures throw.
+        var options = new DbContextOptionsBuilder<ControlDbContext>();
+        ControlDbContext.Configure(options, connectionString);
+        await using var context = new ControlDbContext(options.Options);
         var pending = (await context.Database.GetPendingMigrationsAsync(cancellationToken).ConfigureAwait(false)).ToList();
         if (pending.Count > 0)
         {
