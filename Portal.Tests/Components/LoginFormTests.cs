@@ -14,7 +14,9 @@ public sealed class LoginFormTests : PortalBunitContext
 
         var html = form.Find("form");
         Assert.Equal("post", html.GetAttribute("method"));
-        Assert.Equal("text", form.Find("#username").GetAttribute("type") ?? "text");
+        // The page binds the post to its [SupplyParameterFromForm] property named Input.
+        Assert.Equal("Input.UserName", form.Find("#username").GetAttribute("name"));
+        Assert.Equal("Input.Password", form.Find("#password").GetAttribute("name"));
         Assert.Equal("password", form.Find("#password").GetAttribute("type"));
         Assert.NotNull(form.Find("#login-submit"));
         Assert.Empty(form.FindAll("[data-testid=login-error]"));
