@@ -84,11 +84,15 @@ public static class QueueSchema
     private static async Task<int> ReadVersionAsync(
         NpgsqlConnection connection, NpgsqlTransaction? transaction, CancellationToken cancellationToken)
     {
+        await using (var exists = new NpgsqlCommand("SELECT to_regclass('ferry.schema_version') IS NOT NULL", connection, transaction))
+        {
+            if (!(bool)(await exists.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!)
+            {
+                return 0;
+            }
+        }
         await using var command = new NpgsqlCommand(
-            """
-            SELECT CASE WHEN to_regclass('ferry.schema_version') IS NULL THEN 0
-                        ELSE (SELECT coalesce(max(version), 0) FROM ferry.schema_version WHERE component = $1) END
-            """, connection, transaction);
+            "SELECT coalesce(max(version), 0) FROM ferry.schema_version WHERE component = $1", connection, transaction);
         command.Parameters.Add(new NpgsqlParameter { Value = Component });
         return (int)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
     }
