@@ -66,15 +66,22 @@ public sealed class TickerLoop(
                     continue;
                 }
                 logger.TickerLockAcquired(queue);
-                while (true)
+                try
                 {
-                    await TickOnceAsync(connection, cancellationToken).ConfigureAwait(false);
-                    if (failingSince is { } since)
+                    while (true)
                     {
-                        logger.TickerRecovered(queue, timeProvider.GetUtcNow() - since);
-                        failingSince = null;
+                        await TickOnceAsync(connection, cancellationToken).ConfigureAwait(false);
+                        if (failingSince is { } since)
+                        {
+                            logger.TickerRecovered(queue, timeProvider.GetUtcNow() - since);
+                            failingSince = null;
+                        }
+                        await Task.Delay(options.PollInterval, timeProvider, cancellationToken).ConfigureAwait(false);
                     }
-                    await Task.Delay(options.PollInterval, timeProvider, cancellationToken).ConfigureAwait(false);
+                }
+                finally
+                {
+                    await UnlockAsync(connection).ConfigureAwait(false);
                 }
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -94,6 +101,22 @@ public sealed class TickerLoop(
                     return;
                 }
             }
+        }
+    }
+
+    // A pooled connection goes back to the pool still holding its session locks (Npgsql resets the session only when
+    // the connection is next used), so the lock is released explicitly. If that fails the connection is broken, is not
+    // pooled again, and the server releases the lock with the session.
+    private async Task UnlockAsync(NpgsqlConnection connection)
+    {
+        try
+        {
+            await using var command = new NpgsqlCommand("SELECT pg_advisory_unlock_all()", connection);
+            await command.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
+        {
+            // Broken connection: see above.
         }
     }
 
