@@ -171,7 +171,7 @@ public sealed class BatchTests(ClusterFixture clusters) : QueueTestBase(clusters
         await picky.FinishBatchAsync(batch, Ct);
         Assert.Equal(2, (await DrainAsync(other)).Count);
 
-        Assert.Equal(1, await new Maintenance.QueueMaintenance(node).RequeueRetriesAsync("q", Ct));
+        Assert.Equal(1, await new Ferry.Engine.Maintenance.QueueMaintenance(node).RequeueRetriesAsync("q", Ct));
         await admin.TickAsync("q", Ct);
 
         var again = Assert.Single(await DrainAsync(picky)).Event;
