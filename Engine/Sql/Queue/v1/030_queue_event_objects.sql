@@ -45,28 +45,31 @@ BEGIN
         DECLARE
             v_txid  bigint := ferry.current_txid();
             v_table text := quote_ident(TG_TABLE_SCHEMA) || '.' || quote_ident(TG_TABLE_NAME);
-            v_no    smallint;
         BEGIN
-            SELECT queue_cur_table INTO v_no FROM ferry.queue WHERE queue_id = %1$s;
+            -- Each branch is one statement that also reads the current event table number from ferry.queue: the
+            -- cost that counts for single-row statements is the number of statements the trigger runs.
             IF TG_LEVEL = 'ROW' THEN
                 -- The key-change trigger: a delete of the old key, so that no consumer needs the old row.
                 EXECUTE 'INSERT INTO ferry.event_%1$s (ev_table_no, ev_txid, ev_type, ev_table, ev_data)'
-                     || ' SELECT $1, $2, ''D'', $3, row_to_json(k) FROM (SELECT ' || TG_ARGV[0]
-                     || ' FROM (SELECT ($4).*) AS o) AS k'
-                    USING v_no, v_txid, v_table, OLD;
+                     || ' SELECT q.queue_cur_table, $1, ''D'', $2, row_to_json(k) FROM ferry.queue AS q, (SELECT '
+                     || TG_ARGV[0] || ' FROM (SELECT ($3).*) AS o) AS k WHERE q.queue_id = %1$s'
+                    USING v_txid, v_table, OLD;
             ELSIF TG_OP = 'INSERT' THEN
                 INSERT INTO ferry.event_%1$s (ev_table_no, ev_txid, ev_type, ev_table, ev_data)
-                SELECT v_no, v_txid, 'I', v_table, row_to_json(n) FROM ferry_new AS n;
+                SELECT q.queue_cur_table, v_txid, 'I', v_table, row_to_json(n)
+                  FROM ferry.queue AS q, ferry_new AS n WHERE q.queue_id = %1$s;
             ELSIF TG_OP = 'UPDATE' THEN
                 INSERT INTO ferry.event_%1$s (ev_table_no, ev_txid, ev_type, ev_table, ev_data)
-                SELECT v_no, v_txid, 'U', v_table, row_to_json(n) FROM ferry_new AS n;
+                SELECT q.queue_cur_table, v_txid, 'U', v_table, row_to_json(n)
+                  FROM ferry.queue AS q, ferry_new AS n WHERE q.queue_id = %1$s;
             ELSIF TG_OP = 'DELETE' THEN
                 EXECUTE 'INSERT INTO ferry.event_%1$s (ev_table_no, ev_txid, ev_type, ev_table, ev_data)'
-                     || ' SELECT $1, $2, ''D'', $3, row_to_json(k) FROM (SELECT ' || TG_ARGV[0] || ' FROM ferry_old) AS k'
-                    USING v_no, v_txid, v_table;
+                     || ' SELECT q.queue_cur_table, $1, ''D'', $2, row_to_json(k) FROM ferry.queue AS q, (SELECT '
+                     || TG_ARGV[0] || ' FROM ferry_old) AS k WHERE q.queue_id = %1$s'
+                    USING v_txid, v_table;
             ELSE
                 INSERT INTO ferry.event_%1$s (ev_table_no, ev_txid, ev_type, ev_table, ev_data)
-                VALUES (v_no, v_txid, 'T', v_table, NULL);
+                SELECT q.queue_cur_table, v_txid, 'T', v_table, NULL FROM ferry.queue AS q WHERE q.queue_id = %1$s;
             END IF;
             RETURN NULL;
         END
