@@ -1,0 +1,100 @@
+using System.Diagnostics;
+
+namespace Ferry.Bench;
+
+/// <summary>
+/// Issue 3's benchmark: what capture costs the application. The seed workload through pgbench and one bulk UPDATE, with
+/// no capture, with Londiste 3's PgQ triggers and with Ferry's capture, interleaved (A B B A ...) in the same run, with
+/// no consumer running. Capture is switched by enabling or disabling the triggers whose function is in schema pgq or ferry.
+/// </summary>
+internal static class CaptureBench
+{
+    public const string Name = "capture (issue 3)";
+    public static readonly string[] Tables = ["digoal_01.user_info", "digoal_01.user_session"];
+    private const string None = "no capture";
+
+    public static async Task RunAsync(BenchEnv env, Report report, CancellationToken ct)
+    {
+        var o = env.Options;
+        var variants = new List<(string Name, string? Schema)> { (None, null), ("Londiste 3 (pgq.logutriga)", "pgq") };
+        if (await FerryPlugs.InstallSchemaAsync(env.SourceSuper, ct))
+        {
+            await Db.ExecAsync(env.SourceSuper, FerryPlugs.EnableCaptureSql("bench_ferry", Tables, BenchEnv.AppRole), ct);
+            variants.Add(("Ferry capture", "ferry"));
+        }
+        else
+        {
+            report.Skip(Name, "Ferry capture", FerryPlugs.CaptureMissing);
+        }
+        report.Note($"capture: the PgQ triggers are the ones `londiste add-table` creates on a root (user_info, user_session; " +
+                    "the log tables have no key); pgq_writer granted to the app role; no ticker, no consumer running.");
+
+        var tps = variants.ToDictionary(v => v.Name, _ => new List<double>());
+        for (var round = 0; round < o.Rounds; round++)
+        {
+            foreach (var v in Order(variants, round))
+            {
+                await SetCaptureAsync(env, v.Schema, ct);
+                await Db.ExecEachAsync(env.SourceSuper, ct, "VACUUM ANALYZE digoal_01.user_session", "CHECKPOINT");
+                var (rate, _) = await Pgbench.RunAsync(env, o.Clients, o.CaptureSeconds, null, ct);
+                Console.WriteLine($"    round {round + 1}: {v.Name}: {rate:0} tps");
+                tps[v.Name].Add(rate);
+            }
+        }
+        var baseTps = tps[None].Average();
+        foreach (var v in variants)
+        {
+            var mean = tps[v.Name].Average();
+            report.Add(new Figure(Name, v.Name, $"pgbench seed workload, {o.Clients} clients", mean, "tps",
+                v.Name == None ? null : mean / baseTps, v.Name == None ? null : "of uncaptured rate kept",
+                $"rounds: {string.Join(", ", tps[v.Name].Select(t => t.ToString("0", System.Globalization.CultureInfo.InvariantCulture)))}"));
+        }
+
+        var times = variants.ToDictionary(v => v.Name, _ => new List<double>());
+        for (var round = 0; round < o.Rounds; round++)
+        {
+            foreach (var v in Order(variants, round))
+            {
+                await SetCaptureAsync(env, v.Schema, ct);
+                await Db.ExecEachAsync(env.SourceSuper, ct, "VACUUM ANALYZE digoal_01.user_info", "CHECKPOINT");
+                var watch = Stopwatch.StartNew();
+                await Db.ExecAsync(env.SourceApp,
+                    $"UPDATE digoal_01.user_info SET mod_time = clock_timestamp() WHERE userid <= {o.UpdateRows}", ct);
+                times[v.Name].Add(watch.Elapsed.TotalSeconds);
+                Console.WriteLine($"    round {round + 1}: {v.Name}: UPDATE {watch.Elapsed.TotalSeconds:0.00} s");
+            }
+        }
+        var baseTime = times[None].Average();
+        foreach (var v in variants)
+        {
+            var mean = times[v.Name].Average();
+            report.Add(new Figure(Name, v.Name, $"UPDATE of {o.UpdateRows:N0} rows", mean, "s",
+                v.Name == None ? null : mean / baseTime, v.Name == None ? null : "the uncaptured time"));
+        }
+        // Leave every capture on: the replication benchmarks that follow need the PgQ triggers.
+        await SetCaptureAsync(env, "*", ct);
+        await Db.ExecEachAsync(env.SourceSuper, ct, "VACUUM ANALYZE digoal_01.user_info", "VACUUM ANALYZE digoal_01.user_session");
+    }
+
+    /// <summary>Alternates the order of the variants from round to round (A B C, C B A, ...) so that drift cancels out.</summary>
+    private static IEnumerable<T> Order<T>(List<T> variants, int round) =>
+        round % 2 == 0 ? variants : Enumerable.Reverse(variants);
+
+    /// <summary>Enables the capture triggers of one schema (pgq, ferry; "*" = all; null = none) and disables the others.</summary>
+    public static Task SetCaptureAsync(BenchEnv env, string? schema, CancellationToken ct) =>
+        Db.ExecAsync(env.SourceSuper, $$"""
+            DO $$
+            DECLARE r record;
+            BEGIN
+              FOR r IN
+                SELECT t.tgrelid::regclass AS tbl, t.tgname, n.nspname
+                  FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid JOIN pg_namespace n ON n.oid = p.pronamespace
+                 WHERE NOT t.tgisinternal AND n.nspname IN ('pgq', 'ferry')
+                   AND t.tgrelid IN ({{string.Join(", ", Tables.Select(t => $"'{t}'::regclass"))}})
+              LOOP
+                EXECUTE format('ALTER TABLE %s %s TRIGGER %I', r.tbl,
+                  CASE WHEN r.nspname = '{{schema ?? "-"}}' OR '{{schema}}' = '*' THEN 'ENABLE' ELSE 'DISABLE' END, r.tgname);
+              END LOOP;
+            END $$;
+            """, ct);
+}
