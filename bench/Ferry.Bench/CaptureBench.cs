@@ -71,9 +71,101 @@ internal static class CaptureBench
             report.Add(new Figure(Name, v.Name, $"UPDATE of {o.UpdateRows:N0} rows", mean, "s",
                 v.Name == None ? null : mean / baseTime, v.Name == None ? null : "the uncaptured time"));
         }
+        await QueueReadAsync(env, report, variants.Any(v => v.Schema == "ferry"), ct);
+
         // Leave every capture on: the replication benchmarks that follow need the PgQ triggers.
         await SetCaptureAsync(env, "*", ct);
         await Db.ExecEachAsync(env.SourceSuper, ct, "VACUUM ANALYZE digoal_01.user_info", "VACUUM ANALYZE digoal_01.user_session");
+    }
+
+    /// <summary>
+    /// The ticker's and the batch reader's own throughput: a registered consumer, one UPDATE of the bulk size captured,
+    /// one tick, then the whole batch streamed to the client (PgQ: pgq.get_batch_cursor + FETCH 10000, as Londiste does).
+    /// </summary>
+    private static async Task QueueReadAsync(BenchEnv env, Report report, bool ferryCapture, CancellationToken ct)
+    {
+        var o = env.Options;
+        await SetCaptureAsync(env, "pgq", ct);
+        // Close a tick first, so that the new consumer's first batch holds exactly the UPDATE's events.
+        await Db.ExecEachAsync(env.SourceSuper, ct, $"SELECT pgq.force_tick('{Londiste.Queue}')", $"SELECT pgq.ticker('{Londiste.Queue}')",
+            $"SELECT pgq.register_consumer('{Londiste.Queue}', 'bench_reader')");
+        await Db.ExecAsync(env.SourceApp, $"UPDATE digoal_01.user_info SET mod_time = clock_timestamp() WHERE userid <= {o.UpdateRows}", ct);
+        var tick = Stopwatch.StartNew();
+        var tickId = await Db.ScalarAsync<long?>(env.SourceSuper, $"SELECT pgq.ticker('{Londiste.Queue}')", ct);
+        var tickTime = tick.Elapsed.TotalSeconds;
+        if (tickId is null)
+        {
+            throw new BenchException("pgq.ticker made no tick after the bulk UPDATE.");
+        }
+        var read = Stopwatch.StartNew();
+        long events = 0;
+        await using (var c = new Npgsql.NpgsqlConnection(env.SourceSuper))
+        {
+            await c.OpenAsync(ct);
+            var batch = await Db.ScalarAsync<long?>(c, $"SELECT pgq.next_batch('{Londiste.Queue}', 'bench_reader')", ct)
+                        ?? throw new BenchException("pgq.next_batch returned no batch.");
+            await using var tx = await c.BeginTransactionAsync(ct);
+            events += await DrainAsync(c, $"SELECT * FROM pgq.get_batch_cursor({batch}, 'bench_cur', 10000)", ct);
+            while (true)
+            {
+                var n = await DrainAsync(c, "FETCH 10000 FROM bench_cur", ct);
+                events += n;
+                if (n == 0)
+                {
+                    break;
+                }
+            }
+            await Db.ScalarAsync<long>(c, $"SELECT pgq.finish_batch({batch})", ct);
+            await tx.CommitAsync(ct);
+        }
+        var readTime = read.Elapsed.TotalSeconds;
+        await Db.ExecAsync(env.SourceSuper, $"SELECT pgq.unregister_consumer('{Londiste.Queue}', 'bench_reader')", ct);
+        var pgqRate = events / readTime;
+        report.Add(new Figure(Name, "PgQ batch reader (get_batch_cursor, FETCH 10000)", $"read one batch of {events:N0} events", pgqRate,
+            "events/s", Note: $"{readTime:0.00} s; baseline"));
+        report.Add(new Figure(Name, "PgQ ticker (pgq.ticker)", $"one tick over {events:N0} pending events", tickTime * 1000, "ms"));
+
+        var ferry = ferryCapture ? FerryPlugs.CreateQueueReader(env.SourceSuper) : null;
+        if (ferry is null)
+        {
+            report.Skip(Name, "Ferry ticker and batch reader", ferryCapture
+                ? "not available yet: fill in FerryPlugs.CreateQueueReader"
+                : FerryPlugs.CaptureMissing);
+            return;
+        }
+        await using (ferry)
+        {
+            await SetCaptureAsync(env, "ferry", ct);
+            await ferry.RegisterConsumerAsync("bench_ferry", "bench_reader", ct);
+            await Db.ExecAsync(env.SourceApp, $"UPDATE digoal_01.user_info SET mod_time = clock_timestamp() WHERE userid <= {o.UpdateRows}", ct);
+            tick.Restart();
+            await ferry.TickAsync("bench_ferry", ct);
+            var fTick = tick.Elapsed.TotalSeconds;
+            read.Restart();
+            var fEvents = await ferry.ReadNextBatchAsync("bench_ferry", "bench_reader", ct);
+            var fRead = read.Elapsed.TotalSeconds;
+            await ferry.UnregisterConsumerAsync("bench_ferry", "bench_reader", ct);
+            report.Add(new Figure(Name, "Ferry batch reader", $"read one batch of {fEvents:N0} events", fEvents / fRead, "events/s",
+                fEvents / fRead / pgqRate, "PgQ's reader", $"{fRead:0.00} s"));
+            report.Add(new Figure(Name, "Ferry ticker", $"one tick over {fEvents:N0} pending events", fTick * 1000, "ms",
+                fTick / tickTime, "PgQ's tick"));
+        }
+    }
+
+    private static async Task<long> DrainAsync(Npgsql.NpgsqlConnection c, string sql, CancellationToken ct)
+    {
+        await using var cmd = new Npgsql.NpgsqlCommand(sql, c);
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        long n = 0;
+        while (await r.ReadAsync(ct))
+        {
+            for (var i = 0; i < r.FieldCount; i++)
+            {
+                _ = r.IsDBNull(i) ? null : r.GetValue(i); // materialize every value, as a consumer would
+            }
+            n++;
+        }
+        return n;
     }
 
     /// <summary>Alternates the order of the variants from round to round (A B C, C B A, ...) so that drift cancels out.</summary>

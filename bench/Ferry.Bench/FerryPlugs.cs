@@ -36,6 +36,17 @@ internal static class FerryPlugs
         $"DO $$ BEGIN IF to_regproc('ferry.grant_writer') IS NOT NULL THEN PERFORM ferry.grant_writer('{appRole}'); END IF; END $$;\n";
 
     /// <summary>
+    /// PLUG (issue 3): Ferry's consumer API on the source seed database (superuser connection string), for the ticker and
+    /// batch-reader throughput. Return null while it does not exist. The queue is the one created by
+    /// <see cref="EnableCaptureSql"/> ("bench_ferry").
+    /// </summary>
+    public static IFerryQueueReader? CreateQueueReader(string connectionString)
+    {
+        _ = connectionString;
+        return null;
+    }
+
+    /// <summary>
     /// PLUG (issue 4): Ferry replicating the source seed database to one target database. Return null while the engine
     /// cannot do it. <paramref name="sourceConnectionString"/> and <paramref name="targetConnectionString"/> are superuser
     /// connections (Npgsql syntax) to the source seed database and to a prepared target database (same tables, empty).
@@ -46,6 +57,21 @@ internal static class FerryPlugs
         _ = targetConnectionString;
         return null;
     }
+}
+
+/// <summary>What the queue-read benchmark needs from Ferry's consumer API (issue 3, point 5).</summary>
+internal interface IFerryQueueReader : IAsyncDisposable
+{
+    /// <summary>Register a consumer at the queue's newest tick.</summary>
+    Task RegisterConsumerAsync(string queue, string consumer, CancellationToken ct);
+
+    /// <summary>Close a tick now (whatever the ticker's thresholds say).</summary>
+    Task TickAsync(string queue, CancellationToken ct);
+
+    /// <summary>Take the consumer's next batch, stream every event of it to the client, finish it; returns the number of events.</summary>
+    Task<long> ReadNextBatchAsync(string queue, string consumer, CancellationToken ct);
+
+    Task UnregisterConsumerAsync(string queue, string consumer, CancellationToken ct);
 }
 
 /// <summary>What the replication benchmarks need from Ferry's engine (implemented in FerryPlugs by the engine's engineers).</summary>

@@ -11,7 +11,13 @@ namespace Ferry.Bench;
 internal sealed class Londiste(BenchEnv env, string leafDatabase)
 {
     public const string Queue = "bench";
-    public const string TickerNote =
+    public string TickerNote => env.Options.LondisteDefaults ? DefaultsNote : TightNote;
+
+    private const string DefaultsNote =
+        "Londiste 3 ran with its default ticker settings (--londiste-defaults): pgqd ticker_period=1 s, ticker_max_count=500, " +
+        "ticker_max_lag=3 s, ticker_idle_period=60 s, worker loop_delay=1 s. Table state changes wait for ticks.";
+
+    private const string TightNote =
         "Londiste 3 ran with tightened ticker settings: pgqd ticker_period=0.2 s, queue ticker_max_lag=0.25 s, " +
         "ticker_idle_period=1 s, ticker_max_count=500 (default), worker loop_delay=0.2 s. Defaults (max_lag 3 s, idle 60 s, " +
         "loop_delay 1 s) make table state changes wait for ticks for up to a minute.";
@@ -34,11 +40,14 @@ internal sealed class Londiste(BenchEnv env, string leafDatabase)
         Directory.CreateDirectory(_dir);
         await File.WriteAllTextAsync(RootIni, Ini("root", RootLibpq), ct);
         await Cli(RootIni, ["create-root", "root_node", RootLibpq], ct);
-        await Db.ExecAsync(env.SourceSuper, $"""
-            GRANT pgq_writer TO {BenchEnv.AppRole};
-            SELECT pgq.set_queue_config('{Queue}', 'ticker_max_lag', '250 milliseconds');
-            SELECT pgq.set_queue_config('{Queue}', 'ticker_idle_period', '1 second');
-            """, ct);
+        await Db.ExecAsync(env.SourceSuper, $"GRANT pgq_writer TO {BenchEnv.AppRole}", ct);
+        if (!env.Options.LondisteDefaults)
+        {
+            await Db.ExecAsync(env.SourceSuper, $"""
+                SELECT pgq.set_queue_config('{Queue}', 'ticker_max_lag', '250 milliseconds');
+                SELECT pgq.set_queue_config('{Queue}', 'ticker_idle_period', '1 second');
+                """, ct);
+        }
     }
 
     /// <summary>Adds tables on the root only: creates the capture triggers (logutriga) without any subscriber.</summary>
@@ -62,7 +71,7 @@ internal sealed class Londiste(BenchEnv env, string leafDatabase)
             database_list = {BenchEnv.SourceDb}
             logfile = {_dir}/pgqd.log
             pidfile = {_dir}/pgqd.pid
-            ticker_period = 0.2
+            ticker_period = {(env.Options.LondisteDefaults ? "1" : "0.2")}
             check_period = 10
             retry_period = 5
             maint_period = 10
@@ -140,7 +149,7 @@ internal sealed class Londiste(BenchEnv env, string leafDatabase)
         queue_name = {Queue}
         logfile = {_dir}/{name}.log
         pidfile = {_dir}/{name}.pid
-        loop_delay = 0.2
+        loop_delay = {(env.Options.LondisteDefaults ? "1.0" : "0.2")}
         parallel_copies = 1
 
         """);

@@ -19,6 +19,8 @@ internal sealed record Options
     public int Backlog { get; init; } = 150_000;
     public int LagSeconds { get; init; } = 60;
     public int LagRate { get; init; } = 10;
+    /// <summary>Run Londiste 3 with its default ticker and loop settings instead of the tightened ones.</summary>
+    public bool LondisteDefaults { get; init; }
     public string ResultsDirectory { get; init; } = "bench/results";
     public string WorkDirectory { get; init; } = "";
 
@@ -45,6 +47,7 @@ internal sealed record Options
                 "--copy-rows" => o with { CopyRows = NextInt() },
                 "--backlog" => o with { Backlog = NextInt() },
                 "--lag-seconds" => o with { LagSeconds = NextInt() },
+                "--londiste-defaults" => o with { LondisteDefaults = true },
                 "--results" => o with { ResultsDirectory = Next() },
                 "--work" => o with { WorkDirectory = Next() },
                 "--help" or "-h" => throw new BenchException(Usage),
@@ -79,6 +82,7 @@ internal sealed record Options
           --copy-rows N      rows of user_info for the initial copy (full 2000000, quick 100000)
           --backlog N        catch-up backlog in seed-workload transactions (full 150000, quick 10000)
           --lag-seconds N    duration of the lag measurement at 10 logins/s (full 60, quick 10)
+          --londiste-defaults  run Londiste 3 with its default ticker settings (idle ticks once a minute)
           --results DIR      where the .md and .json go (bench/results)
         """;
 }

@@ -51,7 +51,7 @@ try
             var nativeTarget = await env.SeedTargetAsync("native_01", ct);
             await londiste.CreateLeafAsync(ct);
             londiste.StartDaemons();
-            report.Note(Londiste.TickerNote);
+            report.Note(londiste.TickerNote);
             var lr = new LondisteReplicator(env, londiste);
             lr.KnowRootTables(CaptureBench.Tables);
             native = new Native(env, "native_01");
