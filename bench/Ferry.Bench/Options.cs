@@ -30,7 +30,7 @@ internal sealed record Options
     {
         var quick = args.Contains("--quick");
         var o = quick
-            ? new Options { Quick = true, CaptureSeconds = 5, Rounds = 1, UpdateRows = 100_000, CopyRows = 100_000, Backlog = 10_000, LagSeconds = 10 }
+            ? new Options { Quick = true, CaptureSeconds = 4, Rounds = 2, UpdateRows = 100_000, CopyRows = 100_000, Backlog = 10_000, LagSeconds = 10 }
             : new Options();
         for (var i = 0; i < args.Length; i++)
         {
@@ -75,8 +75,8 @@ internal sealed record Options
         Usage: bench/run [--quick] [--only capture,copy,catchup,lag] [options]
           --quick            smoke run (about 2 minutes): short rounds, small tables, small backlog
           --only LIST        run a subset: capture, copy, catchup, lag (catchup and lag need the copy setup; it is done anyway)
-          --seconds N        seconds of each pgbench round in the capture benchmark (full 30, quick 5)
-          --rounds N         capture rounds, each runs every variant once in alternating order (full 2, quick 1)
+          --seconds N        seconds of each pgbench round in the capture benchmark (full 30, quick 4)
+          --rounds N         capture rounds, each runs every variant once in alternating order (full 2, quick 2)
           --clients N        pgbench clients (8)
           --update-rows N    rows of the bulk UPDATE (full 1000000, quick 100000)
           --copy-rows N      rows of user_info for the initial copy (full 2000000, quick 100000)
