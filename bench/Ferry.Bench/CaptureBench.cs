@@ -17,9 +17,9 @@ internal static class CaptureBench
     {
         var o = env.Options;
         var variants = new List<(string Name, string? Schema)> { (None, null), ("Londiste 3 (pgq.logutriga)", "pgq") };
-        if (await FerryPlugs.InstallSchemaAsync(env.SourceSuper, ct))
+        if (await FerryPlugs.InstallSchemaAsync(env.SourceApp, ct))
         {
-            await Db.ExecAsync(env.SourceSuper, FerryPlugs.EnableCaptureSql("bench_ferry", Tables, BenchEnv.AppRole), ct);
+            await Db.ExecAsync(env.SourceApp, FerryPlugs.EnableCaptureSql("bench_ferry", Tables), ct);
             variants.Add(("Ferry capture", "ferry"));
         }
         report.Note($"capture: the PgQ triggers are the ones `londiste add-table` creates on a root (user_info, user_session; " +
@@ -123,17 +123,18 @@ internal static class CaptureBench
             "events/s", Note: $"{readTime:0.00} s; baseline"));
         report.Add(new Figure(Name, "PgQ ticker (pgq.ticker)", $"one tick over {events:N0} pending events", tickTime * 1000, "ms"));
 
-        var ferry = ferryCapture ? FerryPlugs.CreateQueueReader(env.SourceSuper) : null;
+        var ferry = ferryCapture ? FerryPlugs.CreateQueueReader(env.SourceApp) : null;
         if (ferry is null)
         {
             report.Skip(Name, "Ferry ticker and batch reader", ferryCapture
-                ? "not available yet: fill in FerryPlugs.CreateQueueReader"
+                ? FerryPlugs.ReaderMissing
                 : FerryPlugs.CaptureMissing);
             return;
         }
         await using (ferry)
         {
             await SetCaptureAsync(env, "ferry", ct);
+            await ferry.TickAsync("bench_ferry", ct); // so that the new consumer's first batch holds exactly the UPDATE's events
             await ferry.RegisterConsumerAsync("bench_ferry", "bench_reader", ct);
             await Db.ExecAsync(env.SourceApp, $"UPDATE digoal_01.user_info SET mod_time = clock_timestamp() WHERE userid <= {o.UpdateRows}", ct);
             tick.Restart();

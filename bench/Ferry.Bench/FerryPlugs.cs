@@ -1,49 +1,68 @@
+using System.Reflection;
+using Ferry.Engine.Queue;
+using Npgsql;
+
 namespace Ferry.Bench;
 
 /// <summary>
-/// The plug points where Ferry's own engine enters the benchmarks. Until the engine has the code, every member says
-/// "not available" and the benchmarks print a clear skipped line for Ferry's variant. The engineers of the queue
-/// (issue 3) and of replication (issue 4) fill in the bodies marked PLUG; nothing else in bench/ needs to change.
+/// The plug points where Ferry's own engine enters the benchmarks. Each finds the engine's API by reflection, so the
+/// harness compiles and runs before that code exists (its variants are then skipped with a clear line) and picks the
+/// code up by itself once it is merged. The names looked for are those of the queue branch (issue 3):
+/// <c>Ferry.Engine.Queue.QueueSchema.InstallAsync(NpgsqlDataSource, CancellationToken)</c>,
+/// <c>Ferry.Engine.Queue.QueueAdmin(NpgsqlDataSource).TickAsync(queue, ct)</c> and
+/// <c>Ferry.Engine.Consumers.QueueConsumer(NpgsqlDataSource, queue, consumer)</c>. If they change, change them here.
 /// </summary>
 internal static class FerryPlugs
 {
     public const string CaptureMissing =
-        "not available yet: Ferry's schema installer and ferry.enable_capture do not exist in Engine (fill in FerryPlugs.InstallSchemaAsync)";
+        "not available yet: Ferry.Engine.Queue.QueueSchema.InstallAsync (the ferry schema installer) is not in Engine";
+
+    public const string ReaderMissing =
+        "not available yet: Ferry.Engine.Consumers.QueueConsumer / QueueAdmin.TickAsync are not in Engine";
 
     public const string ReplicationMissing =
-        "not available yet: Ferry's sets/subscriptions/apply loop do not exist in Engine (fill in FerryPlugs.CreateReplication)";
+        "not available yet: Ferry's sets/subscriptions (copy + apply loop over the queue) are not in Engine (fill in FerryPlugs.CreateReplication)";
+
+    private static readonly Assembly Engine = typeof(QueueEvent).Assembly;
 
     /// <summary>
-    /// PLUG (issue 3): install or upgrade Ferry's <c>ferry</c> schema into the database of <paramref name="connectionString"/>
-    /// (a superuser connection to the source seed database) and return true. Return false while the installer does not exist.
-    /// Expected call once it exists, e.g. <c>await new SchemaInstaller(connectionString).InstallAsync(ct); return true;</c>.
+    /// Installs (or upgrades) Ferry's <c>ferry</c> schema into the database of <paramref name="connectionString"/> (the
+    /// owner of the captured tables: Ferry needs no superuser) and returns true; false while the installer does not exist.
     /// </summary>
-    public static Task<bool> InstallSchemaAsync(string connectionString, CancellationToken ct)
+    public static async Task<bool> InstallSchemaAsync(string connectionString, CancellationToken ct)
     {
-        _ = connectionString;
-        _ = ct;
-        return Task.FromResult(false);
+        var install = Engine.GetType("Ferry.Engine.Queue.QueueSchema")
+            ?.GetMethod("InstallAsync", BindingFlags.Public | BindingFlags.Static, [typeof(NpgsqlDataSource), typeof(CancellationToken)]);
+        if (install is null)
+        {
+            return false;
+        }
+        await using var dataSource = NpgsqlDataSource.Create(connectionString);
+        await (Task)install.Invoke(null, [dataSource, ct])!;
+        return true;
     }
 
     /// <summary>
-    /// SQL run after <see cref="InstallSchemaAsync"/> to create the queue and capture the seed's keyed tables. The harness
-    /// runs it as the superuser, then grants <paramref name="appRole"/> what it needs by the optional grant function.
-    /// Capture is toggled between rounds by enabling/disabling the triggers whose function lives in schema <c>ferry</c>.
+    /// SQL run (as the tables' owner) after <see cref="InstallSchemaAsync"/>: creates the queue and captures the seed's keyed
+    /// tables. Capture is switched on and off between rounds by enabling/disabling the triggers whose function is in schema
+    /// <c>ferry</c>.
     /// </summary>
-    public static string EnableCaptureSql(string queue, IEnumerable<string> tables, string appRole) =>
+    public static string EnableCaptureSql(string queue, IEnumerable<string> tables) =>
         $"SELECT ferry.create_queue('{queue}');\n" +
-        string.Concat(tables.Select(t => $"SELECT ferry.enable_capture('{queue}', '{t}'::regclass);\n")) +
-        $"DO $$ BEGIN IF to_regproc('ferry.grant_writer') IS NOT NULL THEN PERFORM ferry.grant_writer('{appRole}'); END IF; END $$;\n";
+        string.Concat(tables.Select(t => $"SELECT ferry.enable_capture('{queue}', '{t}'::regclass);\n"));
 
-    /// <summary>
-    /// PLUG (issue 3): Ferry's consumer API on the source seed database (superuser connection string), for the ticker and
-    /// batch-reader throughput. Return null while it does not exist. The queue is the one created by
-    /// <see cref="EnableCaptureSql"/> ("bench_ferry").
-    /// </summary>
+    /// <summary>Ferry's consumer API on the source seed database, or null while it does not exist.</summary>
     public static IFerryQueueReader? CreateQueueReader(string connectionString)
     {
-        _ = connectionString;
-        return null;
+        var admin = Engine.GetType("Ferry.Engine.Queue.QueueAdmin");
+        var consumer = Engine.GetType("Ferry.Engine.Consumers.QueueConsumer");
+        if (admin?.GetMethod("TickAsync", [typeof(string), typeof(CancellationToken)]) is null
+            || consumer?.GetConstructor([typeof(NpgsqlDataSource), typeof(string), typeof(string)]) is null
+            || consumer.GetMethod("NextBatchAsync") is null || consumer.GetMethod("ReadEventsAsync") is null)
+        {
+            return null;
+        }
+        return new ReflectedQueueReader(connectionString, admin, consumer);
     }
 
     /// <summary>
@@ -57,9 +76,51 @@ internal static class FerryPlugs
         _ = targetConnectionString;
         return null;
     }
+
+    /// <summary>QueueAdmin + QueueConsumer of the queue branch, called by reflection.</summary>
+    private sealed class ReflectedQueueReader(string connectionString, Type adminType, Type consumerType) : IFerryQueueReader
+    {
+        private readonly NpgsqlDataSource _dataSource = NpgsqlDataSource.Create(connectionString);
+
+        public Task RegisterConsumerAsync(string queue, string consumer, CancellationToken ct) =>
+            Call(Consumer(queue, consumer), "RegisterAsync", ct);
+
+        public Task UnregisterConsumerAsync(string queue, string consumer, CancellationToken ct) =>
+            Call(Consumer(queue, consumer), "UnregisterAsync", ct);
+
+        public Task TickAsync(string queue, CancellationToken ct) =>
+            (Task)adminType.GetMethod("TickAsync", [typeof(string), typeof(CancellationToken)])!
+                .Invoke(Activator.CreateInstance(adminType, _dataSource), [queue, ct])!;
+
+        public async Task<long> ReadNextBatchAsync(string queue, string consumer, CancellationToken ct)
+        {
+            var c = Consumer(queue, consumer);
+            var next = (Task)consumerType.GetMethod("NextBatchAsync")!.Invoke(c, [ct])!;
+            await next;
+            var batch = next.GetType().GetProperty("Result")!.GetValue(next)
+                        ?? throw new BenchException("Ferry's NextBatchAsync returned no batch after a tick.");
+            var read = consumerType.GetMethod("ReadEventsAsync")!;
+            var events = (IAsyncEnumerable<QueueEvent>)read.Invoke(c, [batch, null, ct])!;
+            long n = 0;
+            await foreach (var e in events.WithCancellation(ct))
+            {
+                _ = e.Data;
+                n++;
+            }
+            await (Task)consumerType.GetMethod("FinishBatchAsync")!.Invoke(c, [batch, ct])!;
+            return n;
+        }
+
+        public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
+
+        private object Consumer(string queue, string consumer) => Activator.CreateInstance(consumerType, _dataSource, queue, consumer)!;
+
+        private Task Call(object target, string method, CancellationToken ct) =>
+            (Task)consumerType.GetMethod(method, [typeof(CancellationToken)])!.Invoke(target, [ct])!;
+    }
 }
 
-/// <summary>What the queue-read benchmark needs from Ferry's consumer API (issue 3, point 5).</summary>
+/// <summary>What the ticker and batch-reader benchmark needs from Ferry's consumer API (issue 3, point 5).</summary>
 internal interface IFerryQueueReader : IAsyncDisposable
 {
     /// <summary>Register a consumer at the queue's newest tick.</summary>
