@@ -75,9 +75,14 @@ internal sealed class BenchEnv : IAsyncDisposable
         report.Environment["PostgreSQL"] = $"{pg15.Version} (Debian), source on 127.0.0.1:{source.Port}, target on 127.0.0.1:{target.Port}";
         report.Environment["cluster settings"] = "fsync=off, synchronous_commit=off, full_page_writes=off (throwaway clusters), " +
                                                  "shared_buffers=256MB, wal_level=logical";
+        report.Environment["commit"] = System.Environment.GetEnvironmentVariable("FERRY_BENCH_COMMIT") ?? "unknown";
+        report.Environment["Ferry engine"] = $"capture {Found(FerryPlugs.HasCapture)}, ticker and batch reader {Found(FerryPlugs.HasQueueReader)}, " +
+                                             $"replication {Found(FerryPlugs.HasReplication)}";
         report.Environment["machine"] = $"{System.Environment.ProcessorCount} cores, {System.Environment.MachineName}";
         return new BenchEnv(options, source, target);
     }
+
+    private static string Found(bool found) => found ? "found" : "not found yet (variants skipped)";
 
     /// <summary>Creates the source seed database with <paramref name="users"/> users, plus the benchmark's marker and empty tables.</summary>
     public async Task SeedSourceAsync(int users, CancellationToken ct)

@@ -25,14 +25,19 @@ internal static class FerryPlugs
 
     private static readonly Assembly Engine = typeof(QueueEvent).Assembly;
 
+    /// <summary>True when the engine has the schema installer (Ferry's capture can be measured).</summary>
+    public static bool HasCapture => InstallMethod() is not null;
+
+    private static MethodInfo? InstallMethod() => Engine.GetType("Ferry.Engine.Queue.QueueSchema")
+        ?.GetMethod("InstallAsync", BindingFlags.Public | BindingFlags.Static, [typeof(NpgsqlDataSource), typeof(CancellationToken)]);
+
     /// <summary>
     /// Installs (or upgrades) Ferry's <c>ferry</c> schema into the database of <paramref name="connectionString"/> (the
     /// owner of the captured tables: Ferry needs no superuser) and returns true; false while the installer does not exist.
     /// </summary>
     public static async Task<bool> InstallSchemaAsync(string connectionString, CancellationToken ct)
     {
-        var install = Engine.GetType("Ferry.Engine.Queue.QueueSchema")
-            ?.GetMethod("InstallAsync", BindingFlags.Public | BindingFlags.Static, [typeof(NpgsqlDataSource), typeof(CancellationToken)]);
+        var install = InstallMethod();
         if (install is null)
         {
             return false;
@@ -51,19 +56,29 @@ internal static class FerryPlugs
         $"SELECT ferry.create_queue('{queue}');\n" +
         string.Concat(tables.Select(t => $"SELECT ferry.enable_capture('{queue}', '{t}'::regclass);\n"));
 
-    /// <summary>Ferry's consumer API on the source seed database, or null while it does not exist.</summary>
-    public static IFerryQueueReader? CreateQueueReader(string connectionString)
+    /// <summary>True when the engine has the consumer API the ticker and batch-reader benchmark calls.</summary>
+    public static bool HasQueueReader
     {
-        var admin = Engine.GetType("Ferry.Engine.Queue.QueueAdmin");
-        var consumer = Engine.GetType("Ferry.Engine.Consumers.QueueConsumer");
-        if (admin?.GetMethod("TickAsync", [typeof(string), typeof(CancellationToken)]) is null
-            || consumer?.GetConstructor([typeof(NpgsqlDataSource), typeof(string), typeof(string)]) is null
-            || consumer.GetMethod("NextBatchAsync") is null || consumer.GetMethod("ReadEventsAsync") is null)
+        get
         {
-            return null;
+            var admin = Engine.GetType("Ferry.Engine.Queue.QueueAdmin");
+            var consumer = Engine.GetType("Ferry.Engine.Consumers.QueueConsumer");
+            return admin?.GetMethod("TickAsync", [typeof(string), typeof(CancellationToken)]) is not null
+                   && consumer?.GetConstructor([typeof(NpgsqlDataSource), typeof(string), typeof(string)]) is not null
+                   && consumer.GetMethod("NextBatchAsync") is not null && consumer.GetMethod("ReadEventsAsync") is not null
+                   && consumer.GetMethod("FinishBatchAsync") is not null;
         }
-        return new ReflectedQueueReader(connectionString, admin, consumer);
     }
+
+    /// <summary>Ferry's consumer API on the source seed database, or null while it does not exist.</summary>
+    public static IFerryQueueReader? CreateQueueReader(string connectionString) =>
+        HasQueueReader
+            ? new ReflectedQueueReader(connectionString, Engine.GetType("Ferry.Engine.Queue.QueueAdmin")!,
+                Engine.GetType("Ferry.Engine.Consumers.QueueConsumer")!)
+            : null;
+
+    /// <summary>PLUG (issue 4): true once <see cref="CreateReplication"/> is filled in.</summary>
+    public static bool HasReplication => false;
 
     /// <summary>
     /// PLUG (issue 4): Ferry replicating the source seed database to one target database. Return null while the engine
