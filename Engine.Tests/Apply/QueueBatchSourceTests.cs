@@ -35,7 +35,7 @@ public sealed class QueueBatchSourceTests(ClusterFixture clusters)
             await writes.ExecuteNonQueryAsync(ct);
         }
         await admin.TickAsync("q", ct);
-        var feed = new QueueBatchSource(consumer, source);
+        await using var feed = new QueueBatchSource(consumer, source);
 
         var batch = await feed.NextBatchAsync(ct);
         Assert.NotNull(batch);

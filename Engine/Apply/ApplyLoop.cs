@@ -44,7 +44,7 @@ public sealed class ApplyLoop(
             }
             if (outcome == ApplyOutcome.Idle)
             {
-                await Task.Delay(options.IdleDelay, time, cancellationToken).ConfigureAwait(false);
+                await batches.WaitForBatchAsync(options.IdleDelay, cancellationToken).ConfigureAwait(false);
             }
         }
     }

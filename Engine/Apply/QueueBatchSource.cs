@@ -15,14 +15,18 @@ namespace Ferry.Engine.Apply;
 /// (an update that leaves the filter deletes the row on the target), so filters are evaluated here instead, on the
 /// events as read: <c>json_populate_record(NULL::table, data)</c> gives the row the filter is written against.
 /// </remarks>
-public sealed class QueueBatchSource(QueueConsumer consumer, NpgsqlDataSource source, BatchReadOptions? readOptions = null) : IBatchSource
+public sealed class QueueBatchSource(QueueConsumer consumer, NpgsqlDataSource source, BatchReadOptions? readOptions = null)
+    : IBatchSource, IAsyncDisposable
 {
     private const int FilterChunk = 1000;
     private Consumers.Batch? _open;
+    private TickListener? _ticks;
 
     public async Task<Batch?> NextBatchAsync(CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(consumer);
+        // Listen before looking, so that a tick made in between wakes the next wait.
+        _ticks ??= await consumer.ListenAsync(cancellationToken).ConfigureAwait(false);
         var batch = await consumer.NextBatchAsync(cancellationToken).ConfigureAwait(false);
         _open = batch;
         if (batch is null)
@@ -71,6 +75,34 @@ public sealed class QueueBatchSource(QueueConsumer consumer, NpgsqlDataSource so
         foreach (var item in await JudgeAsync(connection, chunk, rowFilters, cancellationToken).ConfigureAwait(false))
         {
             yield return item;
+        }
+    }
+
+    public async Task WaitForBatchAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        if (_ticks is null)
+        {
+            await Task.Delay(timeout, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        try
+        {
+            await _ticks.WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (NpgsqlException)
+        {
+            // The listening connection broke (source restart): listen again at the next batch; the wait is over anyway.
+            await _ticks.DisposeAsync().ConfigureAwait(false);
+            _ticks = null;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_ticks is not null)
+        {
+            await _ticks.DisposeAsync().ConfigureAwait(false);
+            _ticks = null;
         }
     }
 
