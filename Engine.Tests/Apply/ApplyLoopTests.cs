@@ -108,7 +108,7 @@ public sealed class ApplyLoopTests(ClusterFixture clusters)
         Assert.Equal(1, state.LastTick);
         Assert.Contains("no_bad", state.Error, StringComparison.Ordinal);
         Assert.Contains("23514", state.Error, StringComparison.Ordinal);
-        var failed = System.Text.Json.JsonSerializer.Deserialize<Queue.QueueEvent>(state.FailedEvent!)!;
+        var failed = System.Text.Json.JsonSerializer.Deserialize<Ferry.Engine.Queue.QueueEvent>(state.FailedEvent!)!;
         Assert.Equal("I", failed.Type);
         Assert.Contains("\"v\":\"bad\"", failed.Data, StringComparison.Ordinal);
         Assert.Equal([1L], feed.Finished);

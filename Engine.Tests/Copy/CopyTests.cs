@@ -98,8 +98,8 @@ public sealed class CopyTests(ClusterFixture clusters)
         await using (var transaction = await connection.BeginTransactionAsync(ct))
         {
             await store.KeepPendingAsync(connection, transaction, [
-                new ApplyEvent(new Queue.QueueEvent(1, 3, default, "U", rule.SourceTable, """{"userid": 8, "engname": "seen"}""", null)),
-                new ApplyEvent(new Queue.QueueEvent(2, long.MaxValue - 1, default, "D", rule.SourceTable, """{"userid": 9}""", null)),
+                new ApplyEvent(new Ferry.Engine.Queue.QueueEvent(1, 3, default, "U", rule.SourceTable, """{"userid": 8, "engname": "seen"}""", null)),
+                new ApplyEvent(new Ferry.Engine.Queue.QueueEvent(2, long.MaxValue - 1, default, "D", rule.SourceTable, """{"userid": 9}""", null)),
             ], ct);
             await transaction.CommitAsync(ct);
         }
