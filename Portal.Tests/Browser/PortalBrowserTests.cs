@@ -54,6 +54,32 @@ public sealed class PortalBrowserTests(PortalFixture fixture) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Admin_AddsAnOperator_WhoThenLogsIn()
+    {
+        var admin = await NewPageAsync(1366, 800);
+        await LogInAsync(admin, PortalFactory.AdminUser, PortalFactory.AdminPassword);
+        await admin.GotoAsync(new Uri(fixture.Portal.BaseAddress, "/users").ToString());
+        await WaitForCircuitAsync(admin);
+
+        await admin.GetByLabel("User name").FillAsync("olga");
+        await admin.GetByTestId("new-user-role").First.ClickAsync();
+        await admin.Locator(".mud-popover-open .mud-list-item").Filter(new LocatorFilterOptions { HasText = "Operator" }).ClickAsync();
+        await admin.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Add" }).ClickAsync();
+
+        var shown = admin.GetByTestId("new-password");
+        await Assertions.Expect(shown).ToContainTextAsync("olga");
+        var password = await shown.Locator("code").InnerTextAsync();
+        await Assertions.Expect(admin.GetByTestId("users")).ToContainTextAsync("olga");
+        await admin.ScreenshotAsync(new PageScreenshotOptions { Path = Screenshot("07-user-added.png"), FullPage = true });
+
+        var olga = await NewPageAsync(1366, 800);
+        await LogInAsync(olga, "olga", password);
+        await WaitForCircuitAsync(olga);
+        await Assertions.Expect(olga.GetByTestId("user-role")).ToHaveTextAsync("Operator");
+        await Assertions.Expect(olga.GetByTestId("nav").GetByText("Users")).ToHaveCountAsync(0);
+    }
+
+    [Fact]
     public async Task Viewer_SeesTheDashboard_InANarrowWindow()
     {
         var page = await NewPageAsync(390, 800);
@@ -90,6 +116,15 @@ public sealed class PortalBrowserTests(PortalFixture fixture) : IAsyncLifetime
             ColorScheme = ColorScheme.Light,
         });
         return await context.NewPageAsync();
+    }
+
+    private async Task LogInAsync(IPage page, string userName, string password)
+    {
+        await page.GotoAsync(new Uri(fixture.Portal.BaseAddress, "/account/login").ToString());
+        await page.FillAsync("#username", userName);
+        await page.FillAsync("#password", password);
+        await page.ClickAsync("#login-submit");
+        await Assertions.Expect(page.GetByTestId("page-title")).ToHaveTextAsync("Dashboard");
     }
 
     /// <summary>The page is prerendered; clicks before the circuit is up would be lost.</summary>

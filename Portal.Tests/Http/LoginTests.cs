@@ -113,4 +113,24 @@ public sealed class LoginTests(PortalFixture fixture)
         using var after = await client.GetAsync("/", Token);
         Assert.Equal(HttpStatusCode.Redirect, after.StatusCode);
     }
+
+    [Fact]
+    public async Task Logs_NeverContainAPassword()
+    {
+        const string typo = "Typo-Secret-Passw0rd";
+        using var client = fixture.NewClient();
+        using (await client.PostLoginAsync("viewer", typo))
+        {
+        }
+        await client.LoginAsync("viewer", PortalFixture.Password);
+
+        var messages = fixture.Portal.Logs.Messages.ToList();
+
+        Assert.Contains(messages, m => m.Contains("Failed login for viewer", StringComparison.Ordinal));
+        foreach (var secret in new[] { typo, PortalFixture.Password, PortalFactory.AdminPassword })
+        {
+            Assert.DoesNotContain(messages, m => m.Contains(secret, StringComparison.Ordinal));
+        }
+        Assert.DoesNotContain(messages, m => m.Contains("Password=", StringComparison.OrdinalIgnoreCase));
+    }
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Logging;
 
 namespace Ferry.Portal.Tests.Support;
 
@@ -22,6 +23,9 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
         UseKestrel(options => options.Listen(IPAddress.Loopback, 0));
     }
 
+    /// <summary>Every message the portal logged (all levels).</summary>
+    public CollectingLoggerProvider Logs { get; } = new();
+
     /// <summary>The portal's address, e.g. <c>http://127.0.0.1:41234/</c>.</summary>
     public Uri BaseAddress => ClientOptions.BaseAddress;
 
@@ -34,6 +38,7 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
         builder.UseSetting("FERRY_ADMIN_PASSWORD", AdminPassword);
         builder.UseSetting("urls", "http://127.0.0.1:0");
         builder.UseEnvironment("Development");
+        builder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Trace).AddProvider(Logs));
     }
 
     public override async ValueTask DisposeAsync()

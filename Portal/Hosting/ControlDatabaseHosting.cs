@@ -41,7 +41,9 @@ public static partial class ControlDatabaseHosting
         var keys = builder.Configuration["DataProtection:KeysDirectory"] is { Length: > 0 } configured
             ? configured
             : Path.Combine(dataRoot, "keys");
-        builder.Services.AddDataProtection().SetApplicationName("Ferry").PersistKeysToFileSystem(new DirectoryInfo(keys));
+        // The keys decrypt node passwords: only this OS user may read them.
+        var keysDirectory = Directory.CreateDirectory(keys, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        builder.Services.AddDataProtection().SetApplicationName("Ferry").PersistKeysToFileSystem(keysDirectory);
     }
 
     [LoggerMessage(2010, LogLevel.Warning, "--demo is ignored: ConnectionStrings:Control points at an existing PostgreSQL")]
