@@ -135,8 +135,11 @@ public sealed class QueueBatchSource(QueueConsumer consumer, NpgsqlDataSource so
         {
             var items = group.ToList();
             // The table name and filter come from validated rules (TableRule.SourceTable is quote_ident'ed on the source).
+            // The filter stands on lines of its own, as everywhere it is used, so a trailing -- comment ends with it.
             await using var command = new NpgsqlCommand($"""
-                SELECT coalesce((SELECT ({rowFilters[group.Key]}) FROM json_populate_record(NULL::{group.Key}, u.ferry_row::json)), false)
+                SELECT coalesce((SELECT (
+                {rowFilters[group.Key]}
+                ) FROM json_populate_record(NULL::{group.Key}, u.ferry_row::json)), false)
                 FROM unnest($1::text[]) WITH ORDINALITY AS u(ferry_row, ferry_ord)
                 ORDER BY u.ferry_ord
                 """, connection);
