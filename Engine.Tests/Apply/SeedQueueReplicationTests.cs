@@ -124,7 +124,7 @@ public sealed class SeedQueueReplicationTests(ClusterFixture clusters)
             subscription._loop = new ApplyLoop(new QueueBatchSource(consumer, source), target, subscription.Store, rules, new BulkHandler(),
                 new ApplyLoopOptions { InitialBackoff = TimeSpan.FromMilliseconds(50), IdleDelay = TimeSpan.FromMilliseconds(50) },
                 TimeProvider.System, NullLogger<ApplyLoop>.Instance);
-            // The first run installs the target state and adds the tables as new; then the loop runs on its own.
+            // The first run installs the target state (the copies add the tables); then the loop runs on its own.
             await subscription._loop.RunOnceAsync(ct);
             subscription._running = subscription._loop.RunAsync(subscription._stop.Token);
             return subscription;

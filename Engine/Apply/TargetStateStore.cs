@@ -102,6 +102,28 @@ public sealed class TargetStateStore(NpgsqlDataSource target, string subscriptio
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Removes a table from the subscription on the target: its state row and kept events. The apply loop skips events of
+    /// tables without a state row from its next batch on; the target table and its rows stay.
+    /// </summary>
+    /// <returns>Whether the table was in the subscription.</returns>
+    public async Task<bool> RemoveTableAsync(string sourceTable, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await target.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var removed = false;
+        foreach (var table in new[] { "ferry.pending_event", "ferry.table_state" })
+        {
+            await using var command = new NpgsqlCommand(
+                $"DELETE FROM {table} WHERE subscription = $1 AND source_table = $2", connection, transaction);
+            command.Parameters.Add(new NpgsqlParameter { Value = subscription });
+            command.Parameters.Add(new NpgsqlParameter { Value = sourceTable });
+            removed = await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) > 0;
+        }
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return removed;
+    }
+
     /// <summary>All tables of the subscription; <paramref name="forShare"/> locks their rows for the caller's transaction.</summary>
     public async Task<IReadOnlyList<TableStateRow>> GetTablesAsync(
         NpgsqlConnection connection, NpgsqlTransaction? transaction, bool forShare, CancellationToken cancellationToken)
