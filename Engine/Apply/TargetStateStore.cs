@@ -18,9 +18,17 @@ public sealed class TargetStateStore(NpgsqlDataSource target, string subscriptio
     public async Task InstallAsync(CancellationToken cancellationToken = default)
     {
         await using var connection = await target.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using (var install = new NpgsqlCommand(Script(), connection))
+        // Run the script only when something is missing: CREATE SCHEMA IF NOT EXISTS checks the CREATE right on the
+        // database even when the schema exists, which an apply role need not have once the schema is there.
+        await using (var check = new NpgsqlCommand(
+            "SELECT to_regclass('ferry.subscription') IS NULL OR to_regclass('ferry.table_state') IS NULL " +
+            "OR to_regclass('ferry.pending_event') IS NULL", connection))
         {
-            await install.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            if ((bool)(await check.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!)
+            {
+                await using var install = new NpgsqlCommand(Script(), connection);
+                await install.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
         }
         await using var row = new NpgsqlCommand(
             "INSERT INTO ferry.subscription (name) VALUES ($1) ON CONFLICT (name) DO NOTHING", connection);
