@@ -209,6 +209,35 @@ public sealed class BatchTests(ClusterFixture clusters) : QueueTestBase(clusters
 
     [Theory]
     [MemberData(nameof(Majors))]
+    public async Task ReadEventsWithRowFilter_GivesEachInsertAndUpdateItsVerdict_AndKeepsEveryEvent(int major)
+    {
+        var node = await CreateNodeAsync(major);
+        var admin = new QueueAdmin(node);
+        await admin.CreateQueueAsync("q", Ct);
+        await ExecuteAsync(node, """CREATE SCHEMA "My App"; CREATE TABLE "My App".a (id int PRIMARY KEY, region text); CREATE TABLE b (id int PRIMARY KEY)""");
+        await admin.EnableCaptureAsync("q", "\"My App\".a", Ct);
+        await admin.EnableCaptureAsync("q", "b", Ct);
+        var consumer = new QueueConsumer(node, "q", "c");
+        await consumer.RegisterAsync(Ct);
+        await ExecuteAsync(node,
+            """
+            INSERT INTO "My App".a VALUES (1, 'EU'), (2, 'US'), (3, NULL);
+            UPDATE "My App".a SET region = 'US' WHERE id = 1;
+            INSERT INTO b VALUES (1);
+            DELETE FROM "My App".a WHERE id = 2;
+            """);
+        await admin.TickAsync("q", Ct);
+
+        var batch = (await consumer.NextBatchAsync(Ct))!;
+        var events = await consumer.ReadEventsWithRowFilterAsync(
+            batch, new Dictionary<string, string> { ["\"My App\".a"] = "region = 'EU'" }, cancellationToken: Ct).ToListAsync(Ct);
+
+        Assert.Equal(["I1 True", "I2 False", "I3 False", "U1 False", "I1 True", "D2 True"],
+            events.Select(e => $"{e.Event.Type}{RowId(e.Event)} {e.InFilter}"));
+    }
+
+    [Theory]
+    [MemberData(nameof(Majors))]
     public async Task NextBatch_ReturnsTheOpenBatchAgain_UntilItIsFinished(int major)
     {
         var node = await CreateNodeAsync(major);
