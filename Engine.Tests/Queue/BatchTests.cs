@@ -258,6 +258,28 @@ public sealed class BatchTests(ClusterFixture clusters) : QueueTestBase(clusters
         Assert.Equal(TimeSpan.Zero, (await consumer.GetLagAsync(Ct)).BehindNewestTick);
     }
 
+    [Theory]
+    [MemberData(nameof(Majors))]
+    public async Task ForwarderIds_AreKept_AndATickIdGoingBackIsRefused(int major)
+    {
+        var node = await CreateNodeAsync(major);
+        var admin = new QueueAdmin(node);
+        await admin.CreateQueueAsync("q", Ct);
+        var consumer = new QueueConsumer(node, "q", "c");
+        await consumer.RegisterAsync(Ct);
+
+        await admin.InsertEventAsync("q", EventTypes.Insert, "app.t", "{\"id\":1}", null, 5000, Ct);
+        await admin.InsertEventAsync("q", "X", null, null, "control", null, Ct);
+        Assert.Equal(100, await admin.TickAsync("q", 100, Ct));
+        var error = await Assert.ThrowsAsync<PostgresException>(() => admin.TickAsync("q", 99, Ct));
+        Assert.Contains("not above its newest tick 100", error.MessageText, StringComparison.Ordinal);
+
+        var events = await DrainAsync(consumer);
+        Assert.Equal([100L], events.Select(e => e.Batch.TickId).Distinct());
+        // Batches come in event id order, whoever gave the ids.
+        Assert.Equal(["1 X control", "5000 I {\"id\":1}"], events.Select(e => $"{e.Event.Id} {e.Event.Type} {e.Event.Extra ?? e.Event.Data}"));
+    }
+
     private static long RowId(QueueEvent e)
     {
         using var json = JsonDocument.Parse(e.Data!);
