@@ -191,7 +191,8 @@ public sealed class BatchTests(ClusterFixture clusters) : QueueTestBase(clusters
         await admin.EnableCaptureAsync("q", "b", Ct);
         var consumer = new QueueConsumer(node, "q", "c");
         await consumer.RegisterAsync(Ct);
-        await ExecuteAsync(node, "INSERT INTO a VALUES (1, 'EU'), (2, 'US'), (3, NULL); INSERT INTO b VALUES (1); DELETE FROM a WHERE id = 2");
+        await ExecuteAsync(node,
+            "INSERT INTO a VALUES (1, 'EU'), (2, 'US'), (3, NULL); INSERT INTO b VALUES (1); DELETE FROM a WHERE id = 2");
         await admin.TickAsync("q", Ct);
 
         var events = await DrainAsync(consumer, new BatchReadOptions
@@ -214,7 +215,8 @@ public sealed class BatchTests(ClusterFixture clusters) : QueueTestBase(clusters
         var node = await CreateNodeAsync(major);
         var admin = new QueueAdmin(node);
         await admin.CreateQueueAsync("q", Ct);
-        await ExecuteAsync(node, """CREATE SCHEMA "My App"; CREATE TABLE "My App".a (id int PRIMARY KEY, region text); CREATE TABLE b (id int PRIMARY KEY)""");
+        await ExecuteAsync(node,
+            """CREATE SCHEMA "My App"; CREATE TABLE "My App".a (id int PRIMARY KEY, region text); CREATE TABLE b (id int PRIMARY KEY)""");
         await admin.EnableCaptureAsync("q", "\"My App\".a", Ct);
         await admin.EnableCaptureAsync("q", "b", Ct);
         var consumer = new QueueConsumer(node, "q", "c");
@@ -277,7 +279,9 @@ public sealed class BatchTests(ClusterFixture clusters) : QueueTestBase(clusters
         var events = await DrainAsync(consumer);
         Assert.Equal([100L], events.Select(e => e.Batch.TickId).Distinct());
         // Batches come in event id order, whoever gave the ids.
-        Assert.Equal(["1 X control", "5000 I {\"id\":1}"], events.Select(e => $"{e.Event.Id} {e.Event.Type} {e.Event.Extra ?? e.Event.Data}"));
+        Assert.Equal(
+            ["1 X control", "5000 I {\"id\":1}"],
+            events.Select(e => $"{e.Event.Id} {e.Event.Type} {e.Event.Extra ?? e.Event.Data}"));
     }
 
     private static long RowId(QueueEvent e)
