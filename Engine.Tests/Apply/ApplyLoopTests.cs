@@ -64,6 +64,50 @@ public sealed class ApplyLoopTests(ClusterFixture clusters)
     }
 
     [Fact]
+    public async Task RunOnce_ResumesByItself_WhenTheTargetServerRestartsMidBatch()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        // A target cluster of its own: this test restarts it.
+        await using var cluster = await TestCluster.StartAsync(18, ct);
+        await using var source = NpgsqlDataSource.Create(await clusters.CreateDatabaseAsync(13, "loop_crash_src"));
+        await using var target = NpgsqlDataSource.Create(cluster.ConnectionString());
+        await ExecuteAsync(source, TableSql);
+        await ExecuteAsync(target, TableSql);
+        await using (var connection = await source.OpenConnectionAsync(ct))
+        {
+            await TestCapture.InstallAsync(connection, "public", "items", ["id"]);
+        }
+        var rule = await TableRuleValidator.ValidateAsync(source, target, new TableRuleRequest(new TableName("public", "items")), ct);
+        await MarkCopiedAsync(target, rule);
+        var scripts = Enumerable.Range(0, 8).Select(i =>
+            $"INSERT INTO items SELECT g, 'r{i}', g FROM generate_series({i * 100}, {i * 100 + 150}) g ON CONFLICT (id) DO UPDATE SET v = 'u{i}'; " +
+            $"DELETE FROM items WHERE id % 7 = {i % 7}").ToArray();
+        var feed = new ListBatchSource(await CaptureBatchesAsync(source, scripts));
+        var crashes = 0;
+        feed.BeforeRead = b =>
+        {
+            // Restart the target in the middle of batches 3 and 6: the apply transaction is open, the server ends its
+            // connection (57P01), the loop retries on a new one once the server is back. (A fast restart: the test
+            // cluster runs with synchronous_commit off, so an immediate one could lose commits the loop was told about.)
+            if (b.BatchId is 3 or 6 && feed.Reads.GetValueOrDefault(b.BatchId) == 0)
+            {
+                crashes++;
+                cluster.RestartAsync(immediate: false, ct).GetAwaiter().GetResult();
+            }
+        };
+
+        var loop = Loop(feed, target, rule, new BulkHandler());
+        while (await loop.RunOnceAsync(ct) != ApplyOutcome.Idle)
+        {
+        }
+
+        Assert.Equal(2, crashes);
+        Assert.Equal(Enumerable.Range(1, 8).Select(i => (long)i), feed.Finished);
+        Assert.Equal(8, (await new TargetStateStore(target, "sub").GetSubscriptionAsync(ct)).LastTick);
+        Assert.Equal(await HashAsync(source), await HashAsync(target));
+    }
+
+    [Fact]
     public async Task RunOnce_RetriesTransientErrors_ThenApplies()
     {
         var ct = TestContext.Current.CancellationToken;
@@ -133,6 +177,14 @@ public sealed class ApplyLoopTests(ClusterFixture clusters)
             await TestCapture.InstallAsync(connection, "public", "items", ["id"]);
         }
         var rule = await TableRuleValidator.ValidateAsync(source, target, new TableRuleRequest(new TableName("public", "items")), ct);
+        await MarkCopiedAsync(target, rule);
+        return (source, target, rule);
+    }
+
+    /// <summary>Puts the table in state ok, as after its copy, so that every event applies.</summary>
+    private static async Task MarkCopiedAsync(NpgsqlDataSource target, TableRule rule)
+    {
+        var ct = TestContext.Current.CancellationToken;
         var store = new TargetStateStore(target, "sub");
         await store.InstallAsync(ct);
         await store.AddTableAsync(rule, ct);
@@ -144,7 +196,6 @@ public sealed class ApplyLoopTests(ClusterFixture clusters)
             await store.MoveTableAsync(connection, transaction, rule.SourceTable, TableState.Ok, cancellationToken: ct);
             await transaction.CommitAsync(ct);
         }
-        return (source, target, rule);
     }
 
     /// <summary>Runs each script on the source and makes its captured events one batch (batch id = tick id = 1, 2, ...).</summary>

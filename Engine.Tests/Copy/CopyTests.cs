@@ -22,6 +22,8 @@ public sealed class CopyTests(ClusterFixture clusters)
     {
         var ct = TestContext.Current.CancellationToken;
         var (source, target) = await SeedAsync("copy_all", "digoal_01", allTables: true);
+        await using var disposeSource = source;
+        await using var disposeTarget = target;
         await using (var connection = await source.OpenConnectionAsync(ct))
         {
             await TestCapture.InstallAsync(connection, "digoal_01", "user_session", ["userid"]);
@@ -76,10 +78,12 @@ public sealed class CopyTests(ClusterFixture clusters)
     public async Task Copy_WithFilterAndRename_HoldsOnlyFilteredRows_AndReplaysKeptEvents()
     {
         var ct = TestContext.Current.CancellationToken;
-        var (source, _) = await SeedAsync("copy_f", "digoal_01", allTables: true);
+        var (source, unused) = await SeedAsync("copy_f", "digoal_01", allTables: true);
+        await using var disposeSource = source;
+        await unused.DisposeAsync();
         var target = NpgsqlDataSource.Create(await SeedScenario.CreateTargetAsync(
             (await clusters.GetAsync(18)).ConnectionString(), "copy_f_t2", "digoal_02", "pw2", allTables: false, ct));
-        await using var _ = target;
+        await using var disposeTarget = target;
         const string Filter = "userid <= 500";
         var rule = await TableRuleValidator.ValidateAsync(source, target,
             new TableRuleRequest(new TableName("digoal_01", "user_info"), new TableName("digoal_02", "user_info"), Filter), ct);
@@ -112,6 +116,34 @@ public sealed class CopyTests(ClusterFixture clusters)
             await HashAsync(target, "digoal_02.user_info", UserInfoColumns));
         await using var index = target.CreateCommand("SELECT count(*) FROM pg_indexes WHERE indexname = 'user_info_email'");
         Assert.Equal(1L, await index.ExecuteScalarAsync(ct));
+    }
+
+    [Fact]
+    public async Task Copy_KilledMidStream_LeavesTargetAndKeptEventsUntouched_AndRunsAgain()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var (source, target) = await SeedAsync("copy_kill", "digoal_01", allTables: false);
+        await using var disposeSource = source;
+        await using var disposeTarget = target;
+        var rule = await TableRuleValidator.ValidateAsync(source, target, new TableRuleRequest(new TableName("digoal_01", "user_info")), ct);
+        await ExecuteAsync(target, "INSERT INTO digoal_01.user_info (userid, engname) VALUES (1, 'before')");
+        var store = new TargetStateStore(target, "s3");
+        await store.InstallAsync(ct);
+        var copy = new TableCopy(source, target, store, new BulkHandler(), new CopyOptions { ProgressInterval = TimeSpan.Zero });
+        using var kill = new CancellationTokenSource();
+        var reports = new ConcurrentQueue<CopyProgress>();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => copy.CopyAsync(rule, new SyncProgress(reports, kill), kill.Token));
+
+        Assert.Contains(reports, p => p.RowsCopied is > 0 and < 2000);
+        Assert.Equal(TableState.Copying, (await store.GetTablesAsync(ct)).Single().State);
+        await using (var before = target.CreateCommand("SELECT string_agg(engname, ',') FROM digoal_01.user_info"))
+        {
+            Assert.Equal("before", await before.ExecuteScalarAsync(ct));
+        }
+        var result = await copy.CopyAsync(rule, null, ct);
+        Assert.Equal(2000, result.Rows);
+        Assert.Equal(await HashAsync(source, "digoal_01.user_info", UserInfoColumns), await HashAsync(target, "digoal_01.user_info", UserInfoColumns));
     }
 
     private async Task<(NpgsqlDataSource Source, NpgsqlDataSource Target)> SeedAsync(string name, string role, bool allTables)
@@ -149,8 +181,13 @@ public sealed class CopyTests(ClusterFixture clusters)
     }
 
     /// <summary>Reports synchronously (<see cref="Progress{T}"/> posts to the thread pool and may report after the copy ends).</summary>
-    private sealed class SyncProgress(ConcurrentQueue<CopyProgress> reports) : IProgress<CopyProgress>
+    private sealed class SyncProgress(ConcurrentQueue<CopyProgress> reports, CancellationTokenSource? cancelOnReport = null)
+        : IProgress<CopyProgress>
     {
-        public void Report(CopyProgress value) => reports.Enqueue(value);
+        public void Report(CopyProgress value)
+        {
+            reports.Enqueue(value);
+            cancelOnReport?.Cancel();
+        }
     }
 }

@@ -92,6 +92,33 @@ public sealed class CaptureTests(ClusterFixture clusters) : QueueTestBase(cluste
 
     [Theory]
     [MemberData(nameof(Majors))]
+    public async Task Capture_IgnoresTheWritersSearchPath_WhenItShadowsBuiltIns(int major)
+    {
+        var node = await CreateNodeAsync(major);
+        var admin = new QueueAdmin(node);
+        await admin.CreateQueueAsync("q", Ct);
+        await ExecuteAsync(node,
+            """
+            CREATE TABLE t (id int PRIMARY KEY);
+            CREATE SCHEMA evil;
+            CREATE FUNCTION evil.quote_ident(text) RETURNS text LANGUAGE sql AS $$ SELECT 'hijacked' $$;
+            CREATE FUNCTION evil.text_eq(text, text) RETURNS boolean LANGUAGE sql AS $$ SELECT false $$;
+            CREATE OPERATOR evil.= (LEFTARG = text, RIGHTARG = text, FUNCTION = evil.text_eq);
+            """);
+        await admin.EnableCaptureAsync("q", "t", Ct);
+        var consumer = new QueueConsumer(node, "q", "c");
+        await consumer.RegisterAsync(Ct);
+
+        // The capture function runs as its owner (SECURITY DEFINER): a writer's search_path must not change what it runs.
+        await ExecuteAsync(node, "SET search_path = evil, pg_catalog, public; INSERT INTO public.t VALUES (1); RESET search_path");
+        await admin.TickAsync("q", Ct);
+
+        var e = Assert.Single(await DrainAsync(consumer)).Event;
+        Assert.Equal((EventTypes.Insert, "public.t"), (e.Type, e.Table));
+    }
+
+    [Theory]
+    [MemberData(nameof(Majors))]
     public async Task Capture_RoundTripsEveryValueExactly_ThroughJsonPopulateRecord(int major)
     {
         var node = await CreateNodeAsync(major);

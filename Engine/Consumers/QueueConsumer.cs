@@ -136,23 +136,11 @@ public sealed class QueueConsumer(NpgsqlDataSource dataSource, string queue, str
     /// <summary>The consumer's position and lag.</summary>
     public async Task<ConsumerLag> GetLagAsync(CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand(
-            """
-            SELECT queue_name, consumer_name, last_tick, last_tick_time, batch_tick, newest_tick, newest_tick_time,
-                   pending_events, behind, lag
-              FROM ferry.consumer_info($1) WHERE consumer_name = $2
-            """);
+        await using var command = dataSource.CreateCommand(ConsumerLagReader.Sql);
         command.Parameters.Add(new NpgsqlParameter { Value = queue });
         command.Parameters.Add(new NpgsqlParameter { Value = consumer });
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            throw new InvalidOperationException($"Consumer '{consumer}' is not registered on queue '{queue}'.");
-        }
-        return new ConsumerLag(
-            reader.GetString(0), reader.GetString(1), reader.GetInt64(2), reader.GetFieldValue<DateTimeOffset>(3),
-            reader.IsDBNull(4) ? null : reader.GetInt64(4), reader.GetInt64(5), reader.GetFieldValue<DateTimeOffset>(6),
-            reader.GetInt64(7), reader.GetTimeSpan(8), reader.GetTimeSpan(9));
+        return (await ConsumerLagReader.ReadAllAsync(command, cancellationToken).ConfigureAwait(false)).SingleOrDefault()
+            ?? throw new InvalidOperationException($"Consumer '{consumer}' is not registered on queue '{queue}'.");
     }
 
     /// <summary>Starts listening for this queue's ticks (see <see cref="TickListener"/>).</summary>

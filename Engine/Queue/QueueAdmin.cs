@@ -1,3 +1,4 @@
+using Ferry.Engine.Consumers;
 using Npgsql;
 
 namespace Ferry.Engine.Queue;
@@ -52,7 +53,9 @@ public sealed class QueueAdmin(NpgsqlDataSource dataSource)
     /// every insert, update, delete and truncate then writes events in the writing transaction.
     /// </summary>
     /// <returns>The key columns its delete events carry.</returns>
-    /// <exception cref="CaptureRefusedException">The table has no primary key nor unique index on NOT NULL columns, or is not a table.</exception>
+    /// <exception cref="CaptureRefusedException">
+    /// The table does not exist, is not a table, or has no primary key nor unique index on NOT NULL columns.
+    /// </exception>
     public async Task<IReadOnlyList<string>> EnableCaptureAsync(string queue, string table, CancellationToken cancellationToken)
     {
         try
@@ -60,7 +63,8 @@ public sealed class QueueAdmin(NpgsqlDataSource dataSource)
             return (string[])(await ScalarAsync("SELECT ferry.enable_capture($1, $2::regclass)", [queue, table], cancellationToken)
                 .ConfigureAwait(false))!;
         }
-        catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.InvalidTableDefinition or PostgresErrorCodes.WrongObjectType)
+        catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.InvalidTableDefinition or PostgresErrorCodes.WrongObjectType
+                                              or PostgresErrorCodes.UndefinedTable)
         {
             throw new CaptureRefusedException(e.Hint is null ? e.MessageText : $"{e.MessageText}. {e.Hint}", e);
         }
@@ -86,6 +90,15 @@ public sealed class QueueAdmin(NpgsqlDataSource dataSource)
             tables[reader.GetString(0)] = reader.GetFieldValue<string[]>(1);
         }
         return tables;
+    }
+
+    /// <summary>Position and lag of every consumer of the queue, by consumer name.</summary>
+    public async Task<IReadOnlyList<ConsumerLag>> GetConsumerLagsAsync(string queue, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(ConsumerLagReader.Sql);
+        command.Parameters.Add(new NpgsqlParameter { Value = queue });
+        command.Parameters.Add(new NpgsqlParameter { Value = DBNull.Value });
+        return await ConsumerLagReader.ReadAllAsync(command, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Closes a tick now, whatever the ticker settings say (the ticker loop normally does this).</summary>

@@ -13,6 +13,12 @@ internal static class CaptureBench
     public static readonly string[] Tables = ["digoal_01.user_info", "digoal_01.user_session"];
     private const string None = "no capture";
 
+    /// <summary>
+    /// The PgQ queue of this benchmark: not Londiste's own queue, so that the millions of events captured here are never
+    /// read by the Londiste leaf of the replication benchmarks (a new leaf starts at the root worker's position).
+    /// </summary>
+    private const string Queue = "bench_capture";
+
     public static async Task RunAsync(BenchEnv env, Report report, CancellationToken ct)
     {
         var o = env.Options;
@@ -22,8 +28,14 @@ internal static class CaptureBench
             await Db.ExecAsync(env.SourceApp, FerryPlugs.EnableCaptureSql("bench_ferry", Tables), ct);
             variants.Add(("Ferry capture", "ferry"));
         }
-        report.Note($"capture: the PgQ triggers are the ones `londiste add-table` creates on a root (user_info, user_session; " +
-                    "the log tables have no key); pgq_writer granted to the app role; no ticker, no consumer running.");
+        // The triggers `londiste add-table` creates on a root (londiste.local_add_table): a row trigger with pgq.logutriga
+        // and a truncate trigger with pgq.sqltriga; on their own queue (see Queue).
+        await Db.ExecAsync(env.SourceSuper, $"SELECT pgq.create_queue('{Queue}');\n" + string.Concat(Tables.Select(t =>
+            $"CREATE TRIGGER _londiste_{Queue} AFTER INSERT OR UPDATE OR DELETE ON {t} FOR EACH ROW EXECUTE PROCEDURE pgq.logutriga('{Queue}');\n" +
+            $"CREATE TRIGGER _londiste_{Queue}_truncate AFTER TRUNCATE ON {t} FOR EACH STATEMENT EXECUTE PROCEDURE pgq.sqltriga('{Queue}');\n")), ct);
+        report.Note("capture: the PgQ triggers are those `londiste add-table` creates on a root (pgq.logutriga row trigger + " +
+                    "pgq.sqltriga truncate trigger) on user_info and user_session (the log tables have no key), on a queue of their own; " +
+                    "pgq_writer granted to the app role; no ticker, no consumer running. Ferry's capture is installed by the tables' owner.");
 
         var tps = variants.ToDictionary(v => v.Name, _ => new List<double>());
         for (var round = 0; round < o.Rounds; round++)
@@ -71,8 +83,15 @@ internal static class CaptureBench
         SkipFerry(report, variants);
         await QueueReadAsync(env, report, variants.Any(v => v.Schema == "ferry"), ct);
 
-        // Leave every capture on: the replication benchmarks that follow need the PgQ triggers.
-        await SetCaptureAsync(env, "*", ct);
+        // Remove this benchmark's capture: the replication benchmarks set up their own.
+        await SetCaptureAsync(env, null, ct);
+        await Db.ExecAsync(env.SourceSuper, string.Concat(Tables.Select(t =>
+            $"DROP TRIGGER _londiste_{Queue} ON {t}; DROP TRIGGER _londiste_{Queue}_truncate ON {t};")) +
+            $"SELECT pgq.drop_queue('{Queue}', true);", ct);
+        if (variants.Any(v => v.Schema == "ferry"))
+        {
+            await Db.ExecAsync(env.SourceApp, string.Concat(Tables.Select(t => $"SELECT ferry.disable_capture('bench_ferry', '{t}'::regclass);")), ct);
+        }
         await Db.ExecEachAsync(env.SourceSuper, ct, "VACUUM ANALYZE digoal_01.user_info", "VACUUM ANALYZE digoal_01.user_session");
     }
 
@@ -85,11 +104,11 @@ internal static class CaptureBench
         var o = env.Options;
         await SetCaptureAsync(env, "pgq", ct);
         // Close a tick first, so that the new consumer's first batch holds exactly the UPDATE's events.
-        await Db.ExecEachAsync(env.SourceSuper, ct, $"SELECT pgq.force_tick('{Londiste.Queue}')", $"SELECT pgq.ticker('{Londiste.Queue}')",
-            $"SELECT pgq.register_consumer('{Londiste.Queue}', 'bench_reader')");
+        await Db.ExecEachAsync(env.SourceSuper, ct, $"SELECT pgq.force_tick('{Queue}')", $"SELECT pgq.ticker('{Queue}')",
+            $"SELECT pgq.register_consumer('{Queue}', 'bench_reader')");
         await Db.ExecAsync(env.SourceApp, $"UPDATE digoal_01.user_info SET mod_time = clock_timestamp() WHERE userid <= {o.UpdateRows}", ct);
         var tick = Stopwatch.StartNew();
-        var tickId = await Db.ScalarAsync<long?>(env.SourceSuper, $"SELECT pgq.ticker('{Londiste.Queue}')", ct);
+        var tickId = await Db.ScalarAsync<long?>(env.SourceSuper, $"SELECT pgq.ticker('{Queue}')", ct);
         var tickTime = tick.Elapsed.TotalSeconds;
         if (tickId is null)
         {
@@ -100,7 +119,7 @@ internal static class CaptureBench
         await using (var c = new Npgsql.NpgsqlConnection(env.SourceSuper))
         {
             await c.OpenAsync(ct);
-            var batch = await Db.ScalarAsync<long?>(c, $"SELECT pgq.next_batch('{Londiste.Queue}', 'bench_reader')", ct)
+            var batch = await Db.ScalarAsync<long?>(c, $"SELECT pgq.next_batch('{Queue}', 'bench_reader')", ct)
                         ?? throw new BenchException("pgq.next_batch returned no batch.");
             await using var tx = await c.BeginTransactionAsync(ct);
             events += await DrainAsync(c, $"SELECT * FROM pgq.get_batch_cursor({batch}, 'bench_cur', 10000)", ct);
@@ -117,7 +136,7 @@ internal static class CaptureBench
             await tx.CommitAsync(ct);
         }
         var readTime = read.Elapsed.TotalSeconds;
-        await Db.ExecAsync(env.SourceSuper, $"SELECT pgq.unregister_consumer('{Londiste.Queue}', 'bench_reader')", ct);
+        await Db.ExecAsync(env.SourceSuper, $"SELECT pgq.unregister_consumer('{Queue}', 'bench_reader')", ct);
         var pgqRate = events / readTime;
         report.Add(new Figure(Name, "PgQ batch reader (get_batch_cursor, FETCH 10000)", $"read one batch of {events:N0} events", pgqRate,
             "events/s", Note: $"{readTime:0.00} s; baseline"));

@@ -32,10 +32,9 @@ try
         await env.SeedSourceAsync(options.SourceUsers, ct);
         await Pgbench.WriteScriptsAsync(env, options.SourceUsers, ct);
 
-        Step("Londiste 3: create-root, add-table on the root (capture triggers)");
+        Step("Londiste 3: create-root (installs PgQ)");
         var londiste = new Londiste(env, "londiste_01");
         await londiste.CreateRootAsync(ct);
-        await londiste.AddRootTablesAsync(CaptureBench.Tables, ct);
 
         if (options.Only.Contains("capture"))
         {
@@ -53,7 +52,6 @@ try
             londiste.StartDaemons();
             report.Note(londiste.TickerNote);
             var lr = new LondisteReplicator(env, londiste);
-            lr.KnowRootTables(CaptureBench.Tables);
             native = new Native(env, "native_01");
             _ = nativeTarget;
             var tools = new List<IReplicator> { lr, new NativeReplicator(native) };

@@ -37,8 +37,6 @@ internal sealed class LondisteReplicator(BenchEnv env, Londiste londiste) : IRep
         await londiste.AddLeafTablesAsync(tables, ct);
     }
 
-    public void KnowRootTables(IEnumerable<string> tables) => _rootTables.UnionWith(tables);
-
     public async Task<string?> WaitOkAsync(IReadOnlyList<string> tables, Stopwatch since, TimeSpan timeout, CancellationToken ct)
     {
         var parts = new List<string>();

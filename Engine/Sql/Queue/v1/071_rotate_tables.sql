@@ -4,10 +4,11 @@
 --   "Passed" is checked on the rows, not on txid arithmetic: with the table locked in SHARE mode no writer
 --   can be inside it (a writer that read the old current table just before a switch may still write into it
 --   later, which a txid bound would miss), and each event's txid must be visible in the snapshot of the
---   slowest consumer's last finished tick. Without consumers, nobody needs the events.
+--   slowest consumer's last finished tick (without consumers: the newest tick, where a new consumer starts).
 --   lock_timeout bounds the wait for the lock; a busy table is simply tried again at the next call.
 -- Returns: true when the queue switched tables.
--- Tables: ferry.queue (locks its row), ferry.consumer, ferry.tick, truncates ferry.event_<id>_<n>.
+-- Tables: ferry.queue (locks its row), ferry.consumer, ferry.tick, truncates ferry.event_<id>_<n>; re-creates the
+--   capture function to write into the new current table.
 CREATE OR REPLACE FUNCTION ferry.rotate_tables(p_queue text, p_force boolean DEFAULT false)
 RETURNS boolean
 LANGUAGE plpgsql AS $fn$
@@ -37,6 +38,10 @@ BEGIN
      WHERE c.consumer_queue = v_q.queue_id
      ORDER BY t.tick_id
      LIMIT 1;
+    IF v_slow.tick_id IS NULL THEN
+        -- No consumer: one registering later starts at the newest tick and expects what commits after it.
+        SELECT * INTO v_slow FROM ferry.tick WHERE tick_queue = v_q.queue_id ORDER BY tick_id DESC LIMIT 1;
+    END IF;
     IF v_slow.tick_id IS NOT NULL THEN
         EXECUTE format('SELECT EXISTS (SELECT 1 FROM %s WHERE NOT ferry.txid_visible(ev_txid, $1, $2, $3))', v_part)
            INTO v_busy
@@ -51,6 +56,7 @@ BEGIN
         RETURN false;
     END;
     UPDATE ferry.queue SET queue_cur_table = v_next, queue_switch_time = now() WHERE queue_id = v_q.queue_id;
+    PERFORM ferry.queue_capture_function(v_q.queue_id);
     RETURN true;
 END
 $fn$;
