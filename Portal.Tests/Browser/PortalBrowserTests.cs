@@ -71,6 +71,9 @@ public sealed class PortalBrowserTests(PortalFixture fixture) : IAsyncLifetime
         var password = await shown.Locator("code").InnerTextAsync();
         await Assertions.Expect(admin.GetByTestId("users")).ToContainTextAsync("olga");
         await admin.ScreenshotAsync(new PageScreenshotOptions { Path = Screenshot("07-user-added.png"), FullPage = true });
+        await admin.GetByTestId("nav").GetByText("Audit").ClickAsync();
+        await Assertions.Expect(admin.Locator("tr").Filter(new LocatorFilterOptions { HasText = "olga" })).ToContainTextAsync("create");
+        await admin.ScreenshotAsync(new PageScreenshotOptions { Path = Screenshot("08-audit.png"), FullPage = true });
 
         var olga = await NewPageAsync(1366, 800);
         await LogInAsync(olga, "olga", password);
