@@ -64,6 +64,7 @@ public sealed class PortalBrowserTests(PortalFixture fixture) : IAsyncLifetime
         await admin.GetByLabel("User name").FillAsync("olga");
         await admin.GetByTestId("new-user-role").First.ClickAsync();
         await admin.Locator(".mud-popover-open .mud-list-item").Filter(new LocatorFilterOptions { HasText = "Operator" }).ClickAsync();
+        await Assertions.Expect(admin.GetByTestId("new-user-role").First).ToHaveTextAsync("Operator");
         await admin.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Add" }).ClickAsync();
 
         var shown = admin.GetByTestId("new-password");
