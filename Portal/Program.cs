@@ -1,27 +1,37 @@
 using Ferry.Portal.Components;
+using Ferry.Portal.Hosting;
 
-var builder = WebApplication.CreateBuilder(args);
+var commandLine = PortalCommandLine.Parse(args);
+var builder = WebApplication.CreateBuilder(commandLine.HostArgs);
+builder.Configuration.AddRootAppSettings();
+builder.WebHost.UsePortalAddress(builder.Configuration);
 
-// Add services to the container.
-builder.Services.AddRazorComponents()
-    .AddInteractiveServerComponents();
+// With no ConnectionStrings:Control, start (or reuse) the embedded local cluster and point the portal at it.
+await builder.AddControlDatabaseAsync(commandLine);
+
+builder.Services.AddFerryEngine(builder.Configuration);
+builder.Services.AddPortalIdentity();
+builder.Services.AddPortalJobs(builder.Configuration);
+builder.Services.AddPortalUi();
 
 var app = builder.Build();
 
-// Configure the HTTP request pipeline.
+// Migrations, roles, the first admin and the recurring jobs, before the first request.
+await app.InitializePortalAsync();
+
 if (!app.Environment.IsDevelopment())
 {
-    app.UseExceptionHandler("/Error", createScopeForErrors: true);
-    // The default HSTS value is 30 days. You may want to change this for production scenarios, see https://aka.ms/aspnetcore-hsts.
-    app.UseHsts();
+    app.UseExceptionHandler("/error", createScopeForErrors: true);
 }
 app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
-app.UseHttpsRedirection();
-
 app.UseAntiforgery();
 
 app.MapStaticAssets();
+app.MapPortalHealthChecks();
+app.MapAccountEndpoints();
+app.MapPortalApi();
+app.MapJobsDashboard();
 app.MapRazorComponents<App>()
     .AddInteractiveServerRenderMode();
 
-app.Run();
+await app.RunAsync();

@@ -12,4 +12,8 @@ namespace Ferry.Engine.Queue;
 /// <c>json_populate_record</c> turns back into the exact value.
 /// </param>
 /// <param name="Extra">Type-specific extra text (null for row changes).</param>
-public sealed record QueueEvent(long Id, long TxId, DateTimeOffset Time, string Type, string? Table, string? Data, string? Extra);
+public sealed record QueueEvent(long Id, long TxId, DateTimeOffset Time, string Type, string? Table, string? Data, string? Extra)
+{
+    /// <summary>How many times the event was sent back to the retry queue before this delivery (0 on first delivery).</summary>
+    public int Retry { get; init; }
+}

@@ -1,0 +1,74 @@
+using Ferry.Engine.Consumers;
+using Ferry.Engine.Queue;
+using Ferry.Engine.Tests.Support;
+
+namespace Ferry.Engine.Tests.Queue;
+
+public sealed class QueueSchemaTests(ClusterFixture clusters) : QueueTestBase(clusters)
+{
+    [Theory]
+    [MemberData(nameof(Majors))]
+    public async Task Install_ChangesNothing_WhenRunTwice(int major)
+    {
+        var node = await CreateNodeAsync(major, install: false);
+
+        Assert.Equal(QueueSchema.LatestVersion, await QueueSchema.InstallAsync(node, Ct));
+        await new QueueAdmin(node).CreateQueueAsync("q", Ct);
+        var before = await ScalarAsync<string>(node, ObjectsSql);
+        Assert.Equal(QueueSchema.LatestVersion, await QueueSchema.InstallAsync(node, Ct));
+
+        Assert.Equal(before, await ScalarAsync<string>(node, ObjectsSql));
+        Assert.Equal(QueueSchema.LatestVersion, await QueueSchema.GetInstalledVersionAsync(node, Ct));
+    }
+
+    [Theory]
+    [MemberData(nameof(Majors))]
+    public async Task Upgrade_KeepsQueuedEventsAndConsumers_WhenFromVersion1(int major)
+    {
+        var node = await CreateNodeAsync(major, install: false);
+        Assert.Equal(1, await QueueSchema.InstallAsync(node, 1, Ct));
+        var admin = new QueueAdmin(node);
+        await admin.CreateQueueAsync("q", Ct);
+        await ExecuteAsync(node, "CREATE TABLE t (id int PRIMARY KEY, v text)");
+        await admin.EnableCaptureAsync("q", "t", Ct);
+        var consumer = new QueueConsumer(node, "q", "c");
+        await consumer.RegisterAsync(Ct);
+        await ExecuteAsync(node, "INSERT INTO t VALUES (1, 'before upgrade')");
+
+        Assert.Equal(2, await QueueSchema.InstallAsync(node, Ct));
+        await ExecuteAsync(node, "INSERT INTO t VALUES (2, 'after upgrade')");
+        await admin.TickAsync("q", Ct);
+
+        var events = await DrainAsync(consumer);
+        Assert.Equal(["{\"id\":1,\"v\":\"before upgrade\"}", "{\"id\":2,\"v\":\"after upgrade\"}"], events.Select(e => e.Event.Data));
+        await admin.ConfigureAsync("q", new QueueSettings(TickerPaused: true), Ct);
+        Assert.True((await admin.GetSettingsAsync("q", Ct)).TickerPaused);
+    }
+
+    [Theory]
+    [MemberData(nameof(Majors))]
+    public async Task Install_RefusesAndChangesNothing_WhenDatabaseHoldsNewerVersion(int major)
+    {
+        var node = await CreateNodeAsync(major);
+        var newer = QueueSchema.LatestVersion + 1;
+        await ExecuteAsync(node, $"UPDATE ferry.schema_version SET version = {newer} WHERE component = 'queue'");
+
+        var error = await Assert.ThrowsAsync<QueueSchemaException>(() => QueueSchema.InstallAsync(node, Ct));
+
+        Assert.Contains($"version {newer}", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"version {QueueSchema.LatestVersion}", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Upgrade Ferry", error.Message, StringComparison.Ordinal);
+        Assert.Equal(newer, await QueueSchema.GetInstalledVersionAsync(node, Ct));
+    }
+
+    // Every object of schema ferry with its definition: equal before and after a second install.
+    private const string ObjectsSql =
+        """
+        SELECT string_agg(x, E'\n' ORDER BY x) FROM (
+            SELECT c.relname || ':' || c.relkind::text || ':' || c.oid AS x FROM pg_class c
+             WHERE c.relnamespace = 'ferry'::regnamespace
+            UNION ALL
+            SELECT p.oid::regprocedure::text || ':' || md5(p.prosrc) FROM pg_proc p WHERE p.pronamespace = 'ferry'::regnamespace
+        ) AS o
+        """;
+}

@@ -1,0 +1,211 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using Ferry.Engine.Apply.Handlers;
+using Ferry.Engine.Apply.Internal;
+using Ferry.Engine.Copy;
+using Ferry.Engine.Rules;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace Ferry.Engine.Apply;
+
+/// <summary>
+/// Applies one subscription's batches to its target: next batch → handler → ONE target transaction that applies the batch
+/// and records its tick → finish the batch on the source. A batch whose tick the target already holds is finished without
+/// being applied again (DESIGN.md invariant 2). Transient errors are retried with backoff; a permanent one stops the
+/// subscription in state error, with the message and the failing event kept on the target.
+/// </summary>
+/// <remarks>
+/// One loop per subscription at a time: the apply transaction locks the subscription's row on the target
+/// (<c>SELECT ... FOR UPDATE</c>), so a second loop racing the first waits for it, then sees the tick it recorded and only
+/// finishes the batch. Events of each table go through <see cref="CopyHandover.Decide"/>: applied, skipped, or kept while
+/// the table's copy runs.
+/// </remarks>
+public sealed class ApplyLoop(
+    IBatchSource batches, NpgsqlDataSource target, TargetStateStore store, IReadOnlyList<TableRule> rules, IHandler handler,
+    ApplyLoopOptions options, TimeProvider time, ILogger<ApplyLoop> logger)
+{
+    private readonly Dictionary<string, TableRule> _rules = rules.ToDictionary(r => r.SourceTable, StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _filters = rules
+        .Where(r => r.Filter is not null)
+        .ToDictionary(r => r.SourceTable, r => r.Filter!, StringComparer.Ordinal);
+    private bool _prepared;
+    private bool _warnedReplicaRole;
+
+    /// <summary>Runs until cancelled or until a permanent error stops the subscription.</summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var outcome = await RunOnceAsync(cancellationToken).ConfigureAwait(false);
+            if (outcome == ApplyOutcome.Stopped)
+            {
+                return;
+            }
+            if (outcome == ApplyOutcome.Idle)
+            {
+                await Task.Delay(options.IdleDelay, time, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>One unit of work: applies (or finishes) at most one batch, retrying transient errors until it succeeds.</summary>
+    public async Task<ApplyOutcome> RunOnceAsync(CancellationToken cancellationToken)
+    {
+        var attempts = 0;
+        var started = time.GetTimestamp();
+        while (true)
+        {
+            try
+            {
+                if (!_prepared)
+                {
+                    await store.InstallAsync(cancellationToken).ConfigureAwait(false);
+                    foreach (var rule in _rules.Values)
+                    {
+                        await store.AddTableAsync(rule, cancellationToken).ConfigureAwait(false);
+                    }
+                    _prepared = true;
+                }
+                if ((await store.GetSubscriptionAsync(cancellationToken).ConfigureAwait(false)).State == "error")
+                {
+                    return ApplyOutcome.Stopped;
+                }
+                var outcome = await ApplyNextAsync(handler, commit: true, cancellationToken).ConfigureAwait(false);
+                if (attempts > 0)
+                {
+                    logger.Recovered(store.Subscription, attempts, time.GetElapsedTime(started));
+                }
+                return outcome;
+            }
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested && ApplyErrors.IsTransient(e))
+            {
+                attempts++;
+                var delay = TimeSpan.FromTicks(Math.Min(options.MaxBackoff.Ticks, options.InitialBackoff.Ticks << Math.Min(attempts - 1, 20)));
+                logger.TransientError(e, store.Subscription, attempts, delay);
+                await Task.Delay(delay, time, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is not OperationCanceledException)
+            {
+                await StopAsync(e, cancellationToken).ConfigureAwait(false);
+                return ApplyOutcome.Stopped;
+            }
+        }
+    }
+
+    private async Task<ApplyOutcome> ApplyNextAsync(IHandler with, bool commit, CancellationToken cancellationToken)
+    {
+        var batch = await batches.NextBatchAsync(cancellationToken).ConfigureAwait(false);
+        if (batch is null)
+        {
+            return ApplyOutcome.Idle;
+        }
+        await using var connection = await target.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var lastTick = await store.LockLastTickAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+        if (lastTick >= batch.TickId)
+        {
+            await transaction.RollbackAsync(cancellationToken).ConfigureAwait(false);
+            if (commit)
+            {
+                logger.BatchAlreadyApplied(store.Subscription, batch.BatchId, batch.TickId);
+                await batches.FinishBatchAsync(batch, cancellationToken).ConfigureAwait(false);
+            }
+            return ApplyOutcome.AlreadyApplied;
+        }
+
+        var tables = (await store.GetTablesAsync(connection, transaction, forShare: true, cancellationToken).ConfigureAwait(false))
+            .ToDictionary(t => t.SourceTable, StringComparer.Ordinal);
+        var kept = new List<ApplyEvent>();
+        var events = RouteAsync(batches.ReadEventsAsync(batch, _filters, cancellationToken), tables, kept, cancellationToken);
+        var result = await with.ApplyAsync(new HandlerTarget(connection, transaction, _rules), events, cancellationToken).ConfigureAwait(false);
+        await store.KeepPendingAsync(connection, transaction, kept, cancellationToken).ConfigureAwait(false);
+
+        var caughtUp = tables.Values
+            .Where(t => t.State == TableState.CatchingUp && t.CopySnapshot is not null && batch.StartSnapshot is not null
+                && CopyHandover.IsCaughtUp(t.CopySnapshot, batch.StartSnapshot))
+            .ToList();
+        foreach (var table in caughtUp)
+        {
+            await store.MoveTableAsync(connection, transaction, table.SourceTable, TableState.Ok, table.CopySnapshot, table.RowsCopied,
+                cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        await store.RecordTickAsync(connection, transaction, batch.TickId, cancellationToken).ConfigureAwait(false);
+        if (!commit)
+        {
+            await transaction.RollbackAsync(cancellationToken).ConfigureAwait(false);
+            return ApplyOutcome.Applied;
+        }
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+
+        foreach (var table in caughtUp)
+        {
+            logger.TableCaughtUp(store.Subscription, table.SourceTable);
+        }
+        if (!result.ReplicaRole && !_warnedReplicaRole)
+        {
+            _warnedReplicaRole = true;
+            logger.NoReplicaRole(store.Subscription, ReplicaRole.MissingRight);
+        }
+        logger.BatchApplied(store.Subscription, batch.BatchId, batch.TickId, result.Events);
+        // A crash here leaves the batch unfinished on the source and its tick on the target: the next run finishes it.
+        await batches.FinishBatchAsync(batch, cancellationToken).ConfigureAwait(false);
+        return ApplyOutcome.Applied;
+    }
+
+    private async IAsyncEnumerable<ApplyEvent> RouteAsync(
+        IAsyncEnumerable<ApplyEvent> events, Dictionary<string, TableStateRow> tables, List<ApplyEvent> kept,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var item in events.WithCancellation(cancellationToken).ConfigureAwait(false))
+        {
+            var table = item.Event.Table;
+            if (table is null || !_rules.ContainsKey(table) || !tables.TryGetValue(table, out var state))
+            {
+                continue;
+            }
+            switch (CopyHandover.Decide(state.State, state.CopySnapshot, item.Event.TxId))
+            {
+                case HandoverAction.Apply:
+                    yield return item;
+                    break;
+                case HandoverAction.Keep:
+                    kept.Add(item);
+                    break;
+                case HandoverAction.Skip:
+                default:
+                    break;
+            }
+        }
+    }
+
+    /// <summary>Keeps the error and the failing event on the target; reruns a set-based batch row by row to find that event.</summary>
+    private async Task StopAsync(Exception error, CancellationToken cancellationToken)
+    {
+        var failed = (error as ApplyException)?.FailedEvent;
+        var message = Describe(error);
+        if (failed is null && handler is not RowHandler)
+        {
+            try
+            {
+                // Rolled back whatever happens: this only looks for the event.
+                await ApplyNextAsync(new RowHandler(), commit: false, cancellationToken).ConfigureAwait(false);
+            }
+            catch (ApplyException rowError) when (rowError.FailedEvent is not null)
+            {
+                failed = rowError.FailedEvent;
+                message = Describe(rowError);
+            }
+            catch (Exception probe) when (probe is not OperationCanceledException)
+            {
+                // The first error stays the one reported; the probe only adds the event when it finds it.
+            }
+        }
+        logger.Stopped(error, store.Subscription, message);
+        await store.SetErrorAsync(message, failed is null ? null : JsonSerializer.Serialize(failed), cancellationToken).ConfigureAwait(false);
+    }
+
+    private static string Describe(Exception error) => error is ApplyException { InnerException: PostgresException server }
+        ? $"{error.Message} (SQLSTATE {server.SqlState}{(server.Detail is null ? "" : ", " + server.Detail)})"
+        : error.Message;
+}

@@ -1,0 +1,14 @@
+namespace Ferry.Engine.Apply.Handlers;
+
+/// <summary>
+/// Applies the events of one batch to the target, inside the transaction the apply loop owns (the handler never commits).
+/// Every event's table must have a rule in <see cref="HandlerTarget.Rules"/>; the loop has already dropped the events the
+/// table's copy state skips. Per key, the effect must be the one of applying the events in id order: insert and update
+/// upsert the full row (or delete its key when the row is outside the filter), delete removes the key, truncate empties
+/// the table (the filtered rows only, when the rule has a filter).
+/// </summary>
+public interface IHandler
+{
+    /// <summary>Applies the events; throws <see cref="ApplyException"/> (wrapping the server's error) when one cannot be.</summary>
+    Task<HandlerResult> ApplyAsync(HandlerTarget target, IAsyncEnumerable<ApplyEvent> events, CancellationToken cancellationToken);
+}

@@ -1,0 +1,25 @@
+namespace Ferry.Engine.Apply;
+
+/// <summary>
+/// Where an apply loop gets its batches: the queue's consumer for one subscription. The loop calls
+/// <see cref="NextBatchAsync"/>, reads the batch's events, applies them in one target transaction that records
+/// <see cref="Batch.TickId"/>, then calls <see cref="FinishBatchAsync"/>. After a crash between the target commit and the
+/// finish, the same batch comes again and is finished without being read.
+/// </summary>
+public interface IBatchSource
+{
+    /// <summary>The consumer's next batch, or null when no tick closes one yet (the loop waits and asks again).</summary>
+    Task<Batch?> NextBatchAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The batch's events in event id order. <paramref name="rowFilters"/> maps a source table (as events name it) to its row
+    /// filter, a SQL boolean expression over that table's row; the source evaluates it for each insert and update and returns
+    /// the verdict as <see cref="ApplyEvent.InFilter"/> (true for tables without a filter). Events of other tables may be
+    /// returned or left out.
+    /// </summary>
+    IAsyncEnumerable<ApplyEvent> ReadEventsAsync(
+        Batch batch, IReadOnlyDictionary<string, string> rowFilters, CancellationToken cancellationToken);
+
+    /// <summary>Marks the batch done, so the consumer's next batch starts at its tick. Must accept a batch finished before.</summary>
+    Task FinishBatchAsync(Batch batch, CancellationToken cancellationToken);
+}

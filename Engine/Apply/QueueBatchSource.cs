@@ -1,0 +1,121 @@
+using System.Runtime.CompilerServices;
+using Ferry.Engine.Consumers;
+using Ferry.Engine.Copy;
+using Ferry.Engine.Queue;
+using Npgsql;
+
+namespace Ferry.Engine.Apply;
+
+/// <summary>
+/// The queue's consumer as an <see cref="IBatchSource"/>: batches of a <see cref="QueueConsumer"/>, and the row filter's
+/// verdict for each insert and update computed on the source database in one query per chunk of events.
+/// </summary>
+/// <remarks>
+/// The consumer's own <see cref="BatchReadOptions.RowFilters"/> drops events outside a filter; the apply side needs them
+/// (an update that leaves the filter deletes the row on the target), so filters are evaluated here instead, on the
+/// events as read: <c>json_populate_record(NULL::table, data)</c> gives the row the filter is written against.
+/// </remarks>
+public sealed class QueueBatchSource(QueueConsumer consumer, NpgsqlDataSource source, BatchReadOptions? readOptions = null) : IBatchSource
+{
+    private const int FilterChunk = 1000;
+    private Consumers.Batch? _open;
+
+    public async Task<Batch?> NextBatchAsync(CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(consumer);
+        var batch = await consumer.NextBatchAsync(cancellationToken).ConfigureAwait(false);
+        _open = batch;
+        if (batch is null)
+        {
+            return null;
+        }
+        // The previous tick's snapshot: its xmin is the oldest transaction it saw running, or its xmax when none was.
+        var xip = batch.Bounds.PreviousXip;
+        var xmax = batch.Bounds.PreviousXmax;
+        var start = new TxidSnapshot(xip.Length == 0 ? xmax : Math.Min(xip.Min(), xmax), xmax, xip);
+        return new Batch(batch.TickId, batch.TickId, start);
+    }
+
+    public async IAsyncEnumerable<ApplyEvent> ReadEventsAsync(
+        Batch batch, IReadOnlyDictionary<string, string> rowFilters, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        ArgumentNullException.ThrowIfNull(rowFilters);
+        var open = _open is { } b && b.TickId == batch.TickId
+            ? b
+            : throw new InvalidOperationException($"Batch {batch.BatchId} is not the consumer's open batch.");
+        var events = consumer.ReadEventsAsync(open, readOptions, cancellationToken);
+        if (rowFilters.Count == 0)
+        {
+            await foreach (var e in events.ConfigureAwait(false))
+            {
+                yield return new ApplyEvent(e);
+            }
+            yield break;
+        }
+
+        await using var connection = await source.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var chunk = new List<QueueEvent>(FilterChunk);
+        await foreach (var e in events.ConfigureAwait(false))
+        {
+            chunk.Add(e);
+            if (chunk.Count == FilterChunk)
+            {
+                foreach (var item in await JudgeAsync(connection, chunk, rowFilters, cancellationToken).ConfigureAwait(false))
+                {
+                    yield return item;
+                }
+                chunk.Clear();
+            }
+        }
+        foreach (var item in await JudgeAsync(connection, chunk, rowFilters, cancellationToken).ConfigureAwait(false))
+        {
+            yield return item;
+        }
+    }
+
+    public async Task FinishBatchAsync(Batch batch, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        // After a crash the open batch is gone from memory: ask the consumer for it again (it returns the same one).
+        var open = _open is { } b && b.TickId == batch.TickId
+            ? b
+            : await consumer.NextBatchAsync(cancellationToken).ConfigureAwait(false);
+        if (open is not null && open.TickId == batch.TickId)
+        {
+            await consumer.FinishBatchAsync(open, cancellationToken).ConfigureAwait(false);
+        }
+        _open = null;
+    }
+
+    /// <summary>The chunk's events with the filter verdicts of its inserts and updates, one query per filtered table.</summary>
+    private static async Task<List<ApplyEvent>> JudgeAsync(
+        NpgsqlConnection connection, List<QueueEvent> chunk, IReadOnlyDictionary<string, string> rowFilters,
+        CancellationToken cancellationToken)
+    {
+        var verdicts = new bool[chunk.Count];
+        Array.Fill(verdicts, true);
+        foreach (var group in chunk
+            .Select((e, i) => (Event: e, Index: i))
+            .Where(x => x.Event.Table is not null && x.Event.Data is not null && x.Event.Type is EventTypes.Insert or EventTypes.Update
+                && rowFilters.ContainsKey(x.Event.Table))
+            .GroupBy(x => x.Event.Table!))
+        {
+            var items = group.ToList();
+            // The table name and filter come from validated rules (TableRule.SourceTable is quote_ident'ed on the source).
+            await using var command = new NpgsqlCommand($"""
+                SELECT coalesce((SELECT ({rowFilters[group.Key]}) FROM json_populate_record(NULL::{group.Key}, u.ferry_row::json)), false)
+                FROM unnest($1::text[]) WITH ORDINALITY AS u(ferry_row, ferry_ord)
+                ORDER BY u.ferry_ord
+                """, connection);
+            command.Parameters.Add(new NpgsqlParameter { Value = items.Select(x => x.Event.Data!).ToArray() });
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            var n = 0;
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                verdicts[items[n++].Index] = reader.GetBoolean(0);
+            }
+        }
+        return [.. chunk.Select((e, i) => new ApplyEvent(e, verdicts[i]))];
+    }
+}

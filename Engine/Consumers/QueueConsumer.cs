@@ -1,0 +1,201 @@
+using System.Runtime.CompilerServices;
+using System.Text;
+using Ferry.Engine.Queue;
+using Ferry.Engine.Sql;
+using Npgsql;
+
+namespace Ferry.Engine.Consumers;
+
+/// <summary>
+/// One consumer of one queue in a node database: registration, batches, the events of a batch, retries and lag.
+/// A batch is (last finished tick, next tick]: an event belongs to it iff its transaction id is visible in the
+/// next tick's snapshot and not in the last one's, so every committed change lands in exactly one batch, in the
+/// batch in which it committed, and rolled-back work in none (DESIGN.md, invariant 1).
+/// </summary>
+/// <remarks>
+/// The usual loop: <see cref="NextBatchAsync"/>; if null, wait on a <see cref="TickListener"/> (started first);
+/// else <see cref="ReadEventsAsync"/>, apply, <see cref="FinishBatchAsync"/>. A consumer that crashes before
+/// finishing gets the same batch again from <see cref="NextBatchAsync"/>.
+/// </remarks>
+public sealed class QueueConsumer(NpgsqlDataSource dataSource, string queue, string consumer)
+{
+    /// <summary>The queue's name.</summary>
+    public string Queue => queue;
+
+    /// <summary>The consumer's name.</summary>
+    public string Consumer => consumer;
+
+    /// <summary>Registers the consumer at the queue's newest tick; its first batch holds what commits after it.</summary>
+    /// <returns>True when registered now, false when it already was (its position is kept).</returns>
+    public async Task<bool> RegisterAsync(CancellationToken cancellationToken) =>
+        await ScalarAsync<bool>("SELECT ferry.register_consumer($1, $2)", cancellationToken).ConfigureAwait(false);
+
+    /// <summary>Removes the consumer with its open batch and retries.</summary>
+    /// <returns>Whether it was registered.</returns>
+    public async Task<bool> UnregisterAsync(CancellationToken cancellationToken) =>
+        await ScalarAsync<bool>("SELECT ferry.unregister_consumer($1, $2)", cancellationToken).ConfigureAwait(false);
+
+    /// <summary>Opens the next batch (or returns the batch already open), or null when no tick follows the consumer's position.</summary>
+    public async Task<Batch?> NextBatchAsync(CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            """
+            SELECT batch_tick, batch_tick_time, prev_tick, prev_tick_time, prev_xmax, prev_xip, cur_xmin, cur_xmax, cur_xip,
+                   consumer_id, queue_id
+              FROM ferry.next_batch($1, $2)
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = queue });
+        command.Parameters.Add(new NpgsqlParameter { Value = consumer });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return null;
+        }
+        return new Batch(
+            queue, consumer,
+            reader.GetInt64(0), reader.GetFieldValue<DateTimeOffset>(1), reader.GetInt64(2), reader.GetFieldValue<DateTimeOffset>(3))
+        {
+            Bounds = new BatchBounds(
+                reader.GetInt64(4), reader.GetFieldValue<long[]>(5), reader.GetInt64(6), reader.GetInt64(7),
+                reader.GetFieldValue<long[]>(8), reader.GetInt32(9), Identifiers.Quote("ferry", $"event_{reader.GetInt32(10)}")),
+        };
+    }
+
+    /// <summary>
+    /// Streams the batch's events in event id order, which is commit-consistent: a row's changes come in the order
+    /// their transactions committed. Events are fetched through a cursor <see cref="BatchReadOptions.ChunkSize"/> at a
+    /// time on a connection of its own, so a batch of any size is never held in memory.
+    /// </summary>
+    public async IAsyncEnumerable<QueueEvent> ReadEventsAsync(
+        Batch batch, BatchReadOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        options ??= new BatchReadOptions();
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.ChunkSize, 1);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using (var declare = BuildDeclare(batch, options, connection, transaction))
+        {
+            await declare.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        await using var fetch = new NpgsqlCommand($"FETCH FORWARD {options.ChunkSize} FROM ferry_batch", connection, transaction);
+        while (true)
+        {
+            var rows = 0;
+            await using (var reader = await fetch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+            {
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    rows++;
+                    yield return new QueueEvent(
+                        reader.GetInt64(0), reader.GetInt64(1), reader.GetFieldValue<DateTimeOffset>(2), reader.GetString(3),
+                        reader.IsDBNull(4) ? null : reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetString(5),
+                        reader.IsDBNull(6) ? null : reader.GetString(6))
+                    {
+                        Retry = reader.GetInt32(7),
+                    };
+                }
+            }
+            if (rows < options.ChunkSize)
+            {
+                break;
+            }
+        }
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Finishes the batch: the consumer's position moves to its tick. Finishing it twice is harmless.</summary>
+    /// <returns>True when the batch was open and is now finished, false when it was finished already.</returns>
+    public async Task<bool> FinishBatchAsync(Batch batch, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        await using var command = dataSource.CreateCommand("SELECT ferry.finish_batch($1, $2, $3)");
+        command.Parameters.Add(new NpgsqlParameter { Value = queue });
+        command.Parameters.Add(new NpgsqlParameter { Value = consumer });
+        command.Parameters.Add(new NpgsqlParameter { Value = batch.TickId });
+        return (bool)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
+    /// <summary>
+    /// Sends one event of the open batch to the retry queue: it is delivered to this consumer alone again, in a later
+    /// batch, once <paramref name="delay"/> (or the queue's retry delay) has passed and maintenance has requeued it.
+    /// </summary>
+    /// <returns>Whether the event was found in the queue and queued for retry.</returns>
+    public async Task<bool> RetryEventAsync(QueueEvent queueEvent, TimeSpan? delay, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(queueEvent);
+        await using var command = dataSource.CreateCommand("SELECT ferry.retry_event($1, $2, $3, $4, $5)");
+        command.Parameters.Add(new NpgsqlParameter { Value = queue });
+        command.Parameters.Add(new NpgsqlParameter { Value = consumer });
+        command.Parameters.Add(new NpgsqlParameter { Value = queueEvent.Id });
+        command.Parameters.Add(new NpgsqlParameter { Value = queueEvent.TxId });
+        command.Parameters.Add(delay is { } d ? new NpgsqlParameter { Value = d } : new NpgsqlParameter { Value = DBNull.Value });
+        return (bool)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
+    /// <summary>The consumer's position and lag.</summary>
+    public async Task<ConsumerLag> GetLagAsync(CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(ConsumerLagReader.Sql);
+        command.Parameters.Add(new NpgsqlParameter { Value = queue });
+        command.Parameters.Add(new NpgsqlParameter { Value = consumer });
+        return (await ConsumerLagReader.ReadAllAsync(command, cancellationToken).ConfigureAwait(false)).SingleOrDefault()
+            ?? throw new InvalidOperationException($"Consumer '{consumer}' is not registered on queue '{queue}'.");
+    }
+
+    /// <summary>Starts listening for this queue's ticks (see <see cref="TickListener"/>).</summary>
+    public Task<TickListener> ListenAsync(CancellationToken cancellationToken) =>
+        TickListener.StartAsync(dataSource, queue, cancellationToken);
+
+    private static NpgsqlCommand BuildDeclare(
+        Batch batch, BatchReadOptions options, NpgsqlConnection connection, NpgsqlTransaction transaction)
+    {
+        var b = batch.Bounds;
+        var command = new NpgsqlCommand { Connection = connection, Transaction = transaction };
+        // Events of transactions running at the previous tick (its xip) or started since (>= its xmax), and finished
+        // at this tick. Two index conditions on ev_txid, not one range from the previous xmin: a long transaction
+        // open at the previous tick would otherwise stretch the scanned range back to its start.
+        var sql = new StringBuilder(
+            $"""
+            DECLARE ferry_batch NO SCROLL CURSOR FOR
+            SELECT e.ev_id, e.ev_txid, e.ev_time, e.ev_type, e.ev_table, e.ev_data::text, e.ev_extra, coalesce(e.ev_retry, 0)
+              FROM {b.EventTable} AS e
+             WHERE (e.ev_txid = ANY($1) OR (e.ev_txid >= $2 AND e.ev_txid < $3))
+               AND (e.ev_txid < $4 OR e.ev_txid <> ALL ($5))
+               AND (e.ev_owner IS NULL OR e.ev_owner = $6)
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = b.PreviousXip });
+        command.Parameters.Add(new NpgsqlParameter { Value = b.PreviousXmax });
+        command.Parameters.Add(new NpgsqlParameter { Value = b.Xmax });
+        command.Parameters.Add(new NpgsqlParameter { Value = b.Xmin });
+        command.Parameters.Add(new NpgsqlParameter { Value = b.Xip });
+        command.Parameters.Add(new NpgsqlParameter { Value = b.ConsumerId });
+        if (options.Tables is { } tables)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = tables.ToArray() });
+            sql.Append($"\n   AND (e.ev_table IS NULL OR e.ev_table = ANY (${command.Parameters.Count}))");
+        }
+        if (options.RowFilters is { Count: > 0 } filters)
+        {
+            // The extension point for row filters: each table's expression decides for that table's events only.
+            sql.Append("\n   AND CASE");
+            foreach (var (table, expression) in filters)
+            {
+                command.Parameters.Add(new NpgsqlParameter { Value = table });
+                sql.Append($" WHEN e.ev_table = ${command.Parameters.Count} THEN coalesce(({expression}), false)");
+            }
+            sql.Append(" ELSE true END");
+        }
+        sql.Append("\n ORDER BY e.ev_id");
+        command.CommandText = sql.ToString();
+        return command;
+    }
+
+    private async Task<T> ScalarAsync<T>(string sql, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(sql);
+        command.Parameters.Add(new NpgsqlParameter { Value = queue });
+        command.Parameters.Add(new NpgsqlParameter { Value = consumer });
+        return (T)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+}

@@ -1,0 +1,68 @@
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore;
+
+namespace Ferry.Engine.Control;
+
+/// <summary>
+/// The control database: nodes, sets, subscriptions, table and sequence rules, schedules, the audit trail, and the
+/// portal's users and roles (ASP.NET Core Identity). Everything lives in schema <c>ferry</c>, in snake_case; Hangfire
+/// keeps its own schema <c>hangfire</c> in the same database.
+/// </summary>
+/// <remarks>
+/// Add a migration from the repository root with
+/// <c>dotnet tool restore &amp;&amp; dotnet ef migrations add &lt;Name&gt; --project Engine --output-dir Control/Migrations</c>;
+/// <see cref="ControlDbContextDesignFactory"/> gives the tool a context without starting the portal.
+/// </remarks>
+public sealed class ControlDbContext(DbContextOptions<ControlDbContext> options) : IdentityDbContext<IdentityUser>(options)
+{
+    public const string Schema = "ferry";
+
+    public DbSet<Node> Nodes => Set<Node>();
+
+    public DbSet<ReplicationSet> Sets => Set<ReplicationSet>();
+
+    public DbSet<Subscription> Subscriptions => Set<Subscription>();
+
+    public DbSet<TableRule> TableRules => Set<TableRule>();
+
+    public DbSet<SequenceRule> SequenceRules => Set<SequenceRule>();
+
+    public DbSet<Schedule> Schedules => Set<Schedule>();
+
+    public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
+
+    /// <summary>The provider settings shared by the running portal and the design-time factory.</summary>
+    public static void Configure(DbContextOptionsBuilder builder, string connectionString) =>
+        builder
+            .UseNpgsql(connectionString, npgsql => npgsql.MigrationsHistoryTable("__ef_migrations_history", Schema))
+            .UseSnakeCaseNamingConvention();
+
+    protected override void OnModelCreating(ModelBuilder builder)
+    {
+        base.OnModelCreating(builder);
+        builder.HasDefaultSchema(Schema);
+        builder.ApplyConfigurationsFromAssembly(typeof(ControlDbContext).Assembly);
+    }
+
+    public override int SaveChanges(bool acceptAllChangesOnSuccess)
+    {
+        RefuseAuditChanges();
+        return base.SaveChanges(acceptAllChangesOnSuccess);
+    }
+
+    public override Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
+    {
+        RefuseAuditChanges();
+        return base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+    }
+
+    /// <summary>The audit trail is append-only: an update or delete of an entry is a bug, never a feature.</summary>
+    private void RefuseAuditChanges()
+    {
+        if (ChangeTracker.Entries<AuditEntry>().Any(e => e.State is EntityState.Modified or EntityState.Deleted))
+        {
+            throw new InvalidOperationException("Audit entries are never changed or deleted.");
+        }
+    }
+}

@@ -1,0 +1,43 @@
+namespace Ferry.Engine.Control;
+
+/// <summary>Which source table goes to which target table of one subscription, how, and where it stands.</summary>
+public sealed class TableRule : ITimestamped
+{
+    public int Id { get; set; }
+
+    public int SubscriptionId { get; set; }
+
+    public Subscription? Subscription { get; set; }
+
+    public required string SourceSchema { get; set; }
+
+    public required string SourceTable { get; set; }
+
+    public required string TargetSchema { get; set; }
+
+    public required string TargetTable { get; set; }
+
+    /// <summary>A SQL boolean expression on the source row; only matching rows are copied and applied. Null: every row.</summary>
+    public string? RowFilter { get; set; }
+
+    /// <summary>The columns that identify a row (the primary key unless the operator chose others).</summary>
+    public List<string> KeyColumns { get; set; } = [];
+
+    /// <summary>The handler that applies this table's batches (see Engine/Apply/Handlers); null for the default.</summary>
+    public string? HandlerName { get; set; }
+
+    public TableState State { get; set; } = TableState.New;
+
+    /// <summary>The error behind <see cref="TableState.Error"/>; null otherwise.</summary>
+    public string? LastError { get; set; }
+
+    /// <summary>Rows copied so far by the current or last copy.</summary>
+    public long RowsCopied { get; set; }
+
+    /// <summary>The planner's estimate of the source rows when the copy started (pg_class.reltuples); null when unknown.</summary>
+    public long? RowsEstimated { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    public DateTimeOffset UpdatedAt { get; set; }
+}

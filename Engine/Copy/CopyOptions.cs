@@ -1,0 +1,17 @@
+namespace Ferry.Engine.Copy;
+
+/// <summary>Settings of table copies.</summary>
+public sealed class CopyOptions
+{
+    /// <summary>At most this many copies run at once (per <see cref="CopyScheduler"/>).</summary>
+    public int MaxConcurrentCopies { get; set; } = 2;
+
+    /// <summary>
+    /// Drop the target's secondary indexes before the data and build them after it when the source estimates at least this
+    /// many rows. Indexes that back constraints (the key, unique constraints) stay.
+    /// </summary>
+    public long BuildIndexesAfterDataAbove { get; set; } = 100_000;
+
+    /// <summary>How often progress is reported while rows stream.</summary>
+    public TimeSpan ProgressInterval { get; set; } = TimeSpan.FromMilliseconds(250);
+}

@@ -1,0 +1,21 @@
+namespace Ferry.Engine.Rules;
+
+/// <summary>
+/// A validated table rule: which source table goes to which target table, over which columns, with which key and row
+/// filter. Produced by <see cref="TableRuleValidator"/>; handlers and copies trust it.
+/// </summary>
+/// <param name="SourceTable">
+/// The source table as events name it (<c>QueueEvent.Table</c>): <c>quote_ident(schema).quote_ident(name)</c>.
+/// </param>
+/// <param name="Source">Source schema and table.</param>
+/// <param name="Target">Target schema and table.</param>
+/// <param name="Columns">The replicated columns (the source's non-generated columns, in source order).</param>
+/// <param name="Key">The key columns, in index order; a subset of <paramref name="Columns"/>.</param>
+/// <param name="Filter">The row filter (SQL boolean expression over the columns), or null for all rows.</param>
+public sealed record TableRule(
+    string SourceTable, TableName Source, TableName Target, IReadOnlyList<ColumnDefinition> Columns, IReadOnlyList<string> Key,
+    string? Filter)
+{
+    /// <summary>Whether a key column is among the columns (used by handlers to build their statements).</summary>
+    public bool IsKey(string column) => Key.Contains(column, StringComparer.Ordinal);
+}

@@ -1,0 +1,10 @@
+namespace Ferry.Engine.Rules;
+
+/// <summary>What a user asks for when adding a source table to a subscription.</summary>
+/// <param name="Source">The source table.</param>
+/// <param name="Target">The target table; null means the same schema and name as the source.</param>
+/// <param name="Filter">Optional row filter: a SQL boolean expression over the source table's columns.</param>
+/// <param name="KeyIndex">Optional name of a unique index over NOT NULL columns to use as key instead of the primary key.</param>
+/// <param name="CreateTarget">Create the target table from the source definition when it does not exist.</param>
+public sealed record TableRuleRequest(
+    TableName Source, TableName? Target = null, string? Filter = null, string? KeyIndex = null, bool CreateTarget = false);

@@ -1,0 +1,27 @@
+using Bunit;
+using Bunit.TestDoubles;
+using Microsoft.Extensions.DependencyInjection;
+using MudBlazor;
+using MudBlazor.Services;
+
+namespace Ferry.Portal.Tests.Support;
+
+/// <summary>bUnit with MudBlazor's services, loose JS interop (MudBlazor calls JS we do not fake) and instant snackbars.</summary>
+public abstract class PortalBunitContext : BunitContext
+{
+    protected BunitAuthorizationContext Authorization { get; }
+
+    protected PortalBunitContext()
+    {
+        Services.AddMudServices(options =>
+        {
+            options.SnackbarConfiguration.ShowTransitionDuration = 0;
+            options.SnackbarConfiguration.HideTransitionDuration = 0;
+        });
+        JSInterop.Mode = JSRuntimeMode.Loose;
+        // Registered before the first service is resolved; tests set the user with Authorization.SetAuthorized(...).
+        Authorization = AddAuthorization();
+        // Components render as in the portal: interactive on the server.
+        SetRendererInfo(new Microsoft.AspNetCore.Components.RendererInfo("Server", isInteractive: true));
+    }
+}

@@ -1,0 +1,52 @@
+using System.Net;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Logging;
+
+namespace Ferry.Portal.Tests.Support;
+
+/// <summary>
+/// The real portal (Program.cs) on real Kestrel at a free loopback port, against a control database in a test cluster,
+/// with the Hangfire server off and the first Admin taken from the environment settings.
+/// </summary>
+public sealed class PortalFactory : WebApplicationFactory<Program>
+{
+    public const string AdminUser = "admin";
+    public const string AdminPassword = "Admin-Passw0rd-For-Tests";
+
+    private readonly string _controlConnectionString;
+    private readonly string _keysDirectory = Path.Combine(Path.GetTempPath(), $"ferry-portal-keys-{Guid.NewGuid():N}");
+
+    public PortalFactory(string controlConnectionString)
+    {
+        _controlConnectionString = controlConnectionString;
+        UseKestrel(options => options.Listen(IPAddress.Loopback, 0));
+    }
+
+    /// <summary>Every message the portal logged (all levels).</summary>
+    public CollectingLoggerProvider Logs { get; } = new();
+
+    /// <summary>The portal's address, e.g. <c>http://127.0.0.1:41234/</c>.</summary>
+    public Uri BaseAddress => ClientOptions.BaseAddress;
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseSetting("ConnectionStrings:Control", _controlConnectionString);
+        builder.UseSetting("Jobs:RunServer", "false");
+        builder.UseSetting("DataProtection:KeysDirectory", _keysDirectory);
+        builder.UseSetting("FERRY_ADMIN_USER", AdminUser);
+        builder.UseSetting("FERRY_ADMIN_PASSWORD", AdminPassword);
+        builder.UseSetting("urls", "http://127.0.0.1:0");
+        builder.UseEnvironment("Development");
+        builder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Trace).AddProvider(Logs));
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        if (Directory.Exists(_keysDirectory))
+        {
+            Directory.Delete(_keysDirectory, recursive: true);
+        }
+    }
+}

@@ -1,0 +1,51 @@
+using Microsoft.AspNetCore.DataProtection;
+
+namespace Ferry.Portal.Hosting;
+
+public static partial class ControlDatabaseHosting
+{
+    /// <summary>
+    /// Uses <c>ConnectionStrings:Control</c> when set; otherwise starts (or reuses) the embedded cluster, sets the
+    /// connection string to its control database, stops it with the portal, and with <c>--demo</c> creates the demo
+    /// databases once. Also keeps the Data Protection keys in the portal's data folder.
+    /// </summary>
+    public static async Task AddControlDatabaseAsync(this WebApplicationBuilder builder, PortalCommandLine commandLine)
+    {
+        using var loggerFactory = LoggerFactory.Create(logging => logging
+            .AddConfiguration(builder.Configuration.GetSection("Logging"))
+            .AddSimpleConsole(o => o.SingleLine = true));
+        var logger = loggerFactory.CreateLogger("Ferry.Portal.Hosting");
+
+        string dataRoot;
+        if (string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString("Control")))
+        {
+            var embedded = await EmbeddedCluster.StartAsync(builder.Configuration, logger, CancellationToken.None);
+            builder.Configuration["ConnectionStrings:Control"] = embedded.ControlConnectionString;
+            builder.Services.AddSingleton(embedded);
+            builder.Services.AddHostedService<EmbeddedClusterLifetime>();
+            if (commandLine.Demo)
+            {
+                await embedded.CreateDemoOnceAsync(builder.Configuration.GetValue("Demo:Users", 200_000), CancellationToken.None);
+            }
+            dataRoot = embedded.DataRoot;
+        }
+        else
+        {
+            if (commandLine.Demo)
+            {
+                LogDemoIgnored(logger);
+            }
+            dataRoot = FerryDataDirectory.Preferred(builder.Configuration);
+        }
+
+        var keys = builder.Configuration["DataProtection:KeysDirectory"] is { Length: > 0 } configured
+            ? configured
+            : Path.Combine(dataRoot, "keys");
+        // The keys decrypt node passwords: only this OS user may read them.
+        var keysDirectory = Directory.CreateDirectory(keys, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        builder.Services.AddDataProtection().SetApplicationName("Ferry").PersistKeysToFileSystem(keysDirectory);
+    }
+
+    [LoggerMessage(2010, LogLevel.Warning, "--demo is ignored: ConnectionStrings:Control points at an existing PostgreSQL")]
+    private static partial void LogDemoIgnored(ILogger logger);
+}

@@ -1,0 +1,95 @@
+using System.Security.Cryptography;
+using Ferry.Engine.Control;
+using Microsoft.AspNetCore.Identity;
+
+namespace Ferry.Portal.Security;
+
+/// <summary>
+/// Makes sure the roles exist and that someone can log in: when no Admin exists, creates one named by
+/// <c>FERRY_ADMIN_USER</c> (default <c>admin</c>) with the password of <c>FERRY_ADMIN_PASSWORD</c>, or with a generated
+/// password printed once to the console (never to the log).
+/// </summary>
+public sealed partial class FirstAdmin(
+    RoleManager<IdentityRole> roles, UserManager<IdentityUser> users, IConfiguration configuration, ILogger<FirstAdmin> logger)
+{
+    public async Task EnsureAsync()
+    {
+        foreach (var role in FerryRoles.All)
+        {
+            if (!await roles.RoleExistsAsync(role))
+            {
+                Check(await roles.CreateAsync(new IdentityRole(role)), $"create role {role}");
+            }
+        }
+        if ((await users.GetUsersInRoleAsync(FerryRoles.Admin)).Count > 0)
+        {
+            return;
+        }
+
+        var userName = configuration["FERRY_ADMIN_USER"] is { Length: > 0 } name ? name : "admin";
+        var password = configuration["FERRY_ADMIN_PASSWORD"];
+        var generated = string.IsNullOrEmpty(password);
+        if (generated)
+        {
+            password = NewPassword();
+        }
+        var user = await users.FindByNameAsync(userName);
+        if (user is null)
+        {
+            user = new IdentityUser(userName);
+            Check(await users.CreateAsync(user, password!), $"create the first admin '{userName}'");
+        }
+        else
+        {
+            // A user of that name exists without the Admin role: give it the password and the role.
+            Check(await users.RemovePasswordAsync(user), $"reset the password of '{userName}'");
+            Check(await users.AddPasswordAsync(user, password!), $"set the password of '{userName}'");
+        }
+        Check(await users.AddToRoleAsync(user, FerryRoles.Admin), $"make '{userName}' an Admin");
+
+        if (generated)
+        {
+            Console.WriteLine();
+            Console.WriteLine("  ┌──────────────────────────────────────────────────────────────────────");
+            Console.WriteLine($"  │ Ferry's first administrator: user '{userName}', password '{password}'");
+            Console.WriteLine("  │ Shown this once. Log in and change it under Users; set FERRY_ADMIN_USER /");
+            Console.WriteLine("  │ FERRY_ADMIN_PASSWORD before the first start to choose them instead.");
+            Console.WriteLine("  └──────────────────────────────────────────────────────────────────────");
+            Console.WriteLine();
+            LogGenerated(logger, userName);
+        }
+        else
+        {
+            LogFromEnvironment(logger, userName);
+        }
+    }
+
+    /// <summary>A password that passes the portal's policy: 16 letters and digits with at least one of each class.</summary>
+    public static string NewPassword()
+    {
+        const string alphabet = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+        while (true)
+        {
+            var password = RandomNumberGenerator.GetString(alphabet, 16);
+            if (password.Any(char.IsLower) && password.Any(char.IsUpper) && password.Any(char.IsDigit))
+            {
+                return password;
+            }
+        }
+    }
+
+    private static void Check(IdentityResult result, string what)
+    {
+        if (!result.Succeeded)
+        {
+            throw new InvalidOperationException(
+                $"Could not {what}: {string.Join(" ", result.Errors.Select(e => e.Description))}");
+        }
+    }
+
+    [LoggerMessage(3000, LogLevel.Warning, "Created the first Admin '{UserName}' with a generated password, printed once to the console")]
+    private static partial void LogGenerated(ILogger logger, string userName);
+
+    [LoggerMessage(3001, LogLevel.Information, "Created the first Admin '{UserName}' from FERRY_ADMIN_USER / FERRY_ADMIN_PASSWORD")]
+    private static partial void LogFromEnvironment(ILogger logger, string userName);
+}
