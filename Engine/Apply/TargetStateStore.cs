@@ -167,6 +167,32 @@ public sealed class TargetStateStore(NpgsqlDataSource target, string subscriptio
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Forgets a table of the subscription (its state and kept events); the target table's rows stay.</summary>
+    public Task RemoveTableAsync(string sourceTable, CancellationToken cancellationToken = default) => ExecuteBatchAsync(
+        ["DELETE FROM ferry.pending_event WHERE subscription = $1 AND source_table = $2",
+            "DELETE FROM ferry.table_state WHERE subscription = $1 AND source_table = $2"],
+        [subscription, sourceTable], cancellationToken);
+
+    /// <summary>Forgets the whole subscription on the target (its tick, table states, kept events); target tables' rows stay.</summary>
+    public Task DropAsync(CancellationToken cancellationToken = default) => ExecuteBatchAsync(
+        ["DELETE FROM ferry.pending_event WHERE subscription = $1", "DELETE FROM ferry.subscription WHERE name = $1"],
+        [subscription], cancellationToken);
+
+    private async Task ExecuteBatchAsync(string[] statements, object[] values, CancellationToken cancellationToken)
+    {
+        await using var batch = target.CreateBatch();
+        foreach (var sql in statements)
+        {
+            var command = new NpgsqlBatchCommand(sql);
+            foreach (var value in values.Take(sql.Contains("$2", StringComparison.Ordinal) ? 2 : 1))
+            {
+                command.Parameters.Add(new NpgsqlParameter { Value = value });
+            }
+            batch.BatchCommands.Add(command);
+        }
+        await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Keeps events of tables being copied, in the apply transaction.</summary>
     public async Task KeepPendingAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<ApplyEvent> events, CancellationToken cancellationToken)
