@@ -5,6 +5,7 @@ using Ferry.Engine.Apply.Handlers;
 using Ferry.Engine.Consumers;
 using Ferry.Engine.Control;
 using Ferry.Engine.Copy;
+using Ferry.Engine.Queue;
 using Ferry.Engine.Replication.Internal;
 using Ferry.Engine.Rules;
 using Microsoft.EntityFrameworkCore;
@@ -182,6 +183,12 @@ public sealed class SubscriptionRunner(
                 }
                 if (outcome == ApplyOutcome.Idle)
                 {
+                    if (tables.Any(t => t.State == RuleTableState.CatchingUp))
+                    {
+                        // A catching-up table is ok once a batch starts past its copy; on an idle queue the ticker would
+                        // wait its idle period for that tick. Ticks are serialized on the root, so an extra one is harmless.
+                        await new QueueAdmin(source).TickAsync(set.QueueName, cancellationToken).ConfigureAwait(false);
+                    }
                     await listener.WaitAsync(settings.IdleWait, cancellationToken).ConfigureAwait(false);
                 }
             }
