@@ -10,11 +10,14 @@ namespace Ferry.Engine.Tests.Replication;
 /// <summary>An engine with its control database (fresh, migrated) and a <see cref="TaskLoopHost"/> running its loops.</summary>
 internal sealed class ReplicationTestEnvironment : IAsyncDisposable
 {
-    private ReplicationTestEnvironment(ServiceProvider services, TaskLoopHost loops)
+    private ReplicationTestEnvironment(ServiceProvider services, TaskLoopHost loops, string control)
     {
         Services = services;
         Loops = loops;
+        ControlConnectionString = control;
     }
+
+    public string ControlConnectionString { get; }
 
     public ServiceProvider Services { get; }
 
@@ -41,7 +44,7 @@ internal sealed class ReplicationTestEnvironment : IAsyncDisposable
             .BuildServiceProvider();
         loops.Services = services;
         await services.GetRequiredService<ControlDatabaseInitializer>().InitializeAsync(cancellationToken);
-        return new ReplicationTestEnvironment(services, loops);
+        return new ReplicationTestEnvironment(services, loops, controlConnectionString);
     }
 
     /// <summary>Adds a node (what an Admin does in the portal) from a connection string; returns its id.</summary>
