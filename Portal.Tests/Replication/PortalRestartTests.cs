@@ -3,7 +3,9 @@ using System.Security.Claims;
 using Ferry.Engine.Control;
 using Ferry.Engine.Demo;
 using Ferry.Engine.Replication;
+using Ferry.Portal.Jobs;
 using Ferry.Portal.Tests.Support;
+using Hangfire;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
@@ -12,8 +14,8 @@ namespace Ferry.Portal.Tests.Replication;
 
 /// <summary>
 /// Replication runs inside the portal (Hangfire jobs), survives the portal being stopped mid-replication (with a resync
-/// copy just started and the workload still writing), resumes by itself when the portal starts again, and converges
-/// with no lost and no duplicated rows.
+/// copy just started and the workload still writing), resumes by itself when the portal starts again (here twice, two
+/// processes on one control database, each loop running in exactly one), and converges with no lost and no duplicated rows.
 /// </summary>
 [Collection(ReplicationPortalCollection.Name)]
 public sealed class PortalRestartTests
@@ -60,10 +62,24 @@ public sealed class PortalRestartTests
                 await service.ResyncTableAsync(Operator, subscriptionId, info.Id, Token);
             }
             var whileDown = Stopwatch.StartNew();
+            // Two portals on the one control database: each loop runs in exactly one of them.
             await using (var second = new ReplicationPortalFactory(control, keys))
+            await using (var third = new ReplicationPortalFactory(control, keys))
             {
-                _ = second.Services;
+                await Task.WhenAll(Task.Run(() => second.Services), Task.Run(() => third.Services));
                 await WaitAsync(second, s => s.Tables.All(t => t.State == nameof(TableState.Ok)) && s.LagSeconds < 5, "caught up again");
+                var monitoring = second.Services.GetRequiredService<JobStorage>().GetMonitoringApi();
+                var clockJobs = Stopwatch.StartNew();
+                while (true)
+                {
+                    var running = monitoring.ProcessingJobs(0, 100).Select(j => j.Value.Job.Type.Name).ToList();
+                    if (running.Count(n => n == nameof(ApplyLoopJob)) == 1 && running.Count(n => n == nameof(TickerJob)) == 1)
+                    {
+                        break;
+                    }
+                    Assert.True(clockJobs.Elapsed < TimeSpan.FromSeconds(20), $"processing jobs: {string.Join(", ", running)}");
+                    await Task.Delay(200, Token);
+                }
                 await stop.CancelAsync();
                 Assert.True(await workload > 50, "too few workload calls ran");
                 var expected = (await HashAsync(source, "digoal_01.user_info", UserInfoColumns), await HashAsync(source, "digoal_01.user_session", UserSessionColumns));
