@@ -86,6 +86,36 @@ public sealed class SubscriptionRunnerTests(ClusterFixture clusters)
         await Eventually.WaitAsync(() => HashAsync(target), h => h == expected, TimeSpan.FromSeconds(30), h => $"expected {expected}, target {h}");
     }
 
+    [Fact]
+    public async Task RunnerThatLostItsLock_Ends_AndTheSupervisorStartsItAgain()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var (engine, source, target, subscriptionId) = await StartAsync("lost", ct);
+        await using var _ = engine;
+        await using var __ = source;
+        await using var ___ = target;
+        await using var control = NpgsqlDataSource.Create(engine.ControlConnectionString);
+        await using var connection = await control.OpenConnectionAsync(ct);
+
+        // What a dropped connection does to the runner's lock session.
+        await using (var kill = new NpgsqlCommand(
+            "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND classid = $1::int::oid AND objid = $2::int::oid",
+            connection))
+        {
+            kill.Parameters.Add(new NpgsqlParameter { Value = LoopLock.ApplyClass });
+            kill.Parameters.Add(new NpgsqlParameter { Value = subscriptionId });
+            await kill.ExecuteNonQueryAsync(ct);
+        }
+        await ExecuteAsync(source, "SELECT digoal_01.f_user_login(11)");
+        var supervisor = engine.Services.GetRequiredService<ReplicationSupervisor>();
+        var started = await supervisor.StartMissingAsync(ct);
+        Assert.Equal(1, started.Applies);
+        var expected = await HashAsync(source);
+        await Eventually.WaitAsync(() => HashAsync(target), h => h == expected, TimeSpan.FromSeconds(30), h => $"expected {expected}, target {h}");
+        // Exactly one runner again: the old one ended, the new one holds the lock.
+        await Eventually.WaitAsync(() => supervisor.StartMissingAsync(ct), s => s == (0, 0), TimeSpan.FromSeconds(10), s => $"started {s}");
+    }
+
     /// <summary>A source and a target on 15 with user_session replicated and ok, its loops running.</summary>
     private async Task<(ReplicationTestEnvironment, NpgsqlDataSource, NpgsqlDataSource, int)> StartAsync(string name, CancellationToken ct)
     {

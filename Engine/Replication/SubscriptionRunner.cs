@@ -69,9 +69,14 @@ public sealed class SubscriptionRunner(
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
+            if (attempts > 0 && !await held.IsAliveAsync(cancellationToken).ConfigureAwait(false))
+            {
+                _logger.ApplyEnded(subscriptionId, "it lost its lock while failing; the supervisor starts it again");
+                return;
+            }
             try
             {
-                var ended = await RunGenerationAsync(subscriptionId, settings, cancellationToken).ConfigureAwait(false);
+                var ended = await RunGenerationAsync(subscriptionId, held, settings, cancellationToken).ConfigureAwait(false);
                 if (attempts > 0)
                 {
                     _logger.ApplyRecovered(subscriptionId, time.GetElapsedTime(failingSince));
@@ -98,7 +103,8 @@ public sealed class SubscriptionRunner(
 
     /// <summary>One build of the loop for the subscription as the control database has it now.</summary>
     /// <returns>Why the loop ends, or null when it must be rebuilt (its tables changed).</returns>
-    private async Task<string?> RunGenerationAsync(int subscriptionId, ReplicationOptions settings, CancellationToken cancellationToken)
+    private async Task<string?> RunGenerationAsync(
+        int subscriptionId, LoopLock held, ReplicationOptions settings, CancellationToken cancellationToken)
     {
         var subscription = await LoadAsync(subscriptionId, cancellationToken).ConfigureAwait(false);
         if (subscription is null)
@@ -167,6 +173,10 @@ public sealed class SubscriptionRunner(
                 if (time.GetElapsedTime(lastPoll) >= settings.ControlPollInterval)
                 {
                     lastPoll = time.GetTimestamp();
+                    if (!await held.IsAliveAsync(cancellationToken).ConfigureAwait(false))
+                    {
+                        return "it lost its lock (its control database session ended); the supervisor starts it again";
+                    }
                     var current = await MirrorAsync(subscriptionId, rules, tables, progress, cancellationToken).ConfigureAwait(false);
                     if (current is null)
                     {

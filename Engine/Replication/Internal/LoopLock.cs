@@ -64,5 +64,23 @@ internal sealed class LoopLock : IAsyncDisposable
         return (bool)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
     }
 
+    /// <summary>
+    /// Whether the lock's session still lives. A runner whose session was ended (the connection dropped, an administrator's
+    /// pg_terminate_backend) no longer holds the lock and must stop, or a second runner could start beside it.
+    /// </summary>
+    public async Task<bool> IsAliveAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var command = new NpgsqlCommand("SELECT 1", _connection);
+            await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
     public ValueTask DisposeAsync() => _connection.DisposeAsync();
 }
