@@ -12,7 +12,8 @@ public sealed record SubscriptionInfo(int Id, int SetId, int TargetNodeId, strin
 /// <param name="Filter">Row filter: a SQL boolean expression over the source row; null for every row.</param>
 /// <param name="Key">Name of a unique index over NOT NULL columns to use as key; null for the primary key.</param>
 /// <param name="CreateTarget">Create the target table from the source definition when it does not exist.</param>
-public sealed record AddTableRequest(string Source, string? Target = null, string? Filter = null, string? Key = null, bool CreateTarget = false);
+public sealed record AddTableRequest(
+    string Source, string? Target = null, string? Filter = null, string? Key = null, bool CreateTarget = false);
 
 /// <summary>One table of a subscription: its rule, state and copy progress.</summary>
 public sealed record TableInfo(

@@ -94,7 +94,8 @@ public sealed partial class ReplicationService(
     /// Subscribes a target node to a set: registers the subscription's consumer on the root's queue (it gets what commits
     /// from now on) and installs Ferry's target state on the target; starts its apply loop.
     /// </summary>
-    public async Task<SubscriptionInfo> SubscribeAsync(ClaimsPrincipal user, int setId, int targetNodeId, CancellationToken cancellationToken)
+    public async Task<SubscriptionInfo> SubscribeAsync(
+        ClaimsPrincipal user, int setId, int targetNodeId, CancellationToken cancellationToken)
     {
         FerryRoles.Demand(user, FerryRoles.Operator);
         await using var context = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
@@ -113,7 +114,8 @@ public sealed partial class ReplicationService(
         await using (var source = _nodes.Open(set.RootNode!, "ferry-admin"))
         await using (var targetData = _nodes.Open(target, "ferry-admin"))
         {
-            await OnNodeAsync(target, () => new TargetStateStore(targetData, consumer).InstallAsync(cancellationToken)).ConfigureAwait(false);
+            await OnNodeAsync(target, () => new TargetStateStore(targetData, consumer).InstallAsync(cancellationToken))
+                .ConfigureAwait(false);
             await OnNodeAsync(set.RootNode!, () => new QueueConsumer(source, set.QueueName, consumer).RegisterAsync(cancellationToken))
                 .ConfigureAwait(false);
         }
@@ -121,7 +123,8 @@ public sealed partial class ReplicationService(
         context.Subscriptions.Add(subscription);
         await context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
         var info = Info(subscription);
-        await AuditAsync(context, user, "create", nameof(Subscription), subscription.Id, null, info, cancellationToken).ConfigureAwait(false);
+        await AuditAsync(context, user, "create", nameof(Subscription), subscription.Id, null, info, cancellationToken)
+            .ConfigureAwait(false);
         loops.StartApply(subscription.Id);
         return info;
     }
@@ -154,17 +157,21 @@ public sealed partial class ReplicationService(
                 var admin = new QueueAdmin(source);
                 foreach (var table in subscription.Tables.Where(t => !others.Contains((t.SourceSchema, t.SourceTable))))
                 {
-                    await admin.DisableCaptureAsync(set.QueueName, new TableName(table.SourceSchema, table.SourceTable).Quoted, cancellationToken)
+                    var name = new TableName(table.SourceSchema, table.SourceTable);
+                    await admin.DisableCaptureAsync(set.QueueName, name.Quoted, cancellationToken)
                         .ConfigureAwait(false);
                 }
-                await new QueueConsumer(source, set.QueueName, subscription.ConsumerName).UnregisterAsync(cancellationToken).ConfigureAwait(false);
+                await new QueueConsumer(source, set.QueueName, subscription.ConsumerName).UnregisterAsync(cancellationToken)
+                    .ConfigureAwait(false);
             }).ConfigureAwait(false);
-            await OnNodeAsync(subscription.TargetNode!, () => new TargetStateStore(target, subscription.ConsumerName).DropAsync(cancellationToken))
+            var store = new TargetStateStore(target, subscription.ConsumerName);
+            await OnNodeAsync(subscription.TargetNode!, () => store.DropAsync(cancellationToken))
                 .ConfigureAwait(false);
         }
         context.Subscriptions.Remove(subscription);
         await context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-        await AuditAsync(context, user, "delete", nameof(Subscription), subscriptionId, before, null, cancellationToken).ConfigureAwait(false);
+        await AuditAsync(context, user, "delete", nameof(Subscription), subscriptionId, before, null, cancellationToken)
+            .ConfigureAwait(false);
     }
 
     /// <summary>
@@ -187,9 +194,11 @@ public sealed partial class ReplicationService(
         }
         if (subscription.Tables.Any(t => t.TargetSchema == targetName.Schema && t.TargetTable == targetName.Name))
         {
-            throw new ReplicationRefusedException($"Another table of this subscription already goes to {targetName}: choose another target.");
+            throw new ReplicationRefusedException(
+                $"Another table of this subscription already goes to {targetName}: choose another target.");
         }
         var set = subscription.Set!;
+        var key = string.IsNullOrWhiteSpace(request.Key) ? null : request.Key.Trim();
         Rules.TableRule rule;
         await using (var source = _nodes.Open(set.RootNode!, "ferry-admin"))
         await using (var target = _nodes.Open(subscription.TargetNode!, "ferry-admin"))
@@ -197,8 +206,8 @@ public sealed partial class ReplicationService(
             try
             {
                 rule = await TableRuleValidator.ValidateAsync(source, target,
-                    new TableRuleRequest(sourceName, targetName, request.Filter, string.IsNullOrWhiteSpace(request.Key) ? null : request.Key.Trim(),
-                        request.CreateTarget), cancellationToken).ConfigureAwait(false);
+                    new TableRuleRequest(sourceName, targetName, request.Filter, key, request.CreateTarget), cancellationToken)
+                    .ConfigureAwait(false);
             }
             catch (TableRuleException e)
             {
@@ -264,7 +273,8 @@ public sealed partial class ReplicationService(
                 .RemoveTableAsync(eventName, cancellationToken)).ConfigureAwait(false);
             if (!others.Contains((table.SourceSchema, table.SourceTable)))
             {
-                await OnNodeAsync(set.RootNode!, () => new QueueAdmin(source).DisableCaptureAsync(set.QueueName, sourceName.Quoted, cancellationToken))
+                var admin = new QueueAdmin(source);
+                await OnNodeAsync(set.RootNode!, () => admin.DisableCaptureAsync(set.QueueName, sourceName.Quoted, cancellationToken))
                     .ConfigureAwait(false);
             }
         }
@@ -272,7 +282,8 @@ public sealed partial class ReplicationService(
     }
 
     /// <summary>Copies one table again (back to <c>copying</c>) while the subscription's other tables keep applying.</summary>
-    public async Task<TableInfo> ResyncTableAsync(ClaimsPrincipal user, int subscriptionId, int tableId, CancellationToken cancellationToken)
+    public async Task<TableInfo> ResyncTableAsync(
+        ClaimsPrincipal user, int subscriptionId, int tableId, CancellationToken cancellationToken)
     {
         FerryRoles.Demand(user, FerryRoles.Operator);
         await using var context = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
@@ -324,11 +335,14 @@ public sealed partial class ReplicationService(
         await using (var sourceData = _nodes.Open(subscription.Set!.RootNode!, "ferry-admin"))
         await using (var targetData = _nodes.Open(subscription.TargetNode!, "ferry-admin"))
         {
-            if (!await OnNodeAsync(subscription.Set.RootNode!, () => IsSequenceAsync(sourceData, sourceName, cancellationToken)).ConfigureAwait(false))
+            if (!await OnNodeAsync(subscription.Set.RootNode!, () => IsSequenceAsync(sourceData, sourceName, cancellationToken))
+                .ConfigureAwait(false))
             {
-                throw new ReplicationRefusedException($"The source has no sequence {sourceName}: check the schema and name (both are case-sensitive).");
+                throw new ReplicationRefusedException(
+                    $"The source has no sequence {sourceName}: check the schema and name (both are case-sensitive).");
             }
-            if (!await OnNodeAsync(subscription.TargetNode!, () => IsSequenceAsync(targetData, targetName, cancellationToken)).ConfigureAwait(false))
+            if (!await OnNodeAsync(subscription.TargetNode!, () => IsSequenceAsync(targetData, targetName, cancellationToken))
+                .ConfigureAwait(false))
             {
                 throw new ReplicationRefusedException($"The target has no sequence {targetName}: create it first.");
             }
@@ -371,7 +385,8 @@ public sealed partial class ReplicationService(
         subscription.State = to;
         await context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
         var info = Info(subscription);
-        await AuditAsync(context, user, action, nameof(Subscription), subscriptionId, before, info, cancellationToken).ConfigureAwait(false);
+        await AuditAsync(context, user, action, nameof(Subscription), subscriptionId, before, info, cancellationToken)
+            .ConfigureAwait(false);
         if (to == SubscriptionState.Active)
         {
             loops.StartApply(subscription.Id);
@@ -410,7 +425,8 @@ public sealed partial class ReplicationService(
     private static async Task<bool> IsSequenceAsync(NpgsqlDataSource data, TableName sequence, CancellationToken cancellationToken)
     {
         await using var command = data.CreateCommand(
-            "SELECT EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind = 'S')");
+            "SELECT EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            + "WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind = 'S')");
         command.Parameters.Add(new NpgsqlParameter { Value = sequence.Schema });
         command.Parameters.Add(new NpgsqlParameter { Value = sequence.Name });
         return (bool)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;

@@ -25,7 +25,8 @@ public sealed class ReplicationStatusQuery(IDbContextFactory<ControlDbContext> c
     }
 
     /// <summary>One subscription.</summary>
-    public async Task<SubscriptionStatus> GetSubscriptionAsync(ClaimsPrincipal user, int subscriptionId, CancellationToken cancellationToken)
+    public async Task<SubscriptionStatus> GetSubscriptionAsync(
+        ClaimsPrincipal user, int subscriptionId, CancellationToken cancellationToken)
     {
         FerryRoles.Demand(user, FerryRoles.Viewer);
         return (await ReadAsync(subscriptionId, cancellationToken).ConfigureAwait(false)).SingleOrDefault()
@@ -60,7 +61,8 @@ public sealed class ReplicationStatusQuery(IDbContextFactory<ControlDbContext> c
             try
             {
                 await using var source = _nodes.Open(set.RootNode!, "ferry-status");
-                lags[set.Id] = (await new QueueAdmin(source).GetConsumerLagsAsync(set.QueueName, cancellationToken).ConfigureAwait(false), null);
+                var admin = new QueueAdmin(source);
+                lags[set.Id] = (await admin.GetConsumerLagsAsync(set.QueueName, cancellationToken).ConfigureAwait(false), null);
             }
             catch (NpgsqlException e)
             {

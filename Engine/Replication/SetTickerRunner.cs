@@ -35,7 +35,8 @@ public sealed class SetTickerRunner(
         {
             return;
         }
-        await using var held = await LoopLock.TryAcquireAsync(control, LoopLock.TickerClass, setId, options.Value.LockWait, time, cancellationToken)
+        await using var held = await LoopLock
+            .TryAcquireAsync(control, LoopLock.TickerClass, setId, options.Value.LockWait, time, cancellationToken)
             .ConfigureAwait(false);
         if (held is null)
         {

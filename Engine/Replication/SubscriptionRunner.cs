@@ -57,7 +57,8 @@ public sealed class SubscriptionRunner(
         {
             control = context.Database.GetConnectionString()!;
         }
-        await using var held = await LoopLock.TryAcquireAsync(control, LoopLock.ApplyClass, subscriptionId, settings.LockWait, time, cancellationToken)
+        await using var held = await LoopLock
+            .TryAcquireAsync(control, LoopLock.ApplyClass, subscriptionId, settings.LockWait, time, cancellationToken)
             .ConfigureAwait(false);
         if (held is null)
         {
@@ -94,7 +95,8 @@ public sealed class SubscriptionRunner(
                 {
                     failingSince = time.GetTimestamp();
                 }
-                var delay = TimeSpan.FromTicks(Math.Min(settings.MaxBackoff.Ticks, settings.InitialBackoff.Ticks << Math.Min(attempts - 1, 20)));
+                var delay = TimeSpan.FromTicks(
+                    Math.Min(settings.MaxBackoff.Ticks, settings.InitialBackoff.Ticks << Math.Min(attempts - 1, 20)));
                 _logger.ApplyFailed(e, subscriptionId, attempts, time.GetElapsedTime(failingSince), delay);
                 await Task.Delay(delay, time, cancellationToken).ConfigureAwait(false);
             }
@@ -245,7 +247,8 @@ public sealed class SubscriptionRunner(
                 {
                     var message = e is PostgresException server ? $"{server.MessageText} (SQLSTATE {server.SqlState})" : e.Message;
                     _logger.CopyFailed(e, subscriptionId, table, message);
-                    await store.MoveTableAsync(table, RuleTableState.Error, $"The copy failed: {message}", cancellationToken).ConfigureAwait(false);
+                    await store.MoveTableAsync(table, RuleTableState.Error, $"The copy failed: {message}", cancellationToken)
+                        .ConfigureAwait(false);
                 }
             }
         }
@@ -386,7 +389,8 @@ public sealed class SubscriptionRunner(
     /// <summary>What the loop was built from: a change of any of it rebuilds the loop.</summary>
     private static string Signature(Subscription subscription) => string.Join('\n', subscription.Tables
         .OrderBy(t => t.Id)
-        .Select(t => $"{t.Id}|{t.SourceSchema}|{t.SourceTable}|{t.TargetSchema}|{t.TargetTable}|{t.RowFilter}|{string.Join(',', t.KeyColumns)}"));
+        .Select(t => $"{t.Id}|{t.SourceSchema}|{t.SourceTable}|{t.TargetSchema}|{t.TargetTable}|{t.RowFilter}|"
+            + string.Join(',', t.KeyColumns)));
 
     /// <summary>The latest progress report of each copy (reports come from the copy's thread).</summary>
     private sealed class LatestProgress : IProgress<CopyProgress>

@@ -4,7 +4,10 @@ using Hangfire;
 namespace Ferry.Portal.Jobs;
 
 /// <summary>Recurring job: rotation, retries and tick cleanup of every set's queue.</summary>
-/// <remarks>Each step is safe from several processes at once (see <see cref="ReplicationHousekeeping"/>); the attribute saves duplicate work.</remarks>
+/// <remarks>
+/// Each step is safe from several processes at once (see <see cref="ReplicationHousekeeping"/>); the attribute only saves
+/// duplicate work.
+/// </remarks>
 public sealed class QueueMaintenanceJob(ReplicationHousekeeping housekeeping)
 {
     public const string RecurringJobId = "queue-maintenance";

@@ -1,6 +1,7 @@
 using Ferry.Engine.Replication;
 using Ferry.Portal.Jobs;
 using Hangfire;
+using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -27,7 +28,7 @@ public static class ReplicationJobsDependencyInjection
             {
                 server.ServerName = $"{Environment.MachineName}:{Environment.ProcessId}:loops";
                 server.Queues = [ReplicationQueues.Loops];
-                server.WorkerCount = provider.GetRequiredService<Microsoft.Extensions.Options.IOptions<ReplicationJobsOptions>>().Value.LoopWorkers;
+                server.WorkerCount = provider.GetRequiredService<IOptions<ReplicationJobsOptions>>().Value.LoopWorkers;
             });
         }
         services.AddHostedService<ReplicationJobsRegistration>();

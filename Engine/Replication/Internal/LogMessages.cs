@@ -17,8 +17,10 @@ internal static partial class LogMessages
     [LoggerMessage(5003, LogLevel.Debug, "Loop {Loop} {Id} runs in another process (its lock is held)")]
     public static partial void LoopBusy(this ILogger logger, string loop, int id);
 
-    [LoggerMessage(5004, LogLevel.Warning, "Apply loop of subscription {Subscription} failed (attempt {Attempt}, failing for {Duration}); retrying in {Delay}")]
-    public static partial void ApplyFailed(this ILogger logger, Exception exception, int subscription, int attempt, TimeSpan duration, TimeSpan delay);
+    [LoggerMessage(5004, LogLevel.Warning,
+        "Apply loop of subscription {Subscription} failed (attempt {Attempt}, failing for {Duration}); retrying in {Delay}")]
+    public static partial void ApplyFailed(
+        this ILogger logger, Exception exception, int subscription, int attempt, TimeSpan duration, TimeSpan delay);
 
     [LoggerMessage(5005, LogLevel.Information, "Subscription {Subscription}: copy of {Table} done, {Rows} rows in {Duration}")]
     public static partial void CopyDone(this ILogger logger, int subscription, string table, long rows, TimeSpan duration);
