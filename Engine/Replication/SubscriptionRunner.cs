@@ -188,7 +188,7 @@ public sealed class SubscriptionRunner(
                     {
                         return $"the subscription is {current.State}";
                     }
-                    if (Signature(current) != signature)
+                    if (MustRebuild(signature, Signature(current), copiesRunning: copies.Count > 0))
                     {
                         return null;
                     }
@@ -330,7 +330,14 @@ public sealed class SubscriptionRunner(
                 table.RowsCopied = copied;
             }
         }
-        await context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            // A table (or the subscription) was removed meanwhile: the next poll mirrors what is left.
+        }
         return subscription;
     }
 
@@ -386,11 +393,19 @@ public sealed class SubscriptionRunner(
             .SingleOrDefaultAsync(s => s.Id == subscriptionId, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>What the loop was built from: a change of any of it rebuilds the loop.</summary>
-    private static string Signature(Subscription subscription) => string.Join('\n', subscription.Tables
-        .OrderBy(t => t.Id)
-        .Select(t => $"{t.Id}|{t.SourceSchema}|{t.SourceTable}|{t.TargetSchema}|{t.TargetTable}|{t.RowFilter}|"
-            + string.Join(',', t.KeyColumns)));
+    /// <summary>What the loop was built from, per table rule id.</summary>
+    private static Dictionary<int, string> Signature(Subscription subscription) => subscription.Tables.ToDictionary(
+        t => t.Id,
+        t => $"{t.SourceSchema}|{t.SourceTable}|{t.TargetSchema}|{t.TargetTable}|{t.RowFilter}|{string.Join(',', t.KeyColumns)}");
+
+    /// <summary>
+    /// A removed or changed table rebuilds the loop at once (stop applying it). Added tables wait in state new until the
+    /// running copies are done: rebuilding cancels copies, and a big table's copy would start over for every table added
+    /// after it.
+    /// </summary>
+    private static bool MustRebuild(Dictionary<int, string> built, Dictionary<int, string> now, bool copiesRunning) =>
+        built.Any(b => !now.TryGetValue(b.Key, out var line) || line != b.Value)
+        || (now.Count > built.Count && !copiesRunning);
 
     /// <summary>The latest progress report of each copy (reports come from the copy's thread).</summary>
     private sealed class LatestProgress : IProgress<CopyProgress>
