@@ -150,6 +150,16 @@ public sealed class ReplicationServiceTests(ClusterFixture clusters)
         Assert.True(rows > 0, "removing a table keeps its target rows");
         var refused = await Assert.ThrowsAsync<ReplicationRefusedException>(() => service.DropSetAsync(Operator, set.Id, ct));
         Assert.Contains("drop them first", refused.Message, StringComparison.Ordinal);
+
+        await service.DropSubscriptionAsync(Operator, sub.Id, ct);
+        var queue = new QueueAdmin(source);
+        Assert.Empty(await queue.GetConsumerLagsAsync("rs", ct));
+        Assert.Empty(await queue.GetCapturedTablesAsync("rs", ct));
+        Assert.Equal(0, await ScalarAsync(target, "SELECT count(*) FROM ferry.subscription"));
+        Assert.True(await ScalarAsync(target, "SELECT count(*) FROM digoal_01.user_info") > 0, "dropping a subscription keeps the target rows");
+        await service.DropSetAsync(Operator, set.Id, ct);
+        Assert.Equal(0, await ScalarAsync(source, "SELECT count(*) FROM ferry.queue"));
+        Assert.Empty(await engine.Services.GetRequiredService<ReplicationStatusQuery>().GetSetsAsync(Viewer, ct));
     }
 
     [Fact]
