@@ -31,9 +31,12 @@ public sealed class ReplicationServiceTests(ClusterFixture clusters)
     public async Task SeedScenario_ConvergesBothTargets_ThroughTheServiceLayer()
     {
         var ct = TestContext.Current.CancellationToken;
-        var sourceCs = await SeedScenario.CreateSourceAsync((await clusters.GetAsync(13)).ConnectionString(), "repl_src", "digoal_01", "pw1", 2000, ct);
-        var target1Cs = await SeedScenario.CreateTargetAsync((await clusters.GetAsync(18)).ConnectionString(), "repl_t1", "digoal_01", "pw1", allTables: true, ct);
-        var target2Cs = await SeedScenario.CreateTargetAsync((await clusters.GetAsync(15)).ConnectionString(), "repl_t2", "digoal_02", "pw2", allTables: false, ct);
+        var sourceCs = await SeedScenario.CreateSourceAsync((await clusters.GetAsync(13)).ConnectionString(), "repl_src", "digoal_01",
+            "pw1", 2000, ct);
+        var target1Cs = await SeedScenario.CreateTargetAsync((await clusters.GetAsync(18)).ConnectionString(), "repl_t1", "digoal_01",
+            "pw1", allTables: true, ct);
+        var target2Cs = await SeedScenario.CreateTargetAsync((await clusters.GetAsync(15)).ConnectionString(), "repl_t2", "digoal_02",
+            "pw2", allTables: false, ct);
         await using var engine = await ReplicationTestEnvironment.StartAsync(
             await clusters.CreateDatabaseAsync(15, "repl_control_seed"), ct);
         var service = engine.Services.GetRequiredService<ReplicationService>();
@@ -79,14 +82,17 @@ public sealed class ReplicationServiceTests(ClusterFixture clusters)
         await using var target2 = NpgsqlDataSource.Create(target2Cs);
         var expected = new[]
         {
-            await HashAsync(source, "digoal_01.user_info", UserInfoColumns), await HashAsync(source, "digoal_01.user_session", UserSessionColumns),
+            await HashAsync(source, "digoal_01.user_info", UserInfoColumns),
+            await HashAsync(source, "digoal_01.user_session", UserSessionColumns),
             await HashAsync(source, "digoal_01.user_info", UserInfoColumns, Filter),
             await HashAsync(source, "digoal_01.user_session", UserSessionColumns, Filter),
         };
         await Eventually.WaitAsync(async () => new[]
             {
-                await HashAsync(target1, "digoal_01.user_info", UserInfoColumns), await HashAsync(target1, "digoal_01.user_session", UserSessionColumns),
-                await HashAsync(target2, "digoal_02.user_info", UserInfoColumns), await HashAsync(target2, "digoal_02.user_session", UserSessionColumns),
+                await HashAsync(target1, "digoal_01.user_info", UserInfoColumns),
+                await HashAsync(target1, "digoal_01.user_session", UserSessionColumns),
+                await HashAsync(target2, "digoal_02.user_info", UserInfoColumns),
+                await HashAsync(target2, "digoal_02.user_session", UserSessionColumns),
             }, actual => actual.SequenceEqual(expected), TimeSpan.FromSeconds(30),
             actual => $"expected {string.Join(", ", expected)}; targets have {string.Join(", ", actual)}");
 
@@ -104,7 +110,8 @@ public sealed class ReplicationServiceTests(ClusterFixture clusters)
             Assert.Null(s.QueueError);
             Assert.NotNull(s.LagSeconds);
             Assert.NotNull(s.LastTick);
-            Assert.All(s.Tables, t => Assert.True(t.RowsCopied > 0 && t.LastError is null, $"{t.Source}: {t.RowsCopied} rows, {t.LastError}"));
+            Assert.All(s.Tables, t => Assert.True(t.RowsCopied > 0 && t.LastError is null,
+                $"{t.Source}: {t.RowsCopied} rows, {t.LastError}"));
         });
         await using var context = await engine.Services.GetRequiredService<IDbContextFactory<ControlDbContext>>().CreateDbContextAsync(ct);
         Assert.Equal(3 + 4 + 4, await context.AuditEntries.CountAsync(a => a.UserName == "olga", ct));
@@ -114,8 +121,10 @@ public sealed class ReplicationServiceTests(ClusterFixture clusters)
     public async Task ResyncAndRemove_KeepTheOtherTablesApplying_AndRemoveDropsCapture()
     {
         var ct = TestContext.Current.CancellationToken;
-        var sourceCs = await SeedScenario.CreateSourceAsync((await clusters.GetAsync(15)).ConnectionString(), "repl_rs_src", "digoal_01", "pw1", 500, ct);
-        var targetCs = await SeedScenario.CreateTargetAsync((await clusters.GetAsync(15)).ConnectionString(), "repl_rs_t", "digoal_01", "pw1", allTables: true, ct);
+        var sourceCs = await SeedScenario.CreateSourceAsync((await clusters.GetAsync(15)).ConnectionString(), "repl_rs_src", "digoal_01",
+            "pw1", 500, ct);
+        var targetCs = await SeedScenario.CreateTargetAsync((await clusters.GetAsync(15)).ConnectionString(), "repl_rs_t", "digoal_01",
+            "pw1", allTables: true, ct);
         await using var engine = await ReplicationTestEnvironment.StartAsync(await clusters.CreateDatabaseAsync(15, "repl_control_rs"), ct);
         var service = engine.Services.GetRequiredService<ReplicationService>();
         var status = engine.Services.GetRequiredService<ReplicationStatusQuery>();
@@ -156,7 +165,8 @@ public sealed class ReplicationServiceTests(ClusterFixture clusters)
         Assert.Empty(await queue.GetConsumerLagsAsync("rs", ct));
         Assert.Empty(await queue.GetCapturedTablesAsync("rs", ct));
         Assert.Equal(0, await ScalarAsync(target, "SELECT count(*) FROM ferry.subscription"));
-        Assert.True(await ScalarAsync(target, "SELECT count(*) FROM digoal_01.user_info") > 0, "dropping a subscription keeps the target rows");
+        Assert.True(await ScalarAsync(target, "SELECT count(*) FROM digoal_01.user_info") > 0,
+            "dropping a subscription keeps the target rows");
         await service.DropSetAsync(Operator, set.Id, ct);
         Assert.Equal(0, await ScalarAsync(source, "SELECT count(*) FROM ferry.queue"));
         Assert.Empty(await engine.Services.GetRequiredService<ReplicationStatusQuery>().GetSetsAsync(Viewer, ct));
@@ -166,7 +176,8 @@ public sealed class ReplicationServiceTests(ClusterFixture clusters)
     public async Task Viewer_IsRefusedEveryChange_AndNothingChanges()
     {
         var ct = TestContext.Current.CancellationToken;
-        await using var engine = await ReplicationTestEnvironment.StartAsync(await clusters.CreateDatabaseAsync(15, "repl_control_roles"), ct);
+        var control = await clusters.CreateDatabaseAsync(15, "repl_control_roles");
+        await using var engine = await ReplicationTestEnvironment.StartAsync(control, ct);
         var service = engine.Services.GetRequiredService<ReplicationService>();
         var node = await engine.AddNodeAsync("somewhere", (await clusters.GetAsync(15)).ConnectionString(), ct);
 
@@ -182,7 +193,8 @@ public sealed class ReplicationServiceTests(ClusterFixture clusters)
         await Assert.ThrowsAsync<AccessDeniedException>(() => service.AddSequenceAsync(Viewer, 1, "a.b", null, ct));
         Assert.Empty(await engine.Services.GetRequiredService<ReplicationStatusQuery>().GetStatusAsync(Viewer, ct));
         var anonymous = new System.Security.Claims.ClaimsPrincipal();
-        await Assert.ThrowsAsync<AccessDeniedException>(() => engine.Services.GetRequiredService<ReplicationStatusQuery>().GetStatusAsync(anonymous, ct));
+        var query = engine.Services.GetRequiredService<ReplicationStatusQuery>();
+        await Assert.ThrowsAsync<AccessDeniedException>(() => query.GetStatusAsync(anonymous, ct));
 
         var refused = await Assert.ThrowsAsync<ReplicationRefusedException>(() => service.CreateSetAsync(Operator, "Bad Name", node, ct));
         Assert.Contains("not a valid set name", refused.Message, StringComparison.Ordinal);
@@ -229,6 +241,7 @@ public sealed class ReplicationServiceTests(ClusterFixture clusters)
     private static async Task<long> ScalarAsync(NpgsqlDataSource data, string sql)
     {
         await using var command = data.CreateCommand(sql);
-        return Convert.ToInt64(await command.ExecuteScalarAsync(TestContext.Current.CancellationToken), System.Globalization.CultureInfo.InvariantCulture);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(TestContext.Current.CancellationToken),
+            System.Globalization.CultureInfo.InvariantCulture);
     }
 }

@@ -61,7 +61,8 @@ internal sealed class ReplicationTestEnvironment : IAsyncDisposable
             ProtectedPassword = Services.GetRequiredService<NodePasswordProtector>().Protect(parts.Password),
             SslMode = SslMode.Disable,
         };
-        await using var context = await Services.GetRequiredService<IDbContextFactory<ControlDbContext>>().CreateDbContextAsync(cancellationToken);
+        var contexts = Services.GetRequiredService<IDbContextFactory<ControlDbContext>>();
+        await using var context = await contexts.CreateDbContextAsync(cancellationToken);
         context.Nodes.Add(node);
         await context.SaveChangesAsync(cancellationToken);
         return node.Id;

@@ -38,7 +38,8 @@ public sealed class SubscriptionRunnerTests(ClusterFixture clusters)
         await service.ResumeAsync(Operator, subscriptionId, ct);
         await ExecuteAsync(source, "SELECT digoal_01.f_user_login(43)");
         var expected = await HashAsync(source);
-        await Eventually.WaitAsync(() => HashAsync(target), h => h == expected, TimeSpan.FromSeconds(30), h => $"expected {expected}, target {h}");
+        await Eventually.WaitAsync(() => HashAsync(target), h => h == expected, TimeSpan.FromSeconds(30),
+            h => $"expected {expected}, target {h}");
         Assert.Equal(nameof(SubscriptionState.Active), (await status.GetSubscriptionAsync(Operator, subscriptionId, ct)).State);
     }
 
@@ -66,7 +67,8 @@ public sealed class SubscriptionRunnerTests(ClusterFixture clusters)
         }
         await service.ResumeAsync(Operator, subscriptionId, ct);
         var expected = await HashAsync(source);
-        await Eventually.WaitAsync(() => HashAsync(target), h => h == expected, TimeSpan.FromSeconds(30), h => $"expected {expected}, target {h}");
+        await Eventually.WaitAsync(() => HashAsync(target), h => h == expected, TimeSpan.FromSeconds(30),
+            h => $"expected {expected}, target {h}");
     }
 
     [Fact]
@@ -83,7 +85,8 @@ public sealed class SubscriptionRunnerTests(ClusterFixture clusters)
         await second.WaitAsync(TimeSpan.FromSeconds(10), ct);
         await ExecuteAsync(source, "SELECT digoal_01.f_user_login(7)");
         var expected = await HashAsync(source);
-        await Eventually.WaitAsync(() => HashAsync(target), h => h == expected, TimeSpan.FromSeconds(30), h => $"expected {expected}, target {h}");
+        await Eventually.WaitAsync(() => HashAsync(target), h => h == expected, TimeSpan.FromSeconds(30),
+            h => $"expected {expected}, target {h}");
     }
 
     [Fact]
@@ -99,7 +102,8 @@ public sealed class SubscriptionRunnerTests(ClusterFixture clusters)
 
         // What a dropped connection does to the runner's lock session.
         await using (var kill = new NpgsqlCommand(
-            "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND classid = $1::int::oid AND objid = $2::int::oid",
+            "SELECT pg_terminate_backend(pid) FROM pg_locks "
+            + "WHERE locktype = 'advisory' AND classid = $1::int::oid AND objid = $2::int::oid",
             connection))
         {
             kill.Parameters.Add(new NpgsqlParameter { Value = LoopLock.ApplyClass });
@@ -111,7 +115,8 @@ public sealed class SubscriptionRunnerTests(ClusterFixture clusters)
         var started = await supervisor.StartMissingAsync(ct);
         Assert.Equal(1, started.Applies);
         var expected = await HashAsync(source);
-        await Eventually.WaitAsync(() => HashAsync(target), h => h == expected, TimeSpan.FromSeconds(30), h => $"expected {expected}, target {h}");
+        await Eventually.WaitAsync(() => HashAsync(target), h => h == expected, TimeSpan.FromSeconds(30),
+            h => $"expected {expected}, target {h}");
         // Exactly one runner again: the old one ended, the new one holds the lock.
         await Eventually.WaitAsync(() => supervisor.StartMissingAsync(ct), s => s == (0, 0), TimeSpan.FromSeconds(10), s => $"started {s}");
     }
@@ -127,8 +132,10 @@ public sealed class SubscriptionRunnerTests(ClusterFixture clusters)
         var set = await service.CreateSetAsync(Operator, name, await engine.AddNodeAsync("source", sourceCs, ct), ct);
         var subscription = await service.SubscribeAsync(Operator, set.Id, await engine.AddNodeAsync("target", targetCs, ct), ct);
         await service.AddTableAsync(Operator, subscription.Id, new AddTableRequest("digoal_01.user_session"), ct);
-        await Eventually.WaitAsync(() => engine.Services.GetRequiredService<ReplicationStatusQuery>().GetSubscriptionAsync(Operator, subscription.Id, ct),
-            s => s.Tables.All(t => t.State == nameof(TableState.Ok)), TimeSpan.FromSeconds(30), s => string.Join(", ", s.Tables.Select(t => t.State)));
+        var status = engine.Services.GetRequiredService<ReplicationStatusQuery>();
+        await Eventually.WaitAsync(() => status.GetSubscriptionAsync(Operator, subscription.Id, ct),
+            s => s.Tables.All(t => t.State == nameof(TableState.Ok)), TimeSpan.FromSeconds(30),
+            s => string.Join(", ", s.Tables.Select(t => t.State)));
         return (engine, NpgsqlDataSource.Create(sourceCs), NpgsqlDataSource.Create(targetCs), subscription.Id);
     }
 

@@ -82,7 +82,8 @@ public sealed class PortalRestartTests
                 }
                 await stop.CancelAsync();
                 Assert.True(await workload > 50, "too few workload calls ran");
-                var expected = (await HashAsync(source, "digoal_01.user_info", UserInfoColumns), await HashAsync(source, "digoal_01.user_session", UserSessionColumns));
+                var expected = (await HashAsync(source, "digoal_01.user_info", UserInfoColumns),
+                    await HashAsync(source, "digoal_01.user_session", UserSessionColumns));
                 var clock = Stopwatch.StartNew();
                 while (true)
                 {
@@ -95,7 +96,8 @@ public sealed class PortalRestartTests
                     Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"expected {expected}, target has {actual}");
                     await Task.Delay(200, Token);
                 }
-                var status = await second.Services.GetRequiredService<ReplicationStatusQuery>().GetSubscriptionAsync(Operator, subscriptionId, Token);
+                var status = await second.Services.GetRequiredService<ReplicationStatusQuery>()
+                    .GetSubscriptionAsync(Operator, subscriptionId, Token);
                 Assert.Equal(nameof(SubscriptionState.Active), status.State);
                 TestContext.Current.TestOutputHelper?.WriteLine($"converged {whileDown.Elapsed.TotalSeconds:F1} s after the restart began");
             }
@@ -141,7 +143,8 @@ public sealed class PortalRestartTests
             ProtectedPassword = portal.Services.GetRequiredService<NodePasswordProtector>().Protect(parts.Password),
             SslMode = SslMode.Disable,
         };
-        await using var context = await portal.Services.GetRequiredService<IDbContextFactory<ControlDbContext>>().CreateDbContextAsync(Token);
+        var contexts = portal.Services.GetRequiredService<IDbContextFactory<ControlDbContext>>();
+        await using var context = await contexts.CreateDbContextAsync(Token);
         context.Nodes.Add(node);
         await context.SaveChangesAsync(Token);
         return node.Id;
