@@ -5,6 +5,7 @@ using Ferry.Engine.Replication.Internal;
 using Ferry.Engine.Tests.Apply;
 using Ferry.Engine.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Npgsql;
 
 namespace Ferry.Engine.Tests.Replication;
@@ -44,7 +45,7 @@ public sealed class SubscriptionRunnerTests(ClusterFixture clusters)
     }
 
     [Fact]
-    public async Task Pause_EndsTheLoop_AndResumeCatchesUp()
+    public async Task Pause_IsHeardByLiveViews_EndsTheLoop_AndResumeCatchesUp()
     {
         var ct = TestContext.Current.CancellationToken;
         var (engine, source, target, subscriptionId) = await StartAsync("pause", ct);
@@ -52,8 +53,29 @@ public sealed class SubscriptionRunnerTests(ClusterFixture clusters)
         await using var __ = source;
         await using var ___ = target;
         var service = engine.Services.GetRequiredService<ReplicationService>();
+        var listener = engine.Services.GetServices<IHostedService>().OfType<ReplicationChangeListener>().Single();
+        await listener.StartAsync(ct);
+        await using (var control = NpgsqlDataSource.Create(engine.ControlConnectionString))
+        {
+            await Eventually.WaitAsync(async () =>
+                {
+                    await using var command = control.CreateCommand(
+                        "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'ferry-changes' AND query LIKE 'LISTEN%'");
+                    return (long)(await command.ExecuteScalarAsync(ct))!;
+                }, n => n == 1, TimeSpan.FromSeconds(10), n => $"{n} listeners");
+        }
+        var heard = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var changes = engine.Services.GetRequiredService<ReplicationChanges>().Subscribe(id =>
+        {
+            if (id == subscriptionId)
+            {
+                heard.TrySetResult();
+            }
+        });
 
         await service.PauseAsync(Operator, subscriptionId, ct);
+        // Live views hear of it (through the control database, as every portal process would).
+        await heard.Task.WaitAsync(TimeSpan.FromSeconds(10), ct);
         // The paused loop ends and gives up its lock (so the supervisor would not see it running).
         await using (var control = NpgsqlDataSource.Create(engine.ControlConnectionString))
         await using (var connection = await control.OpenConnectionAsync(ct))

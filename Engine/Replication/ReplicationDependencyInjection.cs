@@ -22,6 +22,8 @@ public static class ReplicationDependencyInjection
         services.AddTransient<SetTickerRunner>();
         services.AddTransient<ReplicationHousekeeping>();
         services.AddTransient<ReplicationSupervisor>();
+        services.AddSingleton<ReplicationChanges>();
+        services.AddHostedService<ReplicationChangeListener>();
         return services;
     }
 }

@@ -62,7 +62,8 @@ public sealed partial class ReplicationService(
         context.Sets.Add(set);
         await context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
         var info = new SetInfo(set.Id, set.Name, set.RootNodeId, set.QueueName);
-        await AuditAsync(context, user, "create", nameof(ReplicationSet), set.Id, null, info, cancellationToken).ConfigureAwait(false);
+        await AuditAsync(context, user, "create", nameof(ReplicationSet), set.Id, null, info, null, cancellationToken)
+            .ConfigureAwait(false);
         loops.StartTicker(set.Id);
         return info;
     }
@@ -87,7 +88,8 @@ public sealed partial class ReplicationService(
         var before = new SetInfo(set.Id, set.Name, set.RootNodeId, set.QueueName);
         context.Sets.Remove(set);
         await context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-        await AuditAsync(context, user, "delete", nameof(ReplicationSet), setId, before, null, cancellationToken).ConfigureAwait(false);
+        await AuditAsync(context, user, "delete", nameof(ReplicationSet), setId, before, null, null, cancellationToken)
+            .ConfigureAwait(false);
     }
 
     /// <summary>
@@ -123,7 +125,7 @@ public sealed partial class ReplicationService(
         context.Subscriptions.Add(subscription);
         await context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
         var info = Info(subscription);
-        await AuditAsync(context, user, "create", nameof(Subscription), subscription.Id, null, info, cancellationToken)
+        await AuditAsync(context, user, "create", nameof(Subscription), subscription.Id, null, info, null, cancellationToken)
             .ConfigureAwait(false);
         loops.StartApply(subscription.Id);
         return info;
@@ -170,7 +172,7 @@ public sealed partial class ReplicationService(
         }
         context.Subscriptions.Remove(subscription);
         await context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-        await AuditAsync(context, user, "delete", nameof(Subscription), subscriptionId, before, null, cancellationToken)
+        await AuditAsync(context, user, "delete", nameof(Subscription), subscriptionId, before, null, null, cancellationToken)
             .ConfigureAwait(false);
     }
 
@@ -240,7 +242,8 @@ public sealed partial class ReplicationService(
         context.TableRules.Add(table);
         await context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
         var info = Info(table);
-        await AuditAsync(context, user, "create", nameof(ControlTableRule), table.Id, null, info, cancellationToken).ConfigureAwait(false);
+        await AuditAsync(context, user, "create", nameof(ControlTableRule), table.Id, null, info, subscription.Id, cancellationToken)
+            .ConfigureAwait(false);
         if (subscription.State == SubscriptionState.Active)
         {
             loops.StartApply(subscription.Id);
@@ -278,7 +281,8 @@ public sealed partial class ReplicationService(
                     .ConfigureAwait(false);
             }
         }
-        await AuditAsync(context, user, "delete", nameof(ControlTableRule), tableId, before, null, cancellationToken).ConfigureAwait(false);
+        await AuditAsync(context, user, "delete", nameof(ControlTableRule), tableId, before, null, subscription.Id, cancellationToken)
+            .ConfigureAwait(false);
     }
 
     /// <summary>Copies one table again (back to <c>copying</c>) while the subscription's other tables keep applying.</summary>
@@ -311,7 +315,8 @@ public sealed partial class ReplicationService(
         table.LastError = null;
         await context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
         var info = Info(table);
-        await AuditAsync(context, user, "resync", nameof(ControlTableRule), tableId, before, info, cancellationToken).ConfigureAwait(false);
+        await AuditAsync(context, user, "resync", nameof(ControlTableRule), tableId, before, info, subscription.Id, cancellationToken)
+            .ConfigureAwait(false);
         if (subscription.State == SubscriptionState.Active)
         {
             loops.StartApply(subscription.Id);
@@ -358,7 +363,8 @@ public sealed partial class ReplicationService(
         context.SequenceRules.Add(rule);
         await context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
         var info = Info(rule);
-        await AuditAsync(context, user, "create", nameof(SequenceRule), rule.Id, null, info, cancellationToken).ConfigureAwait(false);
+        await AuditAsync(context, user, "create", nameof(SequenceRule), rule.Id, null, info, subscription.Id, cancellationToken)
+            .ConfigureAwait(false);
         return info;
     }
 
@@ -385,7 +391,7 @@ public sealed partial class ReplicationService(
         subscription.State = to;
         await context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
         var info = Info(subscription);
-        await AuditAsync(context, user, action, nameof(Subscription), subscriptionId, before, info, cancellationToken)
+        await AuditAsync(context, user, action, nameof(Subscription), subscriptionId, before, info, null, cancellationToken)
             .ConfigureAwait(false);
         if (to == SubscriptionState.Active)
         {
@@ -432,9 +438,10 @@ public sealed partial class ReplicationService(
         return (bool)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
     }
 
+    /// <summary>Writes the audit entry; tells live views when the change belongs to a subscription.</summary>
     private async Task AuditAsync(
         ControlDbContext context, ClaimsPrincipal user, string action, string entityType, int id, object? before, object? after,
-        CancellationToken cancellationToken)
+        int? subscriptionId, CancellationToken cancellationToken)
     {
         var name = user.Identity?.Name ?? "anonymous";
         context.AuditEntries.Add(new AuditEntry
@@ -448,6 +455,10 @@ public sealed partial class ReplicationService(
             After = after is null ? null : JsonSerializer.SerializeToDocument(after),
         });
         await context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        if ((subscriptionId ?? (entityType == nameof(Subscription) ? id : null)) is { } changed)
+        {
+            await ReplicationChanges.PublishAsync(context, changed, cancellationToken).ConfigureAwait(false);
+        }
         logger.Changed(name, action, entityType, id.ToString(System.Globalization.CultureInfo.InvariantCulture));
     }
 

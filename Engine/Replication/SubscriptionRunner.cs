@@ -332,7 +332,10 @@ public sealed class SubscriptionRunner(
         }
         try
         {
-            await context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            if (await context.SaveChangesAsync(cancellationToken).ConfigureAwait(false) > 0)
+            {
+                await ReplicationChanges.PublishAsync(context, subscriptionId, cancellationToken).ConfigureAwait(false);
+            }
         }
         catch (DbUpdateConcurrencyException)
         {
@@ -372,6 +375,7 @@ public sealed class SubscriptionRunner(
             After = JsonSerializer.SerializeToDocument(new { subscription.LastError, subscription.LastFailingEventId }),
         });
         await context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        await ReplicationChanges.PublishAsync(context, subscriptionId, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task SetTableErrorAsync(int tableId, string message, CancellationToken cancellationToken)

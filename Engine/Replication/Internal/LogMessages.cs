@@ -45,4 +45,7 @@ internal static partial class LogMessages
 
     [LoggerMessage(5012, LogLevel.Information, "Apply loop of subscription {Subscription} recovered after {Duration}")]
     public static partial void ApplyRecovered(this ILogger logger, int subscription, TimeSpan duration);
+
+    [LoggerMessage(5013, LogLevel.Warning, "Listening for replication changes on the control database failed; retrying in 5 s")]
+    public static partial void ChangeListenerFailed(this ILogger logger, Exception exception);
 }
