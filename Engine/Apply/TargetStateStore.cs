@@ -197,30 +197,19 @@ public sealed class TargetStateStore(NpgsqlDataSource target, string subscriptio
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Forgets a table of the subscription (its state and kept events); the target table's rows stay.</summary>
-    public Task RemoveTableAsync(string sourceTable, CancellationToken cancellationToken = default) => ExecuteBatchAsync(
-        ["DELETE FROM ferry.pending_event WHERE subscription = $1 AND source_table = $2",
-            "DELETE FROM ferry.table_state WHERE subscription = $1 AND source_table = $2"],
-        [subscription, sourceTable], cancellationToken);
-
     /// <summary>Forgets the whole subscription on the target (its tick, table states, kept events); target tables' rows stay.</summary>
-    public Task DropAsync(CancellationToken cancellationToken = default) => ExecuteBatchAsync(
-        ["DELETE FROM ferry.pending_event WHERE subscription = $1", "DELETE FROM ferry.subscription WHERE name = $1"],
-        [subscription], cancellationToken);
-
-    private async Task ExecuteBatchAsync(string[] statements, object[] values, CancellationToken cancellationToken)
+    public async Task DropAsync(CancellationToken cancellationToken = default)
     {
-        await using var batch = target.CreateBatch();
-        foreach (var sql in statements)
+        await using var connection = await target.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        // table_state rows go with the subscription row (ON DELETE CASCADE).
+        foreach (var sql in new[] { "DELETE FROM ferry.pending_event WHERE subscription = $1", "DELETE FROM ferry.subscription WHERE name = $1" })
         {
-            var command = new NpgsqlBatchCommand(sql);
-            foreach (var value in values.Take(sql.Contains("$2", StringComparison.Ordinal) ? 2 : 1))
-            {
-                command.Parameters.Add(new NpgsqlParameter { Value = value });
-            }
-            batch.BatchCommands.Add(command);
+            await using var command = new NpgsqlCommand(sql, connection, transaction);
+            command.Parameters.Add(new NpgsqlParameter { Value = subscription });
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
-        await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Keeps events of tables being copied, in the apply transaction.</summary>

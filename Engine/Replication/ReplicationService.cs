@@ -1,5 +1,4 @@
 using System.Security.Claims;
-using System.Text.Json;
 using System.Text.RegularExpressions;
 using Ferry.Engine.Apply;
 using Ferry.Engine.Consumers;
@@ -451,8 +450,8 @@ public sealed partial class ReplicationService(
             Action = action,
             EntityType = entityType,
             EntityId = id.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            Before = before is null ? null : JsonSerializer.SerializeToDocument(before),
-            After = after is null ? null : JsonSerializer.SerializeToDocument(after),
+            Before = before is null ? null : AuditEntry.Snapshot(before),
+            After = after is null ? null : AuditEntry.Snapshot(after),
         });
         await context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
         if ((subscriptionId ?? (entityType == nameof(Subscription) ? id : null)) is { } changed)

@@ -134,6 +134,13 @@ public sealed class SubscriptionRunner(
                 await SetTableErrorAsync(table.Id, e.Message, cancellationToken).ConfigureAwait(false);
             }
         }
+        // The apply loop only applies tables with a state row on the target: add the new ones (in state new; a table
+        // already there keeps its state).
+        await store.InstallAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var rule in rules.Values)
+        {
+            await store.AddTableAsync(rule, cancellationToken).ConfigureAwait(false);
+        }
         var bySource = rules.Values.ToDictionary(r => r.SourceTable, StringComparer.Ordinal);
         var signature = Signature(subscription);
         var consumer = new QueueConsumer(source, set.QueueName, subscription.ConsumerName);
@@ -372,7 +379,7 @@ public sealed class SubscriptionRunner(
             Action = "error",
             EntityType = nameof(Subscription),
             EntityId = subscriptionId.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            After = JsonSerializer.SerializeToDocument(new { subscription.LastError, subscription.LastFailingEventId }),
+            After = AuditEntry.Snapshot(new { subscription.LastError, subscription.LastFailingEventId }),
         });
         await context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
         await ReplicationChanges.PublishAsync(context, subscriptionId, cancellationToken).ConfigureAwait(false);
