@@ -88,8 +88,8 @@ internal static class FerryPlugs
     /// cannot do it. <paramref name="sourceConnectionString"/> and <paramref name="targetConnectionString"/> are superuser
     /// connections (Npgsql syntax) to the source seed database and to a prepared target database (same tables, empty).
     /// </summary>
-    public static IFerryReplication? CreateReplication(string sourceConnectionString, string targetConnectionString) =>
-        HasReplication ? new FerryReplication(sourceConnectionString, targetConnectionString) : null;
+    public static IFerryReplication? CreateReplication(string sourceConnectionString, string targetConnectionString, bool londisteTicker) =>
+        HasReplication ? new FerryReplication(sourceConnectionString, targetConnectionString, londisteTicker) : null;
 
     /// <summary>QueueAdmin + QueueConsumer of the queue branch, called by reflection.</summary>
     private sealed class ReflectedQueueReader(string connectionString, Type adminType, Type consumerType) : IFerryQueueReader

@@ -13,9 +13,10 @@ namespace Ferry.Bench;
 /// <summary>
 /// Ferry replicating the source seed database into one target database, composed from the engine's parts the way the
 /// seed end-to-end test does it (queue + ticker loop + consumer + apply loop with the bulk handler + table copy), without
-/// the portal's Hangfire jobs and control database. The ticker runs with the queue's default settings.
+/// the portal's Hangfire jobs and control database. With <paramref name="londisteTicker"/> the queue gets the same ticker
+/// settings as Londiste's tightened run (max lag 250 ms, idle period 1 s); otherwise Ferry's defaults.
 /// </summary>
-internal sealed class FerryReplication(string sourceConnectionString, string targetConnectionString) : IFerryReplication
+internal sealed class FerryReplication(string sourceConnectionString, string targetConnectionString, bool londisteTicker) : IFerryReplication
 {
     private const string Queue = "bench_repl";
     private const string Subscription = "bench_sub";
@@ -39,6 +40,11 @@ internal sealed class FerryReplication(string sourceConnectionString, string tar
         await QueueSchema.InstallAsync(_source, ct);
         _admin = new QueueAdmin(_source);
         await _admin.CreateQueueAsync(Queue, ct);
+        if (londisteTicker)
+        {
+            await _admin.ConfigureAsync(Queue,
+                new QueueSettings(TickerMaxLag: TimeSpan.FromMilliseconds(250), TickerIdlePeriod: TimeSpan.FromSeconds(1)), ct);
+        }
         _consumer = new QueueConsumer(_source, Queue, Subscription);
         await _consumer.RegisterAsync(ct);
         _store = new TargetStateStore(_target, Subscription);

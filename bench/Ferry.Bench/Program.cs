@@ -56,7 +56,7 @@ try
             _ = nativeTarget;
             var tools = new List<IReplicator> { lr, new NativeReplicator(native) };
             var ferryTarget = await env.SeedTargetAsync("ferry_01", ct);
-            ferry = FerryPlugs.CreateReplication(env.SourceSuper, ferryTarget);
+            ferry = FerryPlugs.CreateReplication(env.SourceSuper, ferryTarget, londisteTicker: !options.LondisteDefaults);
             if (ferry is not null)
             {
                 try
