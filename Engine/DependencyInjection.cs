@@ -39,6 +39,7 @@ public static class DependencyInjection
         services.AddTransient<NodeHealthProbe>();
         services.AddTransient<ControlOverviewQuery>();
         services.AddTransient<AuditTrailQuery>();
+        services.AddFerryReplication();
         return services;
     }
 

@@ -197,6 +197,21 @@ public sealed class TargetStateStore(NpgsqlDataSource target, string subscriptio
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Forgets the whole subscription on the target (its tick, table states, kept events); target tables' rows stay.</summary>
+    public async Task DropAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await target.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        // table_state rows go with the subscription row (ON DELETE CASCADE).
+        foreach (var sql in new[] { "DELETE FROM ferry.pending_event WHERE subscription = $1", "DELETE FROM ferry.subscription WHERE name = $1" })
+        {
+            await using var command = new NpgsqlCommand(sql, connection, transaction);
+            command.Parameters.Add(new NpgsqlParameter { Value = subscription });
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Keeps events of tables being copied, in the apply transaction.</summary>
     public async Task KeepPendingAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<ApplyEvent> events, CancellationToken cancellationToken)
