@@ -1,4 +1,5 @@
 using Ferry.Engine.Control;
+using Ferry.Engine.Nodes;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -39,6 +40,8 @@ public static class DependencyInjection
         services.AddTransient<NodeHealthProbe>();
         services.AddTransient<ControlOverviewQuery>();
         services.AddTransient<AuditTrailQuery>();
+        services.AddTransient<NodeAdministration>();
+        services.AddTransient<AuditTrailSearch>();
         return services;
     }
 
