@@ -1,5 +1,6 @@
 using Ferry.Engine.Control;
 using Ferry.Engine.Nodes;
+using Ferry.Engine.Schedules;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -42,6 +43,10 @@ public static class DependencyInjection
         services.AddTransient<AuditTrailQuery>();
         services.AddTransient<NodeAdministration>();
         services.AddTransient<AuditTrailSearch>();
+        services.AddTransient<ScheduleAdministration>();
+        services.AddTransient<ScheduledResync>();
+        // Until the replication service registers its own runner, scheduled resyncs record that nothing ran.
+        services.TryAddTransient<IResyncRunner, UnavailableResyncRunner>();
         return services;
     }
 

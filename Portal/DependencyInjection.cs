@@ -85,6 +85,8 @@ public static class DependencyInjection
         }
         services.AddTransient<NodeHealthProbeJob>();
         services.AddScoped<JobRequests>();
+        services.AddTransient<ScheduledResyncJob>();
+        services.AddSingleton<Ferry.Engine.Schedules.IScheduleRegistry, HangfireScheduleRegistry>();
 
         services.AddHealthChecks()
             .AddCheck<ControlDatabaseHealthCheck>("control-database")

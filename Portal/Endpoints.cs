@@ -49,6 +49,7 @@ public static class Endpoints
         api.MapAuthApi();
         api.MapNodesApi();
         api.MapAuditApi();
+        api.MapSchedulesApi();
         return api;
     }
 
