@@ -99,6 +99,7 @@ public static class DependencyInjection
     {
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices();
+        services.AddScoped<Ferry.Portal.Components.Shared.Confirmation>();
         services.AddPortalApi();
         return services;
     }
