@@ -2,7 +2,10 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using Ferry.Engine.Control;
+using Ferry.Portal.Api;
 using Ferry.Portal.Tests.Support;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Ferry.Portal.Tests.Api;
 
@@ -75,6 +78,24 @@ public sealed class AuthApiTests(PortalFixture fixture)
         using var response = await client.GetAsync("/api/nodes", Token);
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task PortalToken_CarriesTheUsersRole()
+    {
+        await using var scope = fixture.Portal.Services.CreateAsyncScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<IdentityUser>>();
+        var principal = await scope.ServiceProvider.GetRequiredService<IUserClaimsPrincipalFactory<IdentityUser>>()
+            .CreateAsync((await users.FindByNameAsync("operator"))!);
+        var token = await fixture.Portal.Services.GetRequiredService<ApiTokenIssuer>().IssueAsync(principal, TimeSpan.FromHours(1), Token);
+        using var client = fixture.NewClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token.AccessToken);
+
+        using var list = await client.GetAsync("/api/schedules", Token);
+        using var create = await client.PostAsJsonAsync("/api/nodes", new { name = "x", host = "h", database = "d", userName = "u" }, Token);
+
+        Assert.Equal(HttpStatusCode.OK, list.StatusCode);
+        Assert.Contains("'operator' may not do this", await ApiClient.AssertProblemAsync(create, HttpStatusCode.Forbidden), StringComparison.Ordinal);
     }
 
     [Fact]
