@@ -31,7 +31,11 @@ public static class DependencyInjection
                 context.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
                     ? IdentityConstants.BearerScheme
                     : IdentityConstants.ApplicationScheme)
-            .AddBearerToken(IdentityConstants.BearerScheme, options => options.BearerTokenExpiration = TimeSpan.FromHours(1))
+            .AddBearerToken(IdentityConstants.BearerScheme, options =>
+            {
+                options.BearerTokenExpiration = TimeSpan.FromHours(1);
+                options.Events.OnMessageReceived = BearerTokenRevalidation.OnMessageReceivedAsync;
+            })
             .AddIdentityCookies();
         services.ConfigureApplicationCookie(PortalCookie.Configure);
 

@@ -99,6 +99,26 @@ public sealed class AuthApiTests(PortalFixture fixture)
     }
 
     [Fact]
+    public async Task Token_StopsWorking_WhenTheUsersSecurityStampChanges()
+    {
+        await fixture.CreateUserAsync("api-revoked", FerryRoles.Operator);
+        using var client = await ApiClient.AsAsync(fixture, "api-revoked");
+        using (var before = await client.GetAsync("/api/nodes", Token))
+        {
+            Assert.Equal(HttpStatusCode.OK, before.StatusCode);
+        }
+        await using (var scope = fixture.Portal.Services.CreateAsyncScope())
+        {
+            var users = scope.ServiceProvider.GetRequiredService<UserManager<IdentityUser>>();
+            await users.UpdateSecurityStampAsync((await users.FindByNameAsync("api-revoked"))!);
+        }
+
+        using var after = await client.GetAsync("/api/nodes", Token);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, after.StatusCode);
+    }
+
+    [Fact]
     public async Task OpenApiDocument_ListsTheResources_AndTheBearerScheme()
     {
         using var client = fixture.NewClient();
