@@ -47,6 +47,7 @@ public static class DependencyInjection
         services.AddTransient<ScheduledResync>();
         // Until the replication service registers its own runner, scheduled resyncs record that nothing ran.
         services.TryAddTransient<IResyncRunner, UnavailableResyncRunner>();
+        services.AddFerryReplication();
         return services;
     }
 

@@ -80,7 +80,15 @@ public static class DependencyInjection
             .UseRecommendedSerializerSettings()
             .UsePostgreSqlStorage(
                 options => options.UseNpgsqlConnection(connectionString),
-                new PostgreSqlStorageOptions { SchemaName = "hangfire", PrepareSchemaIfNecessary = true }));
+                new PostgreSqlStorageOptions
+                {
+                    SchemaName = "hangfire",
+                    PrepareSchemaIfNecessary = true,
+                    // Replication: enqueued loops start at once (LISTEN/NOTIFY, not a 15 s poll), and loops that run for
+                    // days keep their fetch alive instead of being handed to another worker after the invisibility timeout.
+                    EnableLongPolling = true,
+                    UseSlidingInvisibilityTimeout = true,
+                }));
 
         var jobs = configuration.GetSection(JobsOptions.Section).Get<JobsOptions>() ?? new JobsOptions();
         if (jobs.RunServer)
@@ -88,6 +96,7 @@ public static class DependencyInjection
             services.AddHangfireServer(options => options.WorkerCount = jobs.WorkerCount);
         }
         services.AddTransient<NodeHealthProbeJob>();
+        services.AddReplicationJobs(jobs.RunServer);
         services.AddScoped<JobRequests>();
         services.AddTransient<ScheduledResyncJob>();
         services.AddSingleton<Ferry.Engine.Schedules.IScheduleRegistry, HangfireScheduleRegistry>();

@@ -5,6 +5,9 @@ var commandLine = PortalCommandLine.Parse(args);
 var builder = WebApplication.CreateBuilder(commandLine.HostArgs);
 builder.Configuration.AddRootAppSettings();
 builder.WebHost.UsePortalAddress(builder.Configuration);
+// ./ferry runs the build output, not a published app: serve MudBlazor's and the scoped CSS from the build's manifest
+// in every environment, not only in Development.
+builder.WebHost.UseStaticWebAssets();
 
 // With no ConnectionStrings:Control, start (or reuse) the embedded local cluster and point the portal at it.
 await builder.AddControlDatabaseAsync(commandLine);

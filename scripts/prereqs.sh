@@ -17,12 +17,13 @@ if [ ${#need[@]} -gt 0 ]; then
     if [ "$(id -u)" -eq 0 ]; then
         echo "Installing ${need[*]} ..."
         export DEBIAN_FRONTEND=noninteractive
+        # Ferry runs clusters of its own: don't let Debian's package create and start one on port 5432.
+        if [ ! -e /etc/postgresql-common/createcluster.conf ]; then
+            mkdir -p /etc/postgresql-common
+            echo 'create_main_cluster = false' > /etc/postgresql-common/createcluster.conf
+        fi
         apt-get update -q >/dev/null
         apt-get install -y -q --no-install-recommends "${need[@]}" >/dev/null
-        # Debian's package creates a cluster 15/main that starts on port 5432; Ferry does not use it.
-        if command -v pg_ctlcluster >/dev/null && [ -d /etc/postgresql/15/main ]; then
-            pg_ctlcluster 15 main stop >/dev/null 2>&1 || true
-        fi
     else
         echo "Missing: ${need[*]}. Install them as root: sudo apt-get install ${need[*]}" >&2
         exit 1

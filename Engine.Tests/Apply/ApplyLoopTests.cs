@@ -108,6 +108,29 @@ public sealed class ApplyLoopTests(ClusterFixture clusters)
     }
 
     [Fact]
+    public async Task RunOnce_StopsApplyingARemovedTable_AndLeavesItsRows()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var (source, target, rule) = await SetUpAsync("loop_remove");
+        await using var _ = source;
+        await using var __ = target;
+        var feed = new ListBatchSource(await CaptureBatchesAsync(source,
+            "INSERT INTO items SELECT g, 'x', g FROM generate_series(1, 10) g", "DELETE FROM items", "INSERT INTO items VALUES (99, 'y', 1)"));
+        var loop = Loop(feed, target, rule, new BulkHandler());
+        var store = new TargetStateStore(target, "sub");
+
+        Assert.Equal(ApplyOutcome.Applied, await loop.RunOnceAsync(ct));
+        Assert.True(await store.RemoveTableAsync(rule.SourceTable, ct));
+        Assert.Equal(ApplyOutcome.Applied, await loop.RunOnceAsync(ct));
+        Assert.Equal(ApplyOutcome.Applied, await loop.RunOnceAsync(ct));
+
+        Assert.Equal(10L, await ScalarAsync(target, "SELECT count(*) FROM items"));
+        Assert.Equal(3, (await store.GetSubscriptionAsync(ct)).LastTick);
+        Assert.Empty(await store.GetTablesAsync(ct));
+        Assert.False(await store.RemoveTableAsync(rule.SourceTable, ct));
+    }
+
+    [Fact]
     public async Task RunOnce_RetriesTransientErrors_ThenApplies()
     {
         var ct = TestContext.Current.CancellationToken;

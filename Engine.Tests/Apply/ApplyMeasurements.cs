@@ -132,6 +132,68 @@ public sealed class ApplyMeasurements(ClusterFixture clusters, ITestOutputHelper
         Assert.Equal((long)Users, await count.ExecuteScalarAsync(ct));
     }
 
+    [Fact(Explicit = true)]
+    public async Task CatchUp_OfASeedWorkloadBacklog_ThroughTheQueue()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var source = NpgsqlDataSource.Create(await SeedScenario.CreateSourceAsync(
+            (await clusters.GetAsync(13)).ConnectionString(), "measure_catchup_src", "digoal_01", "pw1", 20_000, ct));
+        await using var target = NpgsqlDataSource.Create(await SeedScenario.CreateTargetAsync(
+            (await clusters.GetAsync(18)).ConnectionString(), "measure_catchup_t", "digoal_01", "pw1", allTables: false, ct));
+        await Ferry.Engine.Queue.QueueSchema.InstallAsync(source, ct);
+        var admin = new Ferry.Engine.Queue.QueueAdmin(source);
+        await admin.CreateQueueAsync("q", ct);
+        var rules = new List<TableRule>();
+        foreach (var table in SeedScenario.KeyedTables)
+        {
+            rules.Add(await TableRuleValidator.ValidateAsync(source, target, new TableRuleRequest(new TableName("digoal_01", table)), ct));
+            await admin.EnableCaptureAsync("q", "digoal_01." + table, ct);
+        }
+        var consumer = new Ferry.Engine.Consumers.QueueConsumer(source, "q", "c");
+        await consumer.RegisterAsync(ct);
+        var store = new TargetStateStore(target, "c");
+        var copy = new TableCopy(source, target, store, new BulkHandler(), new CopyOptions());
+        foreach (var rule in rules)
+        {
+            await copy.CopyAsync(rule, null, ct);
+        }
+
+        // The backlog: 150,000 logins and logouts (each one update of user_session) in ticks of about 10,000 events.
+        for (var chunk = 0; chunk < 15; chunk++)
+        {
+            await ExecuteAsync(source,
+                $"SELECT CASE WHEN g % 2 = 0 THEN (digoal_01.f_user_login(g % 20000 + 1)).o_userid ELSE digoal_01.f_user_logout(g % 20000 + 1) END " +
+                $"FROM generate_series({chunk * 10_000}, {chunk * 10_000 + 9_999}) g");
+            await admin.TickAsync("q", ct);
+        }
+        // Reading alone (the first batch, not finished, so the loop gets it again).
+        var feed = new QueueBatchSource(consumer, source);
+        var readClock = Stopwatch.StartNew();
+        var first = (await feed.NextBatchAsync(ct))!;
+        var read = 0;
+        await foreach (var e in feed.ReadEventsAsync(first, new Dictionary<string, string>(), ct))
+        {
+            read++;
+        }
+        readClock.Stop();
+        output.WriteLine($"reading one batch of {read} events from the queue: {readClock.Elapsed.TotalSeconds:F2} s, {read / readClock.Elapsed.TotalSeconds:F0} events/s");
+        var loop = new ApplyLoop(new QueueBatchSource(consumer, source), target, store, rules, new BulkHandler(), new ApplyLoopOptions(),
+            TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<ApplyLoop>.Instance);
+        var clock = Stopwatch.StartNew();
+        var batches = 0;
+        while (await loop.RunOnceAsync(ct) != ApplyOutcome.Idle)
+        {
+            batches++;
+        }
+        clock.Stop();
+        output.WriteLine($"catch-up: 150000 events in {batches} batches, {clock.Elapsed.TotalSeconds:F2} s, {150_000 / clock.Elapsed.TotalSeconds:F0} events/s");
+        await using var a = await source.OpenConnectionAsync(ct);
+        await using var b = await target.OpenConnectionAsync(ct);
+        const string Columns = "userid, logintime, login_count, logouttime, online_interval";
+        Assert.Equal(await TestCapture.HashAsync(a, "digoal_01.user_session", Columns, "userid"),
+            await TestCapture.HashAsync(b, "digoal_01.user_session", Columns, "userid"));
+    }
+
     private static async Task ExecuteAsync(NpgsqlDataSource data, string sql)
     {
         await using var command = data.CreateCommand(sql);

@@ -35,12 +35,12 @@ public sealed class QueueBatchSourceTests(ClusterFixture clusters)
             await writes.ExecuteNonQueryAsync(ct);
         }
         await admin.TickAsync("q", ct);
-        var feed = new QueueBatchSource(consumer, source);
+        await using var feed = new QueueBatchSource(consumer, source);
 
         var batch = await feed.NextBatchAsync(ct);
         Assert.NotNull(batch);
         Assert.NotNull(batch.StartSnapshot);
-        var filters = new Dictionary<string, string> { ["\"s p\".\"t\"\"x\""] = "v > 0" };
+        var filters = new Dictionary<string, string> { ["\"s p\".\"t\"\"x\""] = "v > 0 -- positive only" };
         var events = new List<ApplyEvent>();
         await foreach (var e in feed.ReadEventsAsync(batch, filters, ct))
         {

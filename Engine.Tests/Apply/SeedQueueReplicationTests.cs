@@ -87,6 +87,17 @@ public sealed class SeedQueueReplicationTests(ClusterFixture clusters)
             await HashAsync(target2, "digoal_02.user_session", UserSessionColumns));
         Assert.All(await sub1.Store.GetTablesAsync(ct), t => Assert.Equal(TableState.Ok, t.State));
         Assert.All(await sub2.Store.GetTablesAsync(ct), t => Assert.Equal(TableState.Ok, t.State));
+
+        // A resync of one table goes back through copying and catching-up to ok and leaves the other table alone.
+        await ExecuteAsync(target1, "UPDATE digoal_01.user_session SET login_count = -1 WHERE userid = 5");
+        var resync = await scheduler1.CopyAsync(rules1.Single(r => r.Source.Name == "user_session"), null, ct);
+        Assert.Equal(2000, resync.Rows);
+        await ExecuteAsync(source, "SELECT digoal_01.f_user_login(5)");
+        await sub1.DrainAsync(admin, ct);
+        Assert.Equal(await HashAsync(source, "digoal_01.user_session", UserSessionColumns),
+            await HashAsync(target1, "digoal_01.user_session", UserSessionColumns));
+        Assert.All(await sub1.Store.GetTablesAsync(ct), t => Assert.Equal(TableState.Ok, t.State));
+
         foreach (var sequence in SeedScenario.Sequences)
         {
             Assert.Equal(await ScalarAsync(source, $"SELECT last_value FROM digoal_01.{sequence}"),
@@ -113,7 +124,7 @@ public sealed class SeedQueueReplicationTests(ClusterFixture clusters)
             subscription._loop = new ApplyLoop(new QueueBatchSource(consumer, source), target, subscription.Store, rules, new BulkHandler(),
                 new ApplyLoopOptions { InitialBackoff = TimeSpan.FromMilliseconds(50), IdleDelay = TimeSpan.FromMilliseconds(50) },
                 TimeProvider.System, NullLogger<ApplyLoop>.Instance);
-            // The first run installs the target state and adds the tables as new; then the loop runs on its own.
+            // The first run installs the target state (the copies add the tables); then the loop runs on its own.
             await subscription._loop.RunOnceAsync(ct);
             subscription._running = subscription._loop.RunAsync(subscription._stop.Token);
             return subscription;
@@ -122,8 +133,11 @@ public sealed class SeedQueueReplicationTests(ClusterFixture clusters)
         /// <summary>Stops the background loop, then ticks and applies until nothing is left and every table is ok.</summary>
         public async Task DrainAsync(QueueAdmin admin, CancellationToken ct)
         {
-            await _stop.CancelAsync();
-            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => _running);
+            if (!_stop.IsCancellationRequested)
+            {
+                await _stop.CancelAsync();
+                await Assert.ThrowsAnyAsync<OperationCanceledException>(() => _running);
+            }
             Assert.Null((await Store.GetSubscriptionAsync(ct)).Error);
             for (var round = 0; round < 5; round++)
             {
@@ -170,6 +184,12 @@ public sealed class SeedQueueReplicationTests(ClusterFixture clusters)
     {
         await using var connection = await data.OpenConnectionAsync(TestContext.Current.CancellationToken);
         return await TestCapture.HashAsync(connection, table, columns, "userid", where);
+    }
+
+    private static async Task ExecuteAsync(NpgsqlDataSource data, string sql)
+    {
+        await using var command = data.CreateCommand(sql);
+        await command.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
     }
 
     private static async Task<object?> ScalarAsync(NpgsqlDataSource data, string sql)

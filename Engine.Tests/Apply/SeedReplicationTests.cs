@@ -105,7 +105,7 @@ public sealed class SeedReplicationTests(ClusterFixture clusters)
             _loop = new ApplyLoop(_feed, target, Store, rules, new BulkHandler(),
                 new ApplyLoopOptions { InitialBackoff = TimeSpan.FromMilliseconds(50), IdleDelay = TimeSpan.FromMilliseconds(50) },
                 TimeProvider.System, NullLogger<ApplyLoop>.Instance);
-            // The first run installs the target state and adds the tables as new.
+            // The first run installs the target state; the copies add the tables.
             await _loop.RunOnceAsync(ct);
             _running = _loop.RunAsync(_stop.Token);
         }

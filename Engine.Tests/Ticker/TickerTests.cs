@@ -82,6 +82,47 @@ public sealed class TickerTests(ClusterFixture clusters) : QueueTestBase(cluster
 
     [Theory]
     [MemberData(nameof(Majors))]
+    public async Task Run_DeliversACommittedChangeToAListeningConsumer_WithDefaultSettings(int major)
+    {
+        var node = await CreateNodeAsync(major);
+        var admin = new QueueAdmin(node);
+        await admin.CreateQueueAsync("q", Ct);
+        await ExecuteAsync(node, "CREATE TABLE t (id int PRIMARY KEY)");
+        await admin.EnableCaptureAsync("q", "t", Ct);
+        var consumer = new QueueConsumer(node, "q", "c");
+        await consumer.RegisterAsync(Ct);
+        await using var listener = await consumer.ListenAsync(Ct);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        var run = new TickerLoop(node, "q", new TickerOptions(), TimeProvider.System, NullLogger<TickerLoop>.Instance).RunAsync(stop.Token);
+
+        await ExecuteAsync(node, "INSERT INTO t VALUES (1)");
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var delivered = false;
+        while (!delivered && watch.Elapsed < TimeSpan.FromSeconds(20))
+        {
+            while (await consumer.NextBatchAsync(Ct) is { } batch)
+            {
+                delivered |= await consumer.ReadEventsAsync(batch, cancellationToken: Ct).AnyAsync(Ct);
+                await consumer.FinishBatchAsync(batch, Ct);
+            }
+            if (!delivered)
+            {
+                await listener.WaitAsync(TimeSpan.FromSeconds(1), Ct);
+            }
+        }
+        var latency = watch.Elapsed;
+        await stop.CancelAsync();
+        await run;
+
+        Assert.True(delivered);
+        // Defaults: tick when 200 ms passed with events pending, asked every 100 ms, consumers woken by NOTIFY. The bound
+        // is loose because this machine is shared; an idle one delivers in about the poll interval.
+        Assert.True(latency < TimeSpan.FromSeconds(3), $"delivered after {latency}");
+        TestContext.Current.SendDiagnosticMessage($"PostgreSQL {major}: change delivered after {latency.TotalMilliseconds:F0} ms");
+    }
+
+    [Theory]
+    [MemberData(nameof(Majors))]
     public async Task TickListener_WakesOnTickOfItsQueueOnly(int major)
     {
         var node = await CreateNodeAsync(major);

@@ -19,7 +19,8 @@ namespace Ferry.Engine.Apply;
 /// One loop per subscription at a time: the apply transaction locks the subscription's row on the target
 /// (<c>SELECT ... FOR UPDATE</c>), so a second loop racing the first waits for it, then sees the tick it recorded and only
 /// finishes the batch. Events of each table go through <see cref="CopyHandover.Decide"/>: applied, skipped, or kept while
-/// the table's copy runs.
+/// the table's copy runs. A table of <paramref name="rules"/> without a state row on the target (not added yet, or removed)
+/// is not applied.
 /// </remarks>
 public sealed class ApplyLoop(
     IBatchSource batches, NpgsqlDataSource target, TargetStateStore store, IReadOnlyList<TableRule> rules, IHandler handler,
@@ -44,7 +45,7 @@ public sealed class ApplyLoop(
             }
             if (outcome == ApplyOutcome.Idle)
             {
-                await Task.Delay(options.IdleDelay, time, cancellationToken).ConfigureAwait(false);
+                await batches.WaitForBatchAsync(options.IdleDelay, cancellationToken).ConfigureAwait(false);
             }
         }
     }
@@ -61,10 +62,6 @@ public sealed class ApplyLoop(
                 if (!_prepared)
                 {
                     await store.InstallAsync(cancellationToken).ConfigureAwait(false);
-                    foreach (var rule in _rules.Values)
-                    {
-                        await store.AddTableAsync(rule, cancellationToken).ConfigureAwait(false);
-                    }
                     _prepared = true;
                 }
                 if ((await store.GetSubscriptionAsync(cancellationToken).ConfigureAwait(false)).State == "error")

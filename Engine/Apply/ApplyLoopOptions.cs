@@ -8,6 +8,6 @@ public sealed class ApplyLoopOptions
 
     public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromMinutes(1);
 
-    /// <summary>Wait when no batch is ready (until the queue's wake-up replaces it).</summary>
-    public TimeSpan IdleDelay { get; set; } = TimeSpan.FromMilliseconds(200);
+    /// <summary>Longest wait when no batch is ready; a batch source that hears ticks (the queue's) returns at the tick.</summary>
+    public TimeSpan IdleDelay { get; set; } = TimeSpan.FromSeconds(1);
 }

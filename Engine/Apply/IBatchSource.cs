@@ -20,6 +20,12 @@ public interface IBatchSource
     IAsyncEnumerable<ApplyEvent> ReadEventsAsync(
         Batch batch, IReadOnlyDictionary<string, string> rowFilters, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Waits until a batch may be ready (the queue made a tick) or <paramref name="timeout"/> passes; the loop calls it when
+    /// <see cref="NextBatchAsync"/> found none. The default just waits the timeout.
+    /// </summary>
+    Task WaitForBatchAsync(TimeSpan timeout, CancellationToken cancellationToken) => Task.Delay(timeout, cancellationToken);
+
     /// <summary>Marks the batch done, so the consumer's next batch starts at its tick. Must accept a batch finished before.</summary>
     Task FinishBatchAsync(Batch batch, CancellationToken cancellationToken);
 }

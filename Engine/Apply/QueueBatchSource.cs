@@ -15,14 +15,18 @@ namespace Ferry.Engine.Apply;
 /// (an update that leaves the filter deletes the row on the target), so filters are evaluated here instead, on the
 /// events as read: <c>json_populate_record(NULL::table, data)</c> gives the row the filter is written against.
 /// </remarks>
-public sealed class QueueBatchSource(QueueConsumer consumer, NpgsqlDataSource source, BatchReadOptions? readOptions = null) : IBatchSource
+public sealed class QueueBatchSource(QueueConsumer consumer, NpgsqlDataSource source, BatchReadOptions? readOptions = null)
+    : IBatchSource, IAsyncDisposable
 {
     private const int FilterChunk = 1000;
     private Consumers.Batch? _open;
+    private TickListener? _ticks;
 
     public async Task<Batch?> NextBatchAsync(CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(consumer);
+        // Listen before looking, so that a tick made in between wakes the next wait.
+        _ticks ??= await consumer.ListenAsync(cancellationToken).ConfigureAwait(false);
         var batch = await consumer.NextBatchAsync(cancellationToken).ConfigureAwait(false);
         _open = batch;
         if (batch is null)
@@ -74,6 +78,34 @@ public sealed class QueueBatchSource(QueueConsumer consumer, NpgsqlDataSource so
         }
     }
 
+    public async Task WaitForBatchAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        if (_ticks is null)
+        {
+            await Task.Delay(timeout, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        try
+        {
+            await _ticks.WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (NpgsqlException)
+        {
+            // The listening connection broke (source restart): listen again at the next batch; the wait is over anyway.
+            await _ticks.DisposeAsync().ConfigureAwait(false);
+            _ticks = null;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_ticks is not null)
+        {
+            await _ticks.DisposeAsync().ConfigureAwait(false);
+            _ticks = null;
+        }
+    }
+
     public async Task FinishBatchAsync(Batch batch, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(batch);
@@ -103,8 +135,11 @@ public sealed class QueueBatchSource(QueueConsumer consumer, NpgsqlDataSource so
         {
             var items = group.ToList();
             // The table name and filter come from validated rules (TableRule.SourceTable is quote_ident'ed on the source).
+            // The filter stands on lines of its own, as everywhere it is used, so a trailing -- comment ends with it.
             await using var command = new NpgsqlCommand($"""
-                SELECT coalesce((SELECT ({rowFilters[group.Key]}) FROM json_populate_record(NULL::{group.Key}, u.ferry_row::json)), false)
+                SELECT coalesce((SELECT (
+                {rowFilters[group.Key]}
+                ) FROM json_populate_record(NULL::{group.Key}, u.ferry_row::json)), false)
                 FROM unnest($1::text[]) WITH ORDINALITY AS u(ferry_row, ferry_ord)
                 ORDER BY u.ferry_ord
                 """, connection);

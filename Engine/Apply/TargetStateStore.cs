@@ -18,9 +18,17 @@ public sealed class TargetStateStore(NpgsqlDataSource target, string subscriptio
     public async Task InstallAsync(CancellationToken cancellationToken = default)
     {
         await using var connection = await target.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using (var install = new NpgsqlCommand(Script(), connection))
+        // Run the script only when something is missing: CREATE SCHEMA IF NOT EXISTS checks the CREATE right on the
+        // database even when the schema exists, which an apply role need not have once the schema is there.
+        await using (var check = new NpgsqlCommand(
+            "SELECT to_regclass('ferry.subscription') IS NULL OR to_regclass('ferry.table_state') IS NULL " +
+            "OR to_regclass('ferry.pending_event') IS NULL", connection))
         {
-            await install.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            if ((bool)(await check.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!)
+            {
+                await using var install = new NpgsqlCommand(Script(), connection);
+                await install.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
         }
         await using var row = new NpgsqlCommand(
             "INSERT INTO ferry.subscription (name) VALUES ($1) ON CONFLICT (name) DO NOTHING", connection);
@@ -102,6 +110,28 @@ public sealed class TargetStateStore(NpgsqlDataSource target, string subscriptio
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Removes a table from the subscription on the target: its state row and kept events. The apply loop skips events of
+    /// tables without a state row from its next batch on; the target table and its rows stay.
+    /// </summary>
+    /// <returns>Whether the table was in the subscription.</returns>
+    public async Task<bool> RemoveTableAsync(string sourceTable, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await target.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var removed = false;
+        foreach (var table in new[] { "ferry.pending_event", "ferry.table_state" })
+        {
+            await using var command = new NpgsqlCommand(
+                $"DELETE FROM {table} WHERE subscription = $1 AND source_table = $2", connection, transaction);
+            command.Parameters.Add(new NpgsqlParameter { Value = subscription });
+            command.Parameters.Add(new NpgsqlParameter { Value = sourceTable });
+            removed = await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) > 0;
+        }
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return removed;
+    }
+
     /// <summary>All tables of the subscription; <paramref name="forShare"/> locks their rows for the caller's transaction.</summary>
     public async Task<IReadOnlyList<TableStateRow>> GetTablesAsync(
         NpgsqlConnection connection, NpgsqlTransaction? transaction, bool forShare, CancellationToken cancellationToken)
@@ -164,6 +194,21 @@ public sealed class TargetStateStore(NpgsqlDataSource target, string subscriptio
         await using var connection = await target.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await MoveTableAsync(connection, transaction, sourceTable, to, error: error, cancellationToken: cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Forgets the whole subscription on the target (its tick, table states, kept events); target tables' rows stay.</summary>
+    public async Task DropAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await target.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        // table_state rows go with the subscription row (ON DELETE CASCADE).
+        foreach (var sql in new[] { "DELETE FROM ferry.pending_event WHERE subscription = $1", "DELETE FROM ferry.subscription WHERE name = $1" })
+        {
+            await using var command = new NpgsqlCommand(sql, connection, transaction);
+            command.Parameters.Add(new NpgsqlParameter { Value = subscription });
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 

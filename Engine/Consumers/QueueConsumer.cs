@@ -69,12 +69,40 @@ public sealed class QueueConsumer(NpgsqlDataSource dataSource, string queue, str
     public async IAsyncEnumerable<QueueEvent> ReadEventsAsync(
         Batch batch, BatchReadOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
+        await foreach (var e in ReadAsync(batch, options, null, cancellationToken).ConfigureAwait(false))
+        {
+            yield return e.Event;
+        }
+    }
+
+    /// <summary>
+    /// Like <see cref="ReadEventsAsync"/>, and evaluates on the source, for each insert and update of a table in
+    /// <paramref name="rowFilters"/>, that table's row filter: a SQL boolean expression over the table's columns (e.g.
+    /// <c>region = 'EU'</c>), run against <c>json_populate_record(NULL::table, data)</c>. Events are not left out: a
+    /// row that no longer satisfies the filter is news too ("it left the filter").
+    /// </summary>
+    /// <param name="rowFilters">
+    /// Table (regclass text, as events name it; used as SQL text for the row type) to expression. Both are put into the
+    /// query as SQL text: they must come from a validated rule, never straight from a user.
+    /// </param>
+    public IAsyncEnumerable<FilteredEvent> ReadEventsWithRowFilterAsync(
+        Batch batch, IReadOnlyDictionary<string, string> rowFilters, BatchReadOptions? options = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(rowFilters);
+        return ReadAsync(batch, options, rowFilters, cancellationToken);
+    }
+
+    private async IAsyncEnumerable<FilteredEvent> ReadAsync(
+        Batch batch, BatchReadOptions? options, IReadOnlyDictionary<string, string>? verdicts,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
         ArgumentNullException.ThrowIfNull(batch);
         options ??= new BatchReadOptions();
         ArgumentOutOfRangeException.ThrowIfLessThan(options.ChunkSize, 1);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        await using (var declare = BuildDeclare(batch, options, connection, transaction))
+        await using (var declare = BuildDeclare(batch, options, verdicts, connection, transaction))
         {
             await declare.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
@@ -87,13 +115,14 @@ public sealed class QueueConsumer(NpgsqlDataSource dataSource, string queue, str
                 while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
                 {
                     rows++;
-                    yield return new QueueEvent(
+                    var e = new QueueEvent(
                         reader.GetInt64(0), reader.GetInt64(1), reader.GetFieldValue<DateTimeOffset>(2), reader.GetString(3),
                         reader.IsDBNull(4) ? null : reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetString(5),
                         reader.IsDBNull(6) ? null : reader.GetString(6))
                     {
                         Retry = reader.GetInt32(7),
                     };
+                    yield return new FilteredEvent(e, reader.GetBoolean(8));
                 }
             }
             if (rows < options.ChunkSize)
@@ -148,28 +177,31 @@ public sealed class QueueConsumer(NpgsqlDataSource dataSource, string queue, str
         TickListener.StartAsync(dataSource, queue, cancellationToken);
 
     private static NpgsqlCommand BuildDeclare(
-        Batch batch, BatchReadOptions options, NpgsqlConnection connection, NpgsqlTransaction transaction)
+        Batch batch, BatchReadOptions options, IReadOnlyDictionary<string, string>? verdicts, NpgsqlConnection connection,
+        NpgsqlTransaction transaction)
     {
         var b = batch.Bounds;
         var command = new NpgsqlCommand { Connection = connection, Transaction = transaction };
-        // Events of transactions running at the previous tick (its xip) or started since (>= its xmax), and finished
-        // at this tick. Two index conditions on ev_txid, not one range from the previous xmin: a long transaction
-        // open at the previous tick would otherwise stretch the scanned range back to its start.
-        var sql = new StringBuilder(
-            $"""
-            DECLARE ferry_batch NO SCROLL CURSOR FOR
-            SELECT e.ev_id, e.ev_txid, e.ev_time, e.ev_type, e.ev_table, e.ev_data::text, e.ev_extra, coalesce(e.ev_retry, 0)
-              FROM {b.EventTable} AS e
-             WHERE (e.ev_txid = ANY($1) OR (e.ev_txid >= $2 AND e.ev_txid < $3))
-               AND (e.ev_txid < $4 OR e.ev_txid <> ALL ($5))
-               AND (e.ev_owner IS NULL OR e.ev_owner = $6)
-            """);
         command.Parameters.Add(new NpgsqlParameter { Value = b.PreviousXip });
         command.Parameters.Add(new NpgsqlParameter { Value = b.PreviousXmax });
         command.Parameters.Add(new NpgsqlParameter { Value = b.Xmax });
         command.Parameters.Add(new NpgsqlParameter { Value = b.Xmin });
         command.Parameters.Add(new NpgsqlParameter { Value = b.Xip });
         command.Parameters.Add(new NpgsqlParameter { Value = b.ConsumerId });
+        var verdict = Verdict(verdicts, command);
+        // Events of transactions running at the previous tick (its xip) or started since (>= its xmax), and finished
+        // at this tick. Two index conditions on ev_txid, not one range from the previous xmin: a long transaction
+        // open at the previous tick would otherwise stretch the scanned range back to its start.
+        var sql = new StringBuilder(
+            $"""
+            DECLARE ferry_batch NO SCROLL CURSOR FOR
+            SELECT e.ev_id, e.ev_txid, e.ev_time, e.ev_type, e.ev_table, e.ev_data::text, e.ev_extra, coalesce(e.ev_retry, 0),
+                   {verdict}
+              FROM {b.EventTable} AS e
+             WHERE (e.ev_txid = ANY($1) OR (e.ev_txid >= $2 AND e.ev_txid < $3))
+               AND (e.ev_txid < $4 OR e.ev_txid <> ALL ($5))
+               AND (e.ev_owner IS NULL OR e.ev_owner = $6)
+            """);
         if (options.Tables is { } tables)
         {
             command.Parameters.Add(new NpgsqlParameter { Value = tables.ToArray() });
@@ -189,6 +221,23 @@ public sealed class QueueConsumer(NpgsqlDataSource dataSource, string queue, str
         sql.Append("\n ORDER BY e.ev_id");
         command.CommandText = sql.ToString();
         return command;
+    }
+
+    // Row filter verdicts: per table, the expression over the row rebuilt from the event's data, for inserts and updates.
+    private static string Verdict(IReadOnlyDictionary<string, string>? verdicts, NpgsqlCommand command)
+    {
+        if (verdicts is not { Count: > 0 })
+        {
+            return "true";
+        }
+        var sql = new StringBuilder("CASE WHEN e.ev_type NOT IN ('I', 'U') THEN true");
+        foreach (var (table, expression) in verdicts)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = table });
+            sql.Append($" WHEN e.ev_table = ${command.Parameters.Count} THEN coalesce((SELECT ({expression})")
+                .Append($" FROM json_populate_record(NULL::{table}, e.ev_data) AS r), false)");
+        }
+        return sql.Append(" ELSE true END").ToString();
     }
 
     private async Task<T> ScalarAsync<T>(string sql, CancellationToken cancellationToken)

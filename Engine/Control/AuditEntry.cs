@@ -5,6 +5,11 @@ namespace Ferry.Engine.Control;
 /// <summary>One change made through the portal or the API: who, when, what, before and after. Never updated or deleted.</summary>
 public sealed class AuditEntry
 {
+    private static readonly JsonSerializerOptions SnapshotOptions = new(JsonSerializerDefaults.Web);
+
+    /// <summary>A value as the JSON kept in <see cref="Before"/> or <see cref="After"/> (camelCase). Never pass a secret.</summary>
+    public static JsonDocument Snapshot(object value) => JsonSerializer.SerializeToDocument(value, SnapshotOptions);
+
     public long Id { get; set; }
 
     public DateTimeOffset At { get; set; }

@@ -94,6 +94,7 @@ public sealed class TableCopy(NpgsqlDataSource source, NpgsqlDataSource target, 
 
     private async Task StartAsync(TableRule rule, CancellationToken cancellationToken)
     {
+        await store.InstallAsync(cancellationToken).ConfigureAwait(false);
         await store.AddTableAsync(rule, cancellationToken).ConfigureAwait(false);
         await using var connection = await target.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);

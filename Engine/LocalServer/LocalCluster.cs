@@ -106,8 +106,12 @@ public sealed class LocalCluster : IAsyncDisposable
     /// <summary>True when the server programs can use this folder (as root: when the unprivileged server user can reach it).</summary>
     public static async Task<bool> CanHostDataAsync(string directory, CancellationToken cancellationToken = default)
     {
+        // Folders still to be made are made by us with mode 755; what matters is the nearest one that exists.
         var parent = Path.GetDirectoryName(Path.GetFullPath(directory)) ?? "/";
-        Directory.CreateDirectory(parent);
+        while (!Directory.Exists(parent))
+        {
+            parent = Path.GetDirectoryName(parent) ?? "/";
+        }
         return await ServerUser.CanAsync("-x", parent, cancellationToken).ConfigureAwait(false);
     }
 

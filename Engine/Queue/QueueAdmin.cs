@@ -103,8 +103,26 @@ public sealed class QueueAdmin(NpgsqlDataSource dataSource)
 
     /// <summary>Closes a tick now, whatever the ticker settings say (the ticker loop normally does this).</summary>
     /// <returns>The new tick id.</returns>
-    public async Task<long> TickAsync(string queue, CancellationToken cancellationToken) =>
-        (long)(await ScalarAsync("SELECT ferry.tick($1)", [queue], cancellationToken).ConfigureAwait(false))!;
+    public Task<long> TickAsync(string queue, CancellationToken cancellationToken) => TickAsync(queue, null, cancellationToken);
+
+    /// <summary>Closes a tick now with the given id.</summary>
+    /// <param name="tickId">
+    /// The new tick's id, for a forwarder (cascading) that repeats its provider's ticks; it must be above every tick id the
+    /// queue holds. Null takes the next number.
+    /// </param>
+    /// <returns>The new tick id.</returns>
+    public async Task<long> TickAsync(string queue, long? tickId, CancellationToken cancellationToken) =>
+        (long)(await ScalarAsync("SELECT ferry.tick($1, $2)", [queue, tickId], cancellationToken).ConfigureAwait(false))!;
+
+    /// <summary>
+    /// Writes one event into the queue, in its own transaction: control events, or a forwarder (cascading) re-queueing
+    /// events under the ids its provider gave them (<paramref name="eventId"/>; null takes the next id).
+    /// </summary>
+    /// <returns>The event id.</returns>
+    public async Task<long> InsertEventAsync(
+        string queue, string type, string? table, string? data, string? extra, long? eventId, CancellationToken cancellationToken) =>
+        (long)(await ScalarAsync("SELECT ferry.insert_event($1, $2, $3, $4::json, $5, $6)", [queue, type, table, data, extra, eventId],
+            cancellationToken).ConfigureAwait(false))!;
 
     private async Task<object?> ScalarAsync(string sql, object?[] values, CancellationToken cancellationToken)
     {

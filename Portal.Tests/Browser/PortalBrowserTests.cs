@@ -64,6 +64,7 @@ public sealed class PortalBrowserTests(PortalFixture fixture) : IAsyncLifetime
         await admin.GetByLabel("User name").FillAsync("olga");
         await admin.GetByTestId("new-user-role").First.ClickAsync();
         await admin.Locator(".mud-popover-open .mud-list-item").Filter(new LocatorFilterOptions { HasText = "Operator" }).ClickAsync();
+        await Assertions.Expect(admin.GetByTestId("new-user-role").First).ToHaveTextAsync("Operator");
         await admin.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Add" }).ClickAsync();
 
         var shown = admin.GetByTestId("new-password");
@@ -71,6 +72,9 @@ public sealed class PortalBrowserTests(PortalFixture fixture) : IAsyncLifetime
         var password = await shown.Locator("code").InnerTextAsync();
         await Assertions.Expect(admin.GetByTestId("users")).ToContainTextAsync("olga");
         await admin.ScreenshotAsync(new PageScreenshotOptions { Path = Screenshot("07-user-added.png"), FullPage = true });
+        await admin.GetByTestId("nav").GetByText("Audit").ClickAsync();
+        await Assertions.Expect(admin.Locator("tr").Filter(new LocatorFilterOptions { HasText = "olga" })).ToContainTextAsync("create");
+        await admin.ScreenshotAsync(new PageScreenshotOptions { Path = Screenshot("08-audit.png"), FullPage = true });
 
         var olga = await NewPageAsync(1366, 800);
         await LogInAsync(olga, "olga", password);

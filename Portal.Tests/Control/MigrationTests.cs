@@ -60,6 +60,24 @@ public sealed class MigrationTests(PortalFixture fixture)
         await Assert.ThrowsAsync<InvalidOperationException>(() => context.SaveChangesAsync(Token));
     }
 
+    [Fact]
+    public async Task AuditEntries_CannotBeUpdated_EvenWithPlainSql()
+    {
+        var connectionString = await DropAsync("ferry_audit_append_only");
+        await new ControlDatabaseInitializer(Contexts(connectionString), NullLogger<ControlDatabaseInitializer>.Instance)
+            .InitializeAsync(Token);
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync(Token);
+        await using var insert = new NpgsqlCommand(
+            "INSERT INTO ferry.audit_entries (at, user_name, action, entity_type) VALUES (now(), 'test', 'create', 'Test')", connection);
+        await insert.ExecuteNonQueryAsync(Token);
+
+        await using var update = new NpgsqlCommand("UPDATE ferry.audit_entries SET action = 'forged'", connection);
+        var refused = await Assert.ThrowsAsync<PostgresException>(() => update.ExecuteNonQueryAsync(Token));
+
+        Assert.Contains("never changed", refused.MessageText, StringComparison.Ordinal);
+    }
+
     private async Task<string> DropAsync(string database)
     {
         await using var connection = new NpgsqlConnection(fixture.Postgres.Cluster.ConnectionString());

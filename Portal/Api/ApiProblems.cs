@@ -1,5 +1,6 @@
 using Ferry.Engine.Control;
 using Ferry.Engine.Queue;
+using Ferry.Engine.Replication;
 using Ferry.Engine.Rules;
 
 namespace Ferry.Portal.Api;
@@ -28,7 +29,7 @@ internal sealed class ApiProblems : IEndpointFilter
         AccessDeniedException => StatusCodes.Status403Forbidden,
         EntityNotFoundException => StatusCodes.Status404NotFound,
         RequestRefusedException { IsConflict: true } or QueueSchemaException => StatusCodes.Status409Conflict,
-        RequestRefusedException or TableRuleException => StatusCodes.Status400BadRequest,
+        RequestRefusedException or TableRuleException or ReplicationRefusedException => StatusCodes.Status400BadRequest,
         _ => null,
     };
 

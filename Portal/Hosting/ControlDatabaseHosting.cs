@@ -13,7 +13,7 @@ public static partial class ControlDatabaseHosting
     {
         using var loggerFactory = LoggerFactory.Create(logging => logging
             .AddConfiguration(builder.Configuration.GetSection("Logging"))
-            .AddSimpleConsole(o => o.SingleLine = true));
+            .AddConsole());
         var logger = loggerFactory.CreateLogger("Ferry.Portal.Hosting");
 
         string dataRoot;

@@ -1,5 +1,4 @@
 using System.Security.Claims;
-using System.Text.Json;
 using Ferry.Engine.Control;
 using Hangfire;
 using Microsoft.EntityFrameworkCore;
@@ -21,7 +20,7 @@ public sealed class JobRequests(IBackgroundJobClient jobs, IDbContextFactory<Con
             UserName = user.Identity?.Name ?? "anonymous",
             Action = "probe",
             EntityType = nameof(Node),
-            After = JsonSerializer.SerializeToDocument(new { jobId }),
+            After = AuditEntry.Snapshot(new { jobId }),
         });
         await context.SaveChangesAsync(cancellationToken);
         return jobId;

@@ -52,8 +52,8 @@ public sealed partial class FirstAdmin(
             Console.WriteLine();
             Console.WriteLine("  ┌──────────────────────────────────────────────────────────────────────");
             Console.WriteLine($"  │ Ferry's first administrator: user '{userName}', password '{password}'");
-            Console.WriteLine("  │ Shown this once. Log in and change it under Users; set FERRY_ADMIN_USER /");
-            Console.WriteLine("  │ FERRY_ADMIN_PASSWORD before the first start to choose them instead.");
+            Console.WriteLine("  │ Shown this once. Log in, then replace it under Users (New password). Set FERRY_ADMIN_USER /");
+            Console.WriteLine("  │ and FERRY_ADMIN_PASSWORD before the first start to choose them instead.");
             Console.WriteLine("  └──────────────────────────────────────────────────────────────────────");
             Console.WriteLine();
             LogGenerated(logger, userName);

@@ -11,7 +11,8 @@ internal static class PortalCookie
         options.AccessDeniedPath = "/account/access-denied";
         options.Cookie.Name = "ferry.auth";
         options.Cookie.HttpOnly = true;
-        options.Cookie.SameSite = SameSiteMode.Strict;
+        // Not Strict: that would look logged out on every link from another site (mail, chat). Forms carry antiforgery tokens.
+        options.Cookie.SameSite = SameSiteMode.Lax;
         options.ExpireTimeSpan = TimeSpan.FromHours(8);
         options.SlidingExpiration = true;
         options.Events.OnRedirectToLogin = context => StatusOrRedirect(context, StatusCodes.Status401Unauthorized);

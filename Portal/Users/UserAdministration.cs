@@ -1,5 +1,4 @@
 using System.Security.Claims;
-using System.Text.Json;
 using Ferry.Engine.Control;
 using Ferry.Portal.Security;
 using Microsoft.AspNetCore.Identity;
@@ -155,8 +154,8 @@ public sealed class UserAdministration(
             Action = action,
             EntityType = "User",
             EntityId = userId,
-            Before = before is null ? null : JsonSerializer.SerializeToDocument(before),
-            After = after is null ? null : JsonSerializer.SerializeToDocument(after),
+            Before = before is null ? null : AuditEntry.Snapshot(before),
+            After = after is null ? null : AuditEntry.Snapshot(after),
         });
         await context.SaveChangesAsync(cancellationToken);
     }

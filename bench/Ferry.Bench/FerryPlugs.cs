@@ -77,20 +77,19 @@ internal static class FerryPlugs
                 Engine.GetType("Ferry.Engine.Consumers.QueueConsumer")!)
             : null;
 
-    /// <summary>PLUG (issue 4): true once <see cref="CreateReplication"/> is filled in.</summary>
-    public static bool HasReplication => false;
+    /// <summary>
+    /// Issue 4: Ferry's replication composed from the engine's parts (<see cref="FerryReplication"/>). Set the environment
+    /// variable FERRY_BENCH_NO_FERRY_REPLICATION=1 to leave it out.
+    /// </summary>
+    public static bool HasReplication => Environment.GetEnvironmentVariable("FERRY_BENCH_NO_FERRY_REPLICATION") != "1";
 
     /// <summary>
     /// PLUG (issue 4): Ferry replicating the source seed database to one target database. Return null while the engine
     /// cannot do it. <paramref name="sourceConnectionString"/> and <paramref name="targetConnectionString"/> are superuser
     /// connections (Npgsql syntax) to the source seed database and to a prepared target database (same tables, empty).
     /// </summary>
-    public static IFerryReplication? CreateReplication(string sourceConnectionString, string targetConnectionString)
-    {
-        _ = sourceConnectionString;
-        _ = targetConnectionString;
-        return null;
-    }
+    public static IFerryReplication? CreateReplication(string sourceConnectionString, string targetConnectionString, bool londisteTicker) =>
+        HasReplication ? new FerryReplication(sourceConnectionString, targetConnectionString, londisteTicker) : null;
 
     /// <summary>QueueAdmin + QueueConsumer of the queue branch, called by reflection.</summary>
     private sealed class ReflectedQueueReader(string connectionString, Type adminType, Type consumerType) : IFerryQueueReader

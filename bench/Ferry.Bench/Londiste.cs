@@ -18,7 +18,7 @@ internal sealed class Londiste(BenchEnv env, string leafDatabase)
         "ticker_max_lag=3 s, ticker_idle_period=60 s, worker loop_delay=1 s. Table state changes wait for ticks.";
 
     private const string TightNote =
-        "Londiste 3 ran with tightened ticker settings: pgqd ticker_period=0.2 s, queue ticker_max_lag=0.25 s, " +
+        "Londiste 3 ran with tightened ticker settings (Ferry's queue gets the same max lag and idle period): pgqd ticker_period=0.2 s, queue ticker_max_lag=0.25 s, " +
         "ticker_idle_period=1 s, ticker_max_count=500 (default), worker loop_delay=0.2 s. Defaults (max_lag 3 s, idle 60 s, " +
         "loop_delay 1 s) make table state changes wait for ticks for up to a minute.";
 

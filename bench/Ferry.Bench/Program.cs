@@ -56,11 +56,20 @@ try
             _ = nativeTarget;
             var tools = new List<IReplicator> { lr, new NativeReplicator(native) };
             var ferryTarget = await env.SeedTargetAsync("ferry_01", ct);
-            ferry = FerryPlugs.CreateReplication(env.SourceSuper, ferryTarget);
+            ferry = FerryPlugs.CreateReplication(env.SourceSuper, ferryTarget, londisteTicker: !options.LondisteDefaults);
             if (ferry is not null)
             {
-                await ferry.SetUpAsync(ct);
-                tools.Add(new FerryReplicator(ferry, ferryTarget));
+                try
+                {
+                    await ferry.SetUpAsync(ct);
+                    tools.Add(new FerryReplicator(ferry, ferryTarget));
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    report.Error("Ferry replication setup", e);
+                    await ferry.DisposeAsync();
+                    ferry = null;
+                }
             }
             var bench = new ReplicationBench(env, report, tools);
             var ferryMissing = ferry is null;
@@ -129,7 +138,7 @@ static async Task<bool> Guard(Report report, string benchmark, Func<Task> run)
         await run();
         return true;
     }
-    catch (Exception e) when (e is BenchException or Npgsql.NpgsqlException or IOException or InvalidOperationException)
+    catch (Exception e) when (e is not OperationCanceledException)
     {
         report.Error(benchmark, e);
         return false;

@@ -143,8 +143,10 @@ internal sealed class ReplicationBench(BenchEnv env, Report report, List<IReplic
             rates.Add((tool, events / seconds, seconds, note));
         }
         var native = rates.FirstOrDefault(r => r.Tool is NativeReplicator);
-        foreach (var (tool, rate, seconds, note) in rates)
+        var londiste = rates.FirstOrDefault(r => r.Tool is LondisteReplicator);
+        foreach (var (tool, rate, seconds, note0) in rates)
         {
+            var note = tool is FerryReplicator && londiste.Tool is not null ? $"{rate / londiste.Rate:0.00}x Londiste 3; {note0}" : note0;
             var isBase = tool is NativeReplicator || native.Tool is null;
             report.Add(new Figure(name, tool.Name, $"backlog of {events:N0} row changes", rate, "events/s",
                 isBase ? null : rate / native.Rate, isBase ? null : "native", $"{seconds:0.00} s from start of apply to marker seen; {note}"));

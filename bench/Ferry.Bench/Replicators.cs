@@ -94,20 +94,27 @@ internal sealed class FerryReplicator(IFerryReplication ferry, string targetConn
 
     public async Task<string?> WaitOkAsync(IReadOnlyList<string> tables, Stopwatch since, TimeSpan timeout, CancellationToken ct)
     {
+        var parts = new List<string>();
         foreach (var t in tables)
         {
-            string? last = null;
+            var seen = new List<(string State, TimeSpan Start)>();
             await Db.WaitAsync($"Ferry table {t} to reach ok", async () =>
             {
-                last = await ferry.TableStateAsync(t, ct);
-                return last == "ok" || last == "error" ? true : false;
+                var state = await ferry.TableStateAsync(t, ct);
+                if (seen.Count == 0 || seen[^1].State != state)
+                {
+                    seen.Add((state, since.Elapsed));
+                }
+                return state == "ok" || state.StartsWith("error", StringComparison.Ordinal);
             }, timeout, ct);
-            if (last == "error")
+            if (seen[^1].State != "ok")
             {
-                throw new BenchException($"Ferry put {t} in state error.");
+                throw new BenchException($"Ferry put {t} in state {seen[^1].State}.");
             }
+            parts.Add(string.Join(", ", seen.Zip(seen.Skip(1))
+                .Select(p => $"{p.First.State} {(p.Second.Start - p.First.Start).TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture)} s")));
         }
-        return null;
+        return "time per state: " + string.Join("; ", parts);
     }
 
     public Task StopApplyAsync(CancellationToken ct) => ferry.PauseAsync(ct);

@@ -1,14 +1,13 @@
 -- The row-level alternative to ferry's statement-level capture, for comparison only (not installed by Ferry):
--- the same event rows, written by one trigger call per row. Attach with attach_row_capture(tbl).
+-- the same event rows, written by one trigger call per row, built like ferry.queue_capture_function (straight
+-- into the current table, here ferry.event_1_0 since the benchmark never rotates; qualified names, no SET).
 CREATE OR REPLACE FUNCTION ferry.bench_capture_row_1() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $body$
-DECLARE
-    v_no smallint;
+LANGUAGE plpgsql SECURITY DEFINER AS $body$
 BEGIN
-    SELECT queue_cur_table INTO v_no FROM ferry.queue WHERE queue_id = 1;
-    INSERT INTO ferry.event_1 (ev_table_no, ev_txid, ev_type, ev_table, ev_data)
-    VALUES (v_no, ferry.current_txid(), left(TG_OP, 1), quote_ident(TG_TABLE_SCHEMA) || '.' || quote_ident(TG_TABLE_NAME),
-            row_to_json(NEW));
+    INSERT INTO ferry.event_1_0 (ev_table_no, ev_txid, ev_type, ev_table, ev_data)
+    VALUES (0, ferry.current_txid(), pg_catalog.left(TG_OP, 1),
+            pg_catalog.quote_ident(TG_TABLE_SCHEMA) OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(TG_TABLE_NAME),
+            pg_catalog.row_to_json(NEW));
     RETURN NULL;
 END
 $body$;

@@ -7,10 +7,11 @@
 -- Tables: reads ferry.queue; creates the function.
 --
 -- Why statement-level triggers with transition tables: one INSERT .. SELECT per statement instead of one trigger
--- call per row. Measured on PostgreSQL 15 here (bench/capture, CPU time): a 1,000,000-row UPDATE costs ~2.4x the CPU
--- of the uncaptured one with this against ~5.3x with a row trigger writing the same events, and single-row
--- statements cost about the same either way. The only row-level trigger is the key-change one (rare; see
--- ferry.enable_capture).
+-- call per row. Measured on PostgreSQL 15 here (bench/capture/run.sh, CPU time, rounds interleaved): a 1,000,000-row
+-- UPDATE costs 2.2x the CPU of the uncaptured one with this against 4.4x with a row trigger writing the same events;
+-- on the seed workload (single-row statements) the row trigger is a little cheaper (0.83 of the uncaptured rate
+-- kept against 0.79), which does not make up for bulk statements paying twice. The only row-level trigger is the
+-- key-change one (rare; see ferry.enable_capture).
 -- SECURITY DEFINER: writers of captured tables need no grant on schema ferry (PgQ needs role pgq_writer). Not
 -- SET search_path, which costs a setting change per call: every name below is schema-qualified and every
 -- operator is OPERATOR(pg_catalog.x), so a caller's search_path cannot redirect what this code runs as its owner.

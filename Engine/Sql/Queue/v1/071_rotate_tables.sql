@@ -7,7 +7,7 @@
 --   slowest consumer's last finished tick (without consumers: the newest tick, where a new consumer starts).
 --   lock_timeout bounds the wait for the lock; a busy table is simply tried again at the next call.
 -- Returns: true when the queue switched tables.
--- Tables: ferry.queue (locks its row), ferry.consumer, ferry.tick, truncates ferry.event_<id>_<n>; re-creates the
+-- Tables: ferry.queue (locks its row to switch), ferry.consumer, ferry.tick, truncates ferry.event_<id>_<n>; re-creates the
 --   capture function to write into the new current table.
 CREATE OR REPLACE FUNCTION ferry.rotate_tables(p_queue text, p_force boolean DEFAULT false)
 RETURNS boolean
@@ -19,7 +19,12 @@ DECLARE
     v_slow ferry.tick;
     v_busy boolean;
 BEGIN
-    SELECT * INTO v_q FROM ferry.queue WHERE queue_id = ferry.queue_id(p_queue) FOR UPDATE;
+    -- Rotations of one queue take turns on an advisory lock, not on the queue row: ferry.tick locks that row, and
+    -- the check below may read a whole table, which must not hold ticks back. The row is locked only to switch.
+    IF NOT pg_try_advisory_xact_lock(1718903668, ferry.queue_id(p_queue)) THEN
+        RETURN false;
+    END IF;
+    SELECT * INTO v_q FROM ferry.queue WHERE queue_id = ferry.queue_id(p_queue);
     IF NOT p_force AND now() - v_q.queue_switch_time < v_q.queue_rotation_period THEN
         RETURN false;
     END IF;

@@ -1,0 +1,29 @@
+using Ferry.Engine.Replication;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+public static class ReplicationDependencyInjection
+{
+    /// <summary>
+    /// The replication service layer (<see cref="ReplicationService"/>, <see cref="ReplicationStatusQuery"/>) and the loop
+    /// bodies the portal's jobs run (<see cref="SubscriptionRunner"/>, <see cref="SetTickerRunner"/>,
+    /// <see cref="ReplicationHousekeeping"/>, <see cref="ReplicationSupervisor"/>), with options from section
+    /// <c>Replication</c>. Without a host that starts loops (the portal replaces <see cref="IReplicationLoopStarter"/>), the
+    /// supervisor's caller runs them.
+    /// </summary>
+    public static IServiceCollection AddFerryReplication(this IServiceCollection services)
+    {
+        services.AddOptions<ReplicationOptions>().BindConfiguration(ReplicationOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton<IReplicationLoopStarter, NoLoopStarter>();
+        services.AddTransient<ReplicationService>();
+        services.AddTransient<ReplicationStatusQuery>();
+        services.AddTransient<SubscriptionRunner>();
+        services.AddTransient<SetTickerRunner>();
+        services.AddTransient<ReplicationHousekeeping>();
+        services.AddTransient<ReplicationSupervisor>();
+        services.AddSingleton<ReplicationChanges>();
+        services.AddHostedService<ReplicationChangeListener>();
+        return services;
+    }
+}

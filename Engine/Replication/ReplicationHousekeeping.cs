@@ -1,0 +1,72 @@
+using Ferry.Engine.Control;
+using Ferry.Engine.Maintenance;
+using Ferry.Engine.Replication.Internal;
+using Ferry.Engine.Rules;
+using Ferry.Engine.Sequences;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace Ferry.Engine.Replication;
+
+/// <summary>
+/// The recurring work around the loops: queue maintenance of every set (rotation, retries, tick cleanup) and sequence
+/// values of every active subscription. Each step is safe to run from several processes at once (see
+/// <see cref="QueueMaintenance"/>; a target sequence never moves backwards), so the recurring jobs need no lock of their own.
+/// </summary>
+public sealed class ReplicationHousekeeping(
+    IDbContextFactory<ControlDbContext> contexts, NodeConnections connections, ILoggerFactory loggers)
+{
+    private readonly NodeDataSources _nodes = new(connections);
+    private readonly ILogger _logger = loggers.CreateLogger<ReplicationHousekeeping>();
+
+    /// <summary>Runs maintenance on every set's queue; a root that does not answer is logged and skipped.</summary>
+    public async Task RunMaintenanceAsync(CancellationToken cancellationToken)
+    {
+        await using var context = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        var sets = await context.Sets.AsNoTracking().Include(s => s.RootNode).ToListAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var set in sets)
+        {
+            try
+            {
+                await using var root = _nodes.Open(set.RootNode!, "ferry-maintenance");
+                await new QueueMaintenance(root, loggers.CreateLogger<QueueMaintenance>()).RunAsync(set.QueueName, cancellationToken)
+                    .ConfigureAwait(false);
+            }
+            catch (NpgsqlException e)
+            {
+                _logger.HousekeepingFailed(e, set.Id);
+            }
+        }
+    }
+
+    /// <summary>Carries every active subscription's sequences to its target; returns how many target sequences moved.</summary>
+    public async Task<int> SyncSequencesAsync(CancellationToken cancellationToken)
+    {
+        await using var context = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        var subscriptions = await context.Subscriptions.AsNoTracking()
+            .Where(s => s.State == SubscriptionState.Active && s.Sequences.Count > 0)
+            .Include(s => s.Set).ThenInclude(s => s!.RootNode)
+            .Include(s => s.TargetNode)
+            .Include(s => s.Sequences)
+            .AsSplitQuery()
+            .ToListAsync(cancellationToken).ConfigureAwait(false);
+        var moved = 0;
+        foreach (var subscription in subscriptions)
+        {
+            try
+            {
+                await using var source = _nodes.Open(subscription.Set!.RootNode!, "ferry-sequences");
+                await using var target = _nodes.Open(subscription.TargetNode!, "ferry-sequences");
+                moved += await SequenceSync.SyncAsync(source, target, subscription.Sequences.Select(s =>
+                    (new TableName(s.SourceSchema, s.SourceSequence), new TableName(s.TargetSchema, s.TargetSequence))), cancellationToken)
+                    .ConfigureAwait(false);
+            }
+            catch (NpgsqlException e)
+            {
+                _logger.HousekeepingFailed(e, subscription.SetId);
+            }
+        }
+        return moved;
+    }
+}
