@@ -45,8 +45,6 @@ public static class DependencyInjection
         services.AddTransient<AuditTrailSearch>();
         services.AddTransient<ScheduleAdministration>();
         services.AddTransient<ScheduledResync>();
-        // Until the replication service registers its own runner, scheduled resyncs record that nothing ran.
-        services.TryAddTransient<IResyncRunner, UnavailableResyncRunner>();
         services.AddFerryReplication();
         return services;
     }

@@ -1,3 +1,4 @@
+using Ferry.Engine.Schedules;
 using Ferry.Engine.Control;
 using Ferry.Engine.Demo;
 using Ferry.Engine.Queue;
@@ -149,6 +150,17 @@ public sealed class ReplicationServiceTests(ClusterFixture clusters)
         await Eventually.WaitAsync(async () => (await HashAsync(target, "digoal_01.user_info", UserInfoColumns),
                 await HashAsync(target, "digoal_01.user_session", UserSessionColumns)),
             actual => actual == expected, TimeSpan.FromSeconds(30), actual => $"expected {expected}, target has {actual}");
+        await Eventually.WaitAsync(() => status.GetSubscriptionAsync(Viewer, sub.Id, ct),
+            s => s.Tables.All(t => t.State == nameof(TableState.Ok)), TimeSpan.FromSeconds(30), Describe);
+
+        // A scheduled resync of the whole subscription, run as the schedule: both tables copy again and converge.
+        await using (var command = target.CreateCommand("DELETE FROM digoal_01.user_session WHERE userid = 9"))
+        {
+            await command.ExecuteNonQueryAsync(ct);
+        }
+        await engine.Services.GetRequiredService<IResyncRunner>().ResyncSubscriptionAsync(sub.Id, "nightly resync", ct);
+        await Eventually.WaitAsync(async () => await HashAsync(target, "digoal_01.user_session", UserSessionColumns),
+            actual => actual == expected.Item2, TimeSpan.FromSeconds(30), actual => $"expected {expected.Item2}, target has {actual}");
         await Eventually.WaitAsync(() => status.GetSubscriptionAsync(Viewer, sub.Id, ct),
             s => s.Tables.All(t => t.State == nameof(TableState.Ok)), TimeSpan.FromSeconds(30), Describe);
 

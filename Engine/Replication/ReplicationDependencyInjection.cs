@@ -1,4 +1,5 @@
 using Ferry.Engine.Replication;
+using Ferry.Engine.Schedules;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -17,6 +18,7 @@ public static class ReplicationDependencyInjection
         services.AddOptions<ReplicationOptions>().BindConfiguration(ReplicationOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton<IReplicationLoopStarter, NoLoopStarter>();
         services.AddTransient<ReplicationService>();
+        services.AddTransient<IResyncRunner, ReplicationResyncRunner>();
         services.AddTransient<ReplicationStatusQuery>();
         services.AddTransient<SubscriptionRunner>();
         services.AddTransient<SetTickerRunner>();

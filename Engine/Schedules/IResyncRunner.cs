@@ -1,8 +1,8 @@
 namespace Ferry.Engine.Schedules;
 
 /// <summary>
-/// What a scheduled resync calls. The replication service implements it; until then
-/// <see cref="UnavailableResyncRunner"/> records in the audit trail that nothing ran.
+/// What a scheduled resync calls; implemented by
+/// <see cref="Replication.ReplicationResyncRunner"/>.
 /// </summary>
 public interface IResyncRunner
 {

@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
 using Ferry.Engine.Control;
+using Ferry.Engine.Replication;
+using Ferry.Engine.Schedules;
 using Ferry.Portal.Jobs;
 using Ferry.Portal.Tests.Schedules;
 using Ferry.Portal.Tests.Support;
@@ -126,22 +128,11 @@ public sealed class SchedulesApiTests(PortalFixture fixture) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task ScheduledRun_RecordsThatResyncIsNotAvailableYet_InsteadOfPretending()
+    public void ScheduledRuns_GoToTheReplicationService()
     {
-        using var operatorClient = await ApiClient.AsAsync(fixture, "operator");
-        using var created = await operatorClient.PostAsJsonAsync("/api/schedules", new
-        {
-            name = "sched-api run", cron = "0 * * * *", kind = "ResyncSubscription", subscriptionId = Targets.SubscriptionId,
-        }, Token);
-        var id = (await ApiClient.JsonAsync(created, HttpStatusCode.Created)).GetProperty("id").GetInt32();
-        var job = fixture.Portal.Services.GetRequiredService<ScheduledResyncJob>();
-
-        var error = await Assert.ThrowsAsync<NotSupportedException>(() => job.RunAsync(id, Token));
-
-        Assert.Contains("not available yet", error.Message, StringComparison.Ordinal);
-        using var audit = await operatorClient.GetAsync("/api/audit?action=resync-not-available&user=sched-api%20run", Token);
-        var entries = (await ApiClient.JsonAsync(audit)).GetProperty("items");
-        Assert.Contains(entries.EnumerateArray(), e => e.GetProperty("entityId").GetString() == Targets.SubscriptionId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        // What a run does is tested against real replication in Engine.Tests (ReplicationServiceTests).
+        using var scope = fixture.Portal.Services.CreateScope();
+        Assert.IsType<ReplicationResyncRunner>(scope.ServiceProvider.GetRequiredService<IResyncRunner>());
     }
 
     private RecurringJobDto? RecurringJob(string id)
