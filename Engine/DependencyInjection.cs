@@ -1,4 +1,6 @@
 using Ferry.Engine.Control;
+using Ferry.Engine.Nodes;
+using Ferry.Engine.Schedules;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -40,6 +42,12 @@ public static class DependencyInjection
         services.AddTransient<ControlOverviewQuery>();
         services.AddTransient<AuditTrailQuery>();
         services.AddFerryReplication();
+        services.AddTransient<NodeAdministration>();
+        services.AddTransient<AuditTrailSearch>();
+        services.AddTransient<ScheduleAdministration>();
+        services.AddTransient<ScheduledResync>();
+        // Until the replication service registers its own runner, scheduled resyncs record that nothing ran.
+        services.TryAddTransient<IResyncRunner, UnavailableResyncRunner>();
         return services;
     }
 

@@ -1,4 +1,6 @@
+using System.Text.Json.Serialization;
 using Ferry.Engine.Control;
+using Ferry.Portal.Api;
 using Ferry.Portal.Health;
 using Ferry.Portal.Jobs;
 using Ferry.Portal.Security;
@@ -21,8 +23,18 @@ public static class DependencyInjection
 
         services.AddAuthentication(options =>
             {
-                options.DefaultScheme = IdentityConstants.ApplicationScheme;
+                options.DefaultScheme = CookieOrBearer;
                 options.DefaultSignInScheme = IdentityConstants.ExternalScheme;
+            })
+            // A request with "Authorization: Bearer ..." is an API client; everything else is the browser's cookie.
+            .AddPolicyScheme(CookieOrBearer, "Cookie or bearer token", options => options.ForwardDefaultSelector = context =>
+                context.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
+                    ? IdentityConstants.BearerScheme
+                    : IdentityConstants.ApplicationScheme)
+            .AddBearerToken(IdentityConstants.BearerScheme, options =>
+            {
+                options.BearerTokenExpiration = TimeSpan.FromHours(1);
+                options.Events.OnMessageReceived = BearerTokenRevalidation.OnMessageReceivedAsync;
             })
             .AddIdentityCookies();
         services.ConfigureApplicationCookie(PortalCookie.Configure);
@@ -48,6 +60,7 @@ public static class DependencyInjection
             .AddSignInManager()
             .AddDefaultTokenProviders();
 
+        services.AddSingleton<ApiTokenIssuer>();
         services.AddScoped<FirstAdmin>();
         services.AddScoped<UserAdministration>();
         return services;
@@ -85,6 +98,8 @@ public static class DependencyInjection
         services.AddTransient<NodeHealthProbeJob>();
         services.AddReplicationJobs(jobs.RunServer);
         services.AddScoped<JobRequests>();
+        services.AddTransient<ScheduledResyncJob>();
+        services.AddSingleton<Ferry.Engine.Schedules.IScheduleRegistry, HangfireScheduleRegistry>();
 
         services.AddHealthChecks()
             .AddCheck<ControlDatabaseHealthCheck>("control-database")
@@ -92,11 +107,25 @@ public static class DependencyInjection
         return services;
     }
 
-    /// <summary>Blazor Server with MudBlazor.</summary>
+    /// <summary>The portal's two faces: Blazor Server with MudBlazor, and the HTTP API.</summary>
     public static IServiceCollection AddPortalUi(this IServiceCollection services)
     {
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices();
+        services.AddScoped<Ferry.Portal.Components.Shared.Confirmation>();
+        services.AddPortalApi();
         return services;
     }
+
+    /// <summary>The HTTP API: camelCase JSON with enums as strings, RFC 7807 problem details, the OpenAPI document.</summary>
+    public static IServiceCollection AddPortalApi(this IServiceCollection services)
+    {
+        services.ConfigureHttpJsonOptions(options => options.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
+        services.AddProblemDetails();
+        services.AddOpenApi(options => options.AddDocumentTransformer<BearerSecurityScheme>());
+        return services;
+    }
+
+    /// <summary>The default authentication scheme: forwards to the bearer scheme or the Identity cookie.</summary>
+    private const string CookieOrBearer = "Ferry.CookieOrBearer";
 }

@@ -1,4 +1,5 @@
 using Ferry.Engine.Control;
+using Ferry.Portal.Api;
 using Ferry.Portal.Health;
 using Ferry.Portal.Jobs;
 using Ferry.Portal.Security;
@@ -24,16 +25,31 @@ public static class Endpoints
             return TypedResults.LocalRedirect("/account/login" + (string.IsNullOrEmpty(returnUrl) ? "" : "?returnUrl=" + Uri.EscapeDataString(returnUrl)));
         });
 
-    /// <summary>The HTTP API. For now one Operator action; issue 5 brings the rest.</summary>
+    /// <summary>
+    /// The HTTP API under <c>/api</c> (cookie or bearer token; every service checks the role again) and its OpenAPI
+    /// document at <c>/openapi/v1.json</c>. One file per resource group in <c>Portal/Api</c>; engine refusals become
+    /// problem details (<see cref="ApiProblems"/>).
+    /// </summary>
     public static RouteGroupBuilder MapPortalApi(this IEndpointRouteBuilder endpoints)
     {
-        var api = endpoints.MapGroup("/api").RequireAuthorization(FerryRoles.Viewer).DisableAntiforgery();
+        endpoints.MapOpenApi().AllowAnonymous();
+        var api = endpoints.MapGroup("/api")
+            .RequireAuthorization(FerryRoles.Viewer)
+            .DisableAntiforgery()
+            .AddEndpointFilter<ApiProblems>()
+            // An empty 401/403 from the API stays an API answer, not the portal's "not found" page.
+            .WithMetadata(new SkipStatusCodePagesAttribute());
         api.MapPost("/nodes/probe", async (HttpContext http, JobRequests requests, CancellationToken cancellationToken) =>
             {
                 var jobId = await requests.ProbeNodesNowAsync(http.User, cancellationToken);
                 return TypedResults.Accepted("/jobs/jobs/details/" + jobId, new { jobId });
             })
-            .RequireAuthorization(FerryRoles.Operator);
+            .RequireAuthorization(FerryRoles.Operator)
+            .WithTags("Nodes");
+        api.MapAuthApi();
+        api.MapNodesApi();
+        api.MapAuditApi();
+        api.MapSchedulesApi();
         return api;
     }
 

@@ -1,0 +1,10 @@
+using Npgsql;
+
+namespace Ferry.Engine.Nodes;
+
+/// <summary>
+/// What a user enters for a node. <see cref="Password"/> is clear text on its way in only: on an update, null or empty
+/// keeps the stored password.
+/// </summary>
+public sealed record NodeInput(
+    string Name, string Host, int Port, string Database, string UserName, string? Password, SslMode SslMode = SslMode.Prefer);

@@ -1,0 +1,59 @@
+using System.Security.Claims;
+using Ferry.Engine.Nodes;
+using Npgsql;
+
+namespace Ferry.Portal.Api;
+
+/// <summary>
+/// <c>/api/nodes</c>: list and create; <c>/api/nodes/{id}</c>: get, update, delete; <c>POST /api/nodes/{id}/check</c>
+/// and <c>/install</c>. Viewers read, Operators also check, Admins change nodes and install Ferry's schema.
+/// </summary>
+internal static class NodesApi
+{
+    public static RouteGroupBuilder MapNodesApi(this RouteGroupBuilder api)
+    {
+        var nodes = api.MapGroup("/nodes").WithTags("Nodes");
+
+        nodes.MapGet("/", (ClaimsPrincipal user, NodeAdministration service, CancellationToken ct) => service.ListAsync(user, ct))
+            .WithName("ListNodes").WithSummary("Every node (passwords are never returned)");
+
+        nodes.MapPost("/", async (NodeRequest request, ClaimsPrincipal user, NodeAdministration service, CancellationToken ct) =>
+            {
+                var node = await service.CreateAsync(user, request.ToInput(), ct);
+                return TypedResults.Created($"/api/nodes/{node.Id}", node);
+            })
+            .WithName("CreateNode").WithSummary("Add a node (Admin)");
+
+        nodes.MapGet("/{id:int}", (int id, ClaimsPrincipal user, NodeAdministration service, CancellationToken ct) =>
+                service.GetAsync(user, id, ct))
+            .WithName("GetNode");
+
+        nodes.MapPut("/{id:int}", (int id, NodeRequest request, ClaimsPrincipal user, NodeAdministration service, CancellationToken ct) =>
+                service.UpdateAsync(user, id, request.ToInput(), ct))
+            .WithName("UpdateNode").WithSummary("Change a node (Admin); leave password out to keep it");
+
+        nodes.MapDelete("/{id:int}", async (int id, ClaimsPrincipal user, NodeAdministration service, CancellationToken ct) =>
+            {
+                await service.DeleteAsync(user, id, ct);
+                return TypedResults.NoContent();
+            })
+            .WithName("DeleteNode").WithSummary("Remove a node no set or subscription uses (Admin)");
+
+        nodes.MapPost("/{id:int}/check", (int id, ClaimsPrincipal user, NodeAdministration service, CancellationToken ct) =>
+                service.CheckAsync(user, id, ct))
+            .WithName("CheckNode").WithSummary("Test the connection: server version, installed and latest schema version (Operator)");
+
+        nodes.MapPost("/{id:int}/install", (int id, ClaimsPrincipal user, NodeAdministration service, CancellationToken ct) =>
+                service.InstallAsync(user, id, ct))
+            .WithName("InstallNode").WithSummary("Install or upgrade Ferry's schema on the node (Admin)");
+        return api;
+    }
+
+    /// <summary>A node as a script sends it. <c>port</c> defaults to 5432, <c>sslMode</c> to Prefer.</summary>
+    internal sealed record NodeRequest(
+        string? Name, string? Host, int? Port, string? Database, string? UserName, string? Password, SslMode? SslMode)
+    {
+        public NodeInput ToInput() =>
+            new(Name ?? "", Host ?? "", Port ?? 5432, Database ?? "", UserName ?? "", Password, SslMode ?? Npgsql.SslMode.Prefer);
+    }
+}

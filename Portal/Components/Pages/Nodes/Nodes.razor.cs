@@ -1,0 +1,109 @@
+using System.Security.Claims;
+using Ferry.Engine.Control;
+using Ferry.Engine.Nodes;
+using Ferry.Portal.Components.Pages.Nodes.Components;
+using Ferry.Portal.Components.Shared;
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Authorization;
+using MudBlazor;
+
+namespace Ferry.Portal.Components.Pages.Nodes;
+
+public sealed partial class Nodes
+{
+    private IReadOnlyList<NodeView>? _nodes;
+    private readonly HashSet<int> _busy = [];
+    private string? _search;
+    private bool _isAdmin;
+    private bool _isOperator;
+    private ClaimsPrincipal _user = new();
+
+    [CascadingParameter]
+    private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
+
+    [Inject]
+    private NodeAdministration Administration { get; set; } = default!;
+
+    [Inject]
+    private IDialogService Dialogs { get; set; } = default!;
+
+    [Inject]
+    private Confirmation Confirmation { get; set; } = default!;
+
+    [Inject]
+    private ISnackbar Snackbar { get; set; } = default!;
+
+    protected override async Task OnInitializedAsync()
+    {
+        _user = (await AuthenticationState).User;
+        _isAdmin = FerryRoles.Allows(_user, FerryRoles.Admin);
+        _isOperator = FerryRoles.Allows(_user, FerryRoles.Operator);
+        await ReloadAsync();
+    }
+
+    private bool QuickFilter(NodeView node) =>
+        string.IsNullOrWhiteSpace(_search)
+        || new[] { node.Name, node.Host, node.Database, node.UserName, node.ServerVersion }
+            .Any(text => text?.Contains(_search.Trim(), StringComparison.OrdinalIgnoreCase) == true);
+
+    private async Task ReloadAsync() => _nodes = await Administration.ListAsync(_user, CancellationToken.None);
+
+    private Task AddAsync() => OpenDialogAsync(null);
+
+    private Task EditAsync(NodeView node) => OpenDialogAsync(node);
+
+    private async Task OpenDialogAsync(NodeView? existing)
+    {
+        var parameters = new DialogParameters<NodeDialog> { { d => d.User, _user }, { d => d.Existing, existing } };
+        var options = new DialogOptions { MaxWidth = MaxWidth.Medium, FullWidth = true, CloseOnEscapeKey = true };
+        var dialog = await Dialogs.ShowAsync<NodeDialog>(existing is null ? "Add node" : $"Edit {existing.Name}", parameters, options);
+        if (await dialog.Result is { Canceled: false, Data: NodeView saved })
+        {
+            Snackbar.Add(existing is null ? $"Added {saved.Name}." : $"Saved {saved.Name}.", Severity.Success);
+            await ReloadAsync();
+        }
+    }
+
+    private Task CheckAsync(NodeView node) => RunAsync(node, async () =>
+    {
+        var check = await Administration.CheckAsync(_user, node.Id, CancellationToken.None);
+        Snackbar.Add($"{node.Name}: {check.Message}", check.Connected ? Severity.Success : Severity.Error);
+    });
+
+    private Task InstallAsync(NodeView node) => RunAsync(node, async () =>
+    {
+        var check = await Administration.InstallAsync(_user, node.Id, CancellationToken.None);
+        Snackbar.Add($"{node.Name}: {check.Message}", Severity.Success);
+    });
+
+    private async Task DeleteAsync(NodeView node)
+    {
+        if (await Confirmation.AskAsync("Remove node", $"Remove {node.Name} ({node.Host}:{node.Port}/{node.Database})? " +
+                "Ferry forgets how to reach it; the database itself is not touched.", "Remove"))
+        {
+            await RunAsync(node, async () =>
+            {
+                await Administration.DeleteAsync(_user, node.Id, CancellationToken.None);
+                Snackbar.Add($"Removed {node.Name}.", Severity.Success);
+            });
+        }
+    }
+
+    private async Task RunAsync(NodeView node, Func<Task> action)
+    {
+        _busy.Add(node.Id);
+        try
+        {
+            await action();
+        }
+        catch (Exception e) when (e is RequestRefusedException or AccessDeniedException or EntityNotFoundException)
+        {
+            Snackbar.Add(e.Message, Severity.Error);
+        }
+        finally
+        {
+            _busy.Remove(node.Id);
+        }
+        await ReloadAsync();
+    }
+}
