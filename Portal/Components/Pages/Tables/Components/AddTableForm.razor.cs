@@ -22,7 +22,7 @@ public sealed partial class AddTableForm
     public EventCallback<IReadOnlyList<TableInfo>> Added { get; set; }
 
     /// <summary>The requests the form makes from its fields: one per source line, the target's schema renamed when it is one name.</summary>
-    internal static IReadOnlyList<AddTableRequest> Requests(string? sources, string? target, string? filter, string? key, bool createTarget)
+    public static IReadOnlyList<AddTableRequest> Requests(string? sources, string? target, string? filter, string? key, bool createTarget)
     {
         var lines = (sources ?? "").Split(['\n', ',', ';'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         target = string.IsNullOrWhiteSpace(target) ? null : target.Trim();
