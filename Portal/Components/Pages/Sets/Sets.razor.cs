@@ -67,6 +67,7 @@ public sealed partial class Sets : IDisposable
         var set = await Service.CreateSetAsync(_user, name, rootNodeId, CancellationToken.None);
         Snackbar.Add($"Created set {set.Name}.", Severity.Success);
         await ReloadAsync();
+        StateHasChanged(); // called through a Func from the form, not an EventCallback
     }
 
     private Task SubscribeAsync((SetInfo Set, int TargetNodeId) request) => RunAsync(async () =>

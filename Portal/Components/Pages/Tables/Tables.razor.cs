@@ -107,6 +107,7 @@ public sealed partial class Tables : IDisposable
         var sequence = await Service.AddSequenceAsync(_user, _status!.Id, source, target, CancellationToken.None);
         Snackbar.Add($"Added sequence {sequence.Source}.", Severity.Success);
         await ReloadAsync();
+        StateHasChanged(); // called through a Func from the section, not an EventCallback
     }
 
     private Task ResyncAsync(TableInfo table) => ActAsync(
