@@ -52,7 +52,7 @@ public sealed class SeedWalkthroughTests(PortalFixture fixture) : IAsyncLifetime
         await AddNodeAsync("source", sourceCs);
         await AddNodeAsync("target1", target1Cs);
         await AddNodeAsync("target2", target2Cs);
-        await CreateOperatorAsync("walker");
+        await CreateUserAsync("walker", FerryRoles.Operator);
 
         var page = await NewPageAsync();
         await page.GotoAsync(Url("/account/login"));
@@ -105,16 +105,34 @@ public sealed class SeedWalkthroughTests(PortalFixture fixture) : IAsyncLifetime
             await page.GetByLabel("Row filter (optional)").FillAsync("userid <= 1500");
             await page.GetByTestId("add-submit").ClickAsync();
             var grid = page.GetByTestId("tables-grid");
+            await Assertions.Expect(page.GetByTestId("subscription-summary")).ToContainTextAsync("seed → target2");
             await Assertions.Expect(grid).ToContainTextAsync("digoal_02");
             await Assertions.Expect(grid).ToContainTextAsync("userid <= 1500");
             await Assertions.Expect(grid.Locator("[data-testid=state-badge][data-state=Ok]"))
                 .ToHaveCountAsync(2, new() { Timeout = 120_000 });
             await Shot(page, "03-tables-target2-ok.png");
 
+            // Resync one table (confirmed): it copies again and comes back to ok while the workload goes on.
+            var userInfo = grid.Locator("tr").Filter(new() { HasText = "user_info" });
+            await userInfo.GetByTestId("resync").ClickAsync();
+            await Assertions.Expect(page.GetByTestId("confirm-dialog")).ToContainTextAsync("Copy");
+            await page.GetByTestId("confirm-ok").ClickAsync();
+            await Assertions.Expect(page.GetByText("Resync of")).ToBeVisibleAsync();
+            await Assertions.Expect(grid.Locator("[data-testid=state-badge][data-state=Ok]"))
+                .ToHaveCountAsync(2, new() { Timeout = 120_000 });
+
             await page.GetByTestId("subscription-picker").First.ClickAsync();
             await page.Locator(".mud-popover-open .mud-list-item").Filter(new() { HasText = "target1" }).ClickAsync();
+            await Assertions.Expect(page.GetByTestId("subscription-summary")).ToContainTextAsync("seed → target1");
             await Assertions.Expect(page.GetByTestId("tables-grid").Locator("[data-testid=state-badge][data-state=Ok]"))
                 .ToHaveCountAsync(2, new() { Timeout = 120_000 });
+            await Assertions.Expect(page.GetByLabel("Target (optional)").First).ToHaveValueAsync("");
+            await page.GetByLabel("Source sequence").FillAsync("digoal_01.seq_login_id");
+            await page.GetByTestId("sequence-add").ClickAsync();
+            await Assertions.Expect(page.GetByTestId("sequences").Locator("tbody")).ToContainTextAsync("seq_login_id");
+            await page.GetByLabel("Source sequence").FillAsync("digoal_01.no_such_sequence");
+            await page.GetByTestId("sequence-add").ClickAsync();
+            await Assertions.Expect(page.GetByTestId("sequence-refusal")).ToContainTextAsync("no sequence");
             await Shot(page, "04-tables-target1-ok.png");
 
             // The dashboard: both subscriptions active, with a lag in seconds and a last tick.
@@ -128,6 +146,27 @@ public sealed class SeedWalkthroughTests(PortalFixture fixture) : IAsyncLifetime
             }
             await Assertions.Expect(page.GetByTestId("status-error")).ToHaveCountAsync(0);
             await Shot(page, "05-dashboard-lag.png");
+
+            // A Viewer sees the same pages without any control that changes replication.
+            await CreateUserAsync("watcher", FerryRoles.Viewer);
+            var viewer = await NewPageAsync();
+            await viewer.GotoAsync(Url("/account/login"));
+            await viewer.FillAsync("#username", "watcher");
+            await viewer.FillAsync("#password", PortalFixture.Password);
+            await viewer.ClickAsync("#login-submit");
+            await Assertions.Expect(viewer.GetByTestId("page-title")).ToHaveTextAsync("Dashboard");
+            await OpenAsync(viewer, "/sets");
+            await Assertions.Expect(viewer.GetByTestId("subscription-target2")).ToBeVisibleAsync();
+            await Assertions.Expect(viewer.GetByTestId("create-set-form")).ToHaveCountAsync(0);
+            await Assertions.Expect(viewer.GetByTestId("pause")).ToHaveCountAsync(0);
+            await Assertions.Expect(viewer.GetByTestId("drop-set")).ToHaveCountAsync(0);
+            await OpenAsync(viewer, "/tables");
+            await Assertions.Expect(viewer.GetByTestId("subscription-picker").First).ToContainTextAsync("seed → target1");
+            await Assertions.Expect(viewer.GetByTestId("tables-grid").GetByTestId("state-badge")).ToHaveCountAsync(2);
+            await Assertions.Expect(viewer.GetByTestId("add-table-form")).ToHaveCountAsync(0);
+            await Assertions.Expect(viewer.GetByTestId("resync")).ToHaveCountAsync(0);
+            await Assertions.Expect(viewer.GetByTestId("sequence-add")).ToHaveCountAsync(0);
+            await Shot(viewer, "06-tables-viewer.png");
         }
         finally
         {
@@ -165,8 +204,12 @@ public sealed class SeedWalkthroughTests(PortalFixture fixture) : IAsyncLifetime
         await page.Locator(".mud-popover-open .mud-list-item").Filter(new() { HasText = item }).ClickAsync();
     }
 
-    private static Task Shot(IPage page, string name) =>
-        page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Screenshots, name), FullPage = true });
+    private static async Task Shot(IPage page, string name)
+    {
+        // A full-page shot of a scrolled page draws the fixed app bar where the scroll left it.
+        await page.EvaluateAsync("window.scrollTo(0, 0)");
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Screenshots, name), FullPage = true });
+    }
 
     private async Task<IPage> NewPageAsync()
     {
@@ -182,13 +225,13 @@ public sealed class SeedWalkthroughTests(PortalFixture fixture) : IAsyncLifetime
             new NodeInput(name, parts.Host!, parts.Port, parts.Database!, parts.Username!, parts.Password, SslMode.Disable), CancellationToken.None);
     }
 
-    private async Task CreateOperatorAsync(string userName)
+    private async Task CreateUserAsync(string userName, string role)
     {
         await using var scope = _portal!.Services.CreateAsyncScope();
         var users = scope.ServiceProvider.GetRequiredService<UserManager<IdentityUser>>();
         var user = new IdentityUser(userName);
         Assert.True((await users.CreateAsync(user, PortalFixture.Password)).Succeeded);
-        Assert.True((await users.AddToRoleAsync(user, FerryRoles.Operator)).Succeeded);
+        Assert.True((await users.AddToRoleAsync(user, role)).Succeeded);
     }
 
     private static async Task<long> WorkloadAsync(NpgsqlDataSource source, CancellationToken stop)
