@@ -63,7 +63,7 @@ public sealed class TableComponentsTests : PortalBunitContext
             })
             .Add(f => f.Added, tables => added = tables));
 
-        form.Find("textarea").Change("digoal_01.user_info\ndigoal_01.user_login_rec");
+        form.Find("textarea").Input("digoal_01.user_info\ndigoal_01.user_login_rec");
         form.FindAll("input")[0].Change("digoal_02");
         form.FindAll("input")[1].Change("userid <= 1500");
         form.Find("button").Click();

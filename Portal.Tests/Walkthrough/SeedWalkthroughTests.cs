@@ -4,8 +4,11 @@ using Ferry.Engine.Control;
 using Ferry.Engine.Demo;
 using Ferry.Engine.Nodes;
 using Ferry.Portal.Tests.Support;
+using Hangfire;
+using Hangfire.AspNetCore;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Playwright;
 using Npgsql;
 
@@ -185,6 +188,10 @@ public sealed class SeedWalkthroughTests(PortalFixture fixture) : IAsyncLifetime
         if (_portal is not null)
         {
             await _portal.DisposeAsync();
+            // Hangfire keeps its log provider in a static: this portal set it to its own logger factory, now disposed.
+            // Hand it back to the collection's portal, or its next job client would fail (ObjectDisposedException).
+            GlobalConfiguration.Configuration.UseLogProvider(
+                new AspNetCoreLogProvider(fixture.Portal.Services.GetRequiredService<ILoggerFactory>()));
         }
     }
 
