@@ -157,6 +157,24 @@ public sealed class ReplicationApiTests(PortalFixture fixture, SeedNodes seed) :
         Assert.Equal(1, status.GetProperty("tables").GetArrayLength());
     }
 
+    [Fact]
+    public async Task OpenApiDocument_DescribesEveryReplicationEndpoint()
+    {
+        using var client = ApiClient.Anonymous(fixture);
+        using var response = await client.GetAsync("/openapi/v1.json", Token);
+        var paths = (await ApiClient.JsonAsync(response)).GetProperty("paths");
+
+        foreach (var path in new[]
+                 {
+                     "/api/sets", "/api/sets/{id}", "/api/sets/{id}/subscriptions", "/api/subscriptions/{id}", "/api/subscriptions/{id}/pause",
+                     "/api/subscriptions/{id}/resume", "/api/subscriptions/{id}/tables", "/api/subscriptions/{id}/tables/{tableId}",
+                     "/api/subscriptions/{id}/tables/{tableId}/resync", "/api/subscriptions/{id}/sequences", "/api/status",
+                 })
+        {
+            Assert.True(paths.TryGetProperty(path, out _) || paths.TryGetProperty(path + "/", out _), $"{path} is not in the OpenAPI document");
+        }
+    }
+
     private async Task<(int SetId, int SubscriptionId)> SubscribedAsync(HttpClient op, string name)
     {
         using var created = await op.PostAsJsonAsync("/api/sets", new { name, rootNodeId = seed.SourceId }, Token);

@@ -170,6 +170,14 @@ public sealed class SeedWalkthroughTests(PortalFixture fixture) : IAsyncLifetime
             await Assertions.Expect(viewer.GetByTestId("resync")).ToHaveCountAsync(0);
             await Assertions.Expect(viewer.GetByTestId("sequence-add")).ToHaveCountAsync(0);
             await Shot(viewer, "06-tables-viewer.png");
+
+            // The same Viewer in a narrow window.
+            await viewer.SetViewportSizeAsync(390, 844);
+            await OpenAsync(viewer, "/");
+            await Assertions.Expect(viewer.GetByTestId("status-target2")).ToBeVisibleAsync();
+            await Shot(viewer, "07-dashboard-viewer-narrow.png");
+            await OpenAsync(viewer, "/sets");
+            await Shot(viewer, "08-sets-viewer-narrow.png");
         }
         finally
         {
