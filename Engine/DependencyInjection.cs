@@ -41,13 +41,13 @@ public static class DependencyInjection
         services.AddTransient<NodeHealthProbe>();
         services.AddTransient<ControlOverviewQuery>();
         services.AddTransient<AuditTrailQuery>();
-        services.AddFerryReplication();
         services.AddTransient<NodeAdministration>();
         services.AddTransient<AuditTrailSearch>();
         services.AddTransient<ScheduleAdministration>();
         services.AddTransient<ScheduledResync>();
         // Until the replication service registers its own runner, scheduled resyncs record that nothing ran.
         services.TryAddTransient<IResyncRunner, UnavailableResyncRunner>();
+        services.AddFerryReplication();
         return services;
     }
 

@@ -296,6 +296,7 @@ public sealed class NodeAdministration(
     private sealed record AuditedNode(
         string Name, string Host, int Port, string Database, string UserName, string SslMode, bool HasPassword)
     {
+        [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
         public bool? PasswordChanged { get; init; }
     }
 }

@@ -79,7 +79,6 @@ public sealed class NodesBrowserTests(PortalFixture fixture, NodeCluster cluster
         await page.GetByTestId("theme-toggle").ClickAsync();
         await Shot(page, "nodes-05-dark.png");
         await GoAsync(page, "/audit");
-        await Shot(page, "audit-00-loading.png");
         await Assertions.Expect(page.GetByTestId("audit")).ToContainTextAsync("seed-target2", new() { Timeout = 15_000 });
         await Shot(page, "audit-01.png");
         await GoAsync(page, "/schedules");
