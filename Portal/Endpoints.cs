@@ -50,6 +50,9 @@ public static class Endpoints
         api.MapNodesApi();
         api.MapAuditApi();
         api.MapSchedulesApi();
+        api.MapSetsApi();
+        api.MapSubscriptionsApi();
+        api.MapStatusApi();
         return api;
     }
 

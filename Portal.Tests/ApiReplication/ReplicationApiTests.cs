@@ -1,0 +1,185 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Ferry.Portal.Tests.Api;
+using Ferry.Portal.Tests.Support;
+
+namespace Ferry.Portal.Tests.ApiReplication;
+
+/// <summary>
+/// <c>/api/sets</c>, <c>/api/subscriptions</c> and <c>/api/status</c> over the seed scenario: what an Operator does, what is
+/// refused with the engine's message as problem details, and what a Viewer may not do (403). The portal's loops are off
+/// here, so tables stay New; the walkthrough test watches them copy.
+/// </summary>
+[Collection(PortalCollection.Name)]
+public sealed class ReplicationApiTests(PortalFixture fixture, SeedNodes seed) : IClassFixture<SeedNodes>, IAsyncLifetime
+{
+    private static CancellationToken Token => TestContext.Current.CancellationToken;
+
+    public ValueTask InitializeAsync() => new(seed.ForgetReplicationAsync());
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    [Fact]
+    public async Task Operator_CreatesASet_Subscribes_AddsTablesAndSequences_PausesResumes_AndDropsItAll()
+    {
+        using var op = await ApiClient.AsAsync(fixture, "operator");
+
+        using var created = await op.PostAsJsonAsync("/api/sets", new { name = "api_walk", rootNodeId = seed.SourceId }, Token);
+        var set = await ApiClient.JsonAsync(created, HttpStatusCode.Created);
+        var setId = set.GetProperty("id").GetInt32();
+        Assert.Equal($"/api/sets/{setId}", created.Headers.Location!.OriginalString);
+        Assert.Equal("api_walk", set.GetProperty("queueName").GetString());
+
+        using var subscribed = await op.PostAsJsonAsync($"/api/sets/{setId}/subscriptions", new { targetNodeId = seed.TargetId }, Token);
+        var subscription = await ApiClient.JsonAsync(subscribed, HttpStatusCode.Created);
+        var id = subscription.GetProperty("id").GetInt32();
+        Assert.Equal($"/api/subscriptions/{id}", subscribed.Headers.Location!.OriginalString);
+
+        using var list = await op.GetAsync("/api/sets", Token);
+        var listed = (await ApiClient.JsonAsync(list)).EnumerateArray().Single(s => s.GetProperty("id").GetInt32() == setId);
+        Assert.Equal(id, listed.GetProperty("subscriptions")[0].GetProperty("id").GetInt32());
+        using var one = await op.GetAsync($"/api/sets/{setId}", Token);
+        Assert.Equal("repl-target", (await ApiClient.JsonAsync(one)).GetProperty("subscriptions")[0].GetProperty("targetNodeName").GetString());
+
+        using var table = await op.PostAsJsonAsync($"/api/subscriptions/{id}/tables",
+            new { source = "digoal_01.user_info", target = "digoal_02.user_info", filter = "userid <= 100" }, Token);
+        var added = await ApiClient.JsonAsync(table, HttpStatusCode.Created);
+        var tableId = added.GetProperty("id").GetInt32();
+        Assert.Contains("user_info", added.GetProperty("target").GetString(), StringComparison.Ordinal);
+        Assert.Equal("userid <= 100", added.GetProperty("filter").GetString());
+
+        using var tables = await op.GetAsync($"/api/subscriptions/{id}/tables", Token);
+        Assert.Equal(tableId, (await ApiClient.JsonAsync(tables))[0].GetProperty("id").GetInt32());
+        // Loops are off here, so the table stays New and a resync is refused (the walkthrough resyncs a copied one).
+        using var resync = await op.PostAsync($"/api/subscriptions/{id}/tables/{tableId}/resync", null, Token);
+        Assert.Contains("not copied yet", await ApiClient.AssertProblemAsync(resync, HttpStatusCode.BadRequest), StringComparison.Ordinal);
+
+        using var sequence = await op.PostAsJsonAsync($"/api/subscriptions/{id}/sequences",
+            new { source = "digoal_01.seq_login_id", target = "digoal_02.seq_login_id" }, Token);
+        await ApiClient.JsonAsync(sequence, HttpStatusCode.Created);
+        using var sequences = await op.GetAsync($"/api/subscriptions/{id}/sequences", Token);
+        Assert.Contains("seq_login_id", (await ApiClient.JsonAsync(sequences))[0].GetProperty("source").GetString(), StringComparison.Ordinal);
+
+        using var paused = await op.PostAsync($"/api/subscriptions/{id}/pause", null, Token);
+        Assert.Equal("Paused", (await ApiClient.JsonAsync(paused)).GetProperty("state").GetString());
+        using var resumed = await op.PostAsync($"/api/subscriptions/{id}/resume", null, Token);
+        Assert.Equal("Active", (await ApiClient.JsonAsync(resumed)).GetProperty("state").GetString());
+
+        using var get = await op.GetAsync($"/api/subscriptions/{id}", Token);
+        var status = await ApiClient.JsonAsync(get);
+        Assert.Equal("Active", status.GetProperty("state").GetString());
+        Assert.True(status.TryGetProperty("lagSeconds", out _));
+        Assert.Contains("user_info", status.GetProperty("tables")[0].GetProperty("source").GetString(), StringComparison.Ordinal);
+        using var all = await op.GetAsync("/api/status", Token);
+        Assert.Contains((await ApiClient.JsonAsync(all)).EnumerateArray(), s => s.GetProperty("id").GetInt32() == id);
+
+        using var removed = await op.DeleteAsync($"/api/subscriptions/{id}/tables/{tableId}", Token);
+        Assert.Equal(HttpStatusCode.NoContent, removed.StatusCode);
+        using var dropped = await op.DeleteAsync($"/api/subscriptions/{id}", Token);
+        Assert.Equal(HttpStatusCode.NoContent, dropped.StatusCode);
+        using var deleted = await op.DeleteAsync($"/api/sets/{setId}", Token);
+        Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+        using var gone = await op.GetAsync($"/api/sets/{setId}", Token);
+        Assert.Contains($"no set {setId}", await ApiClient.AssertProblemAsync(gone, HttpStatusCode.NotFound), StringComparison.Ordinal);
+        using var goneSubscription = await op.GetAsync($"/api/subscriptions/{id}", Token);
+        await ApiClient.AssertProblemAsync(goneSubscription, HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task Refusals_ComeBackAsProblemDetails_WithTheEnginesMessage()
+    {
+        using var op = await ApiClient.AsAsync(fixture, "operator");
+        var (setId, id) = await SubscribedAsync(op, "api_refusals");
+
+        foreach (var keyless in new[] { "user_login_rec", "user_logout_rec" })
+        {
+            using var refused = await op.PostAsJsonAsync($"/api/subscriptions/{id}/tables", new { source = $"digoal_01.{keyless}" }, Token);
+            var detail = await ApiClient.AssertProblemAsync(refused, HttpStatusCode.BadRequest);
+            Assert.Contains($"\"digoal_01\".\"{keyless}\" has no primary key", detail, StringComparison.Ordinal);
+        }
+        using var tables = await op.GetAsync($"/api/subscriptions/{id}/tables", Token);
+        Assert.Equal(0, (await ApiClient.JsonAsync(tables)).GetArrayLength());
+
+        using var badName = await op.PostAsJsonAsync("/api/sets", new { name = "Not A Name", rootNodeId = seed.SourceId }, Token);
+        Assert.Contains("not a valid set name", await ApiClient.AssertProblemAsync(badName, HttpStatusCode.BadRequest), StringComparison.Ordinal);
+        using var duplicate = await op.PostAsJsonAsync("/api/sets", new { name = "api_refusals", rootNodeId = seed.SourceId }, Token);
+        Assert.Contains("exists already", await ApiClient.AssertProblemAsync(duplicate, HttpStatusCode.Conflict), StringComparison.Ordinal);
+        using var twice = await op.PostAsJsonAsync($"/api/sets/{setId}/subscriptions", new { targetNodeId = seed.TargetId }, Token);
+        Assert.Contains("already subscribed", await ApiClient.AssertProblemAsync(twice, HttpStatusCode.Conflict), StringComparison.Ordinal);
+        using var inUse = await op.DeleteAsync($"/api/sets/{setId}", Token);
+        Assert.Contains("drop them first", await ApiClient.AssertProblemAsync(inUse, HttpStatusCode.Conflict), StringComparison.Ordinal);
+        using var noSequence = await op.PostAsJsonAsync($"/api/subscriptions/{id}/sequences", new { source = "digoal_01.nope" }, Token);
+        Assert.Contains("no sequence", await ApiClient.AssertProblemAsync(noSequence, HttpStatusCode.BadRequest), StringComparison.Ordinal);
+
+
+    }
+
+    [Fact]
+    public async Task Viewer_ReadsEverything_ButEveryChangeIs403()
+    {
+        using var op = await ApiClient.AsAsync(fixture, "operator");
+        var (setId, id) = await SubscribedAsync(op, "api_viewer");
+        using var table = await op.PostAsJsonAsync($"/api/subscriptions/{id}/tables", new { source = "digoal_01.user_info", target = "digoal_02.user_info" }, Token);
+        var tableId = (await ApiClient.JsonAsync(table, HttpStatusCode.Created)).GetProperty("id").GetInt32();
+        using var viewer = await ApiClient.AsAsync(fixture, "viewer");
+
+        foreach (var path in new[] { "/api/sets", $"/api/sets/{setId}", $"/api/subscriptions/{id}", $"/api/subscriptions/{id}/tables",
+                     $"/api/subscriptions/{id}/sequences", "/api/status" })
+        {
+            using var read = await viewer.GetAsync(path, Token);
+            Assert.True(read.StatusCode == HttpStatusCode.OK, $"GET {path}: {(int)read.StatusCode}");
+        }
+
+        var changes = new List<(HttpMethod Method, string Path, object? Body)>
+        {
+            (HttpMethod.Post, "/api/sets", new { name = "api_by_viewer", rootNodeId = seed.SourceId }),
+            (HttpMethod.Delete, $"/api/sets/{setId}", null),
+            (HttpMethod.Post, $"/api/sets/{setId}/subscriptions", new { targetNodeId = seed.TargetId }),
+            (HttpMethod.Delete, $"/api/subscriptions/{id}", null),
+            (HttpMethod.Post, $"/api/subscriptions/{id}/pause", null),
+            (HttpMethod.Post, $"/api/subscriptions/{id}/resume", null),
+            (HttpMethod.Post, $"/api/subscriptions/{id}/tables", new { source = "digoal_01.user_session" }),
+            (HttpMethod.Delete, $"/api/subscriptions/{id}/tables/{tableId}", null),
+            (HttpMethod.Post, $"/api/subscriptions/{id}/tables/{tableId}/resync", null),
+            (HttpMethod.Post, $"/api/subscriptions/{id}/sequences", new { source = "digoal_01.seq_login_id" }),
+        };
+        foreach (var (method, path, body) in changes)
+        {
+            using var request = new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body) };
+            using var response = await viewer.SendAsync(request, Token);
+            var detail = await ApiClient.AssertProblemAsync(response, HttpStatusCode.Forbidden);
+            Assert.Contains("Operator", detail, StringComparison.Ordinal);
+        }
+        using var still = await op.GetAsync($"/api/subscriptions/{id}", Token);
+        var status = await ApiClient.JsonAsync(still);
+        Assert.Equal("Active", status.GetProperty("state").GetString());
+        Assert.Equal(1, status.GetProperty("tables").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task OpenApiDocument_DescribesEveryReplicationEndpoint()
+    {
+        using var client = ApiClient.Anonymous(fixture);
+        using var response = await client.GetAsync("/openapi/v1.json", Token);
+        var paths = (await ApiClient.JsonAsync(response)).GetProperty("paths");
+
+        foreach (var path in new[]
+                 {
+                     "/api/sets", "/api/sets/{id}", "/api/sets/{id}/subscriptions", "/api/subscriptions/{id}", "/api/subscriptions/{id}/pause",
+                     "/api/subscriptions/{id}/resume", "/api/subscriptions/{id}/tables", "/api/subscriptions/{id}/tables/{tableId}",
+                     "/api/subscriptions/{id}/tables/{tableId}/resync", "/api/subscriptions/{id}/sequences", "/api/status",
+                 })
+        {
+            Assert.True(paths.TryGetProperty(path, out _) || paths.TryGetProperty(path + "/", out _), $"{path} is not in the OpenAPI document");
+        }
+    }
+
+    private async Task<(int SetId, int SubscriptionId)> SubscribedAsync(HttpClient op, string name)
+    {
+        using var created = await op.PostAsJsonAsync("/api/sets", new { name, rootNodeId = seed.SourceId }, Token);
+        var setId = (await ApiClient.JsonAsync(created, HttpStatusCode.Created)).GetProperty("id").GetInt32();
+        using var subscribed = await op.PostAsJsonAsync($"/api/sets/{setId}/subscriptions", new { targetNodeId = seed.TargetId }, Token);
+        return (setId, (await ApiClient.JsonAsync(subscribed, HttpStatusCode.Created)).GetProperty("id").GetInt32());
+    }
+}

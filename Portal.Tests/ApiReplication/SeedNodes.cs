@@ -1,0 +1,67 @@
+using System.Net;
+using System.Net.Http.Json;
+using Ferry.Engine.Control;
+using Ferry.Engine.Demo;
+using Ferry.Portal.Tests.Api;
+using Ferry.Portal.Tests.Support;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+
+namespace Ferry.Portal.Tests.ApiReplication;
+
+/// <summary>
+/// The seed scenario in the portal fixture's cluster: a source (schema <c>digoal_01</c>, with the two keyless log tables)
+/// and a target with the two user tables in schema <c>digoal_02</c>, added as nodes <c>repl-source</c> / <c>repl-target</c>.
+/// </summary>
+public sealed class SeedNodes(PortalFixture fixture) : IAsyncLifetime
+{
+    private static CancellationToken Token => TestContext.Current.CancellationToken;
+
+    public int SourceId { get; private set; }
+
+    public int TargetId { get; private set; }
+
+    public async ValueTask InitializeAsync()
+    {
+        var superuser = fixture.Postgres.Cluster.ConnectionString();
+        var source = await SeedScenario.CreateSourceAsync(superuser, "api_repl_src", "digoal_01", "pw1", 200, Token);
+        var target = await SeedScenario.CreateTargetAsync(superuser, "api_repl_t", "digoal_02", "pw2", allTables: false, Token);
+        using var admin = await ApiClient.AsAsync(fixture, PortalFactory.AdminUser);
+        SourceId = await AddNodeAsync(admin, "repl-source", source);
+        TargetId = await AddNodeAsync(admin, "repl-target", target);
+    }
+
+    /// <summary>Forgets every set and subscription (the nodes stay for the next test).</summary>
+    public async Task ForgetReplicationAsync()
+    {
+        var contexts = fixture.Portal.Services.GetRequiredService<IDbContextFactory<ControlDbContext>>();
+        await using var context = await contexts.CreateDbContextAsync();
+        await context.Subscriptions.Where(s => s.Set!.RootNodeId == SourceId).ExecuteDeleteAsync();
+        await context.Sets.Where(s => s.RootNodeId == SourceId).ExecuteDeleteAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await ForgetReplicationAsync();
+        var contexts = fixture.Portal.Services.GetRequiredService<IDbContextFactory<ControlDbContext>>();
+        await using var context = await contexts.CreateDbContextAsync();
+        await context.Nodes.Where(n => n.Name.StartsWith("repl-")).ExecuteDeleteAsync();
+    }
+
+    private static async Task<int> AddNodeAsync(HttpClient admin, string name, string connectionString)
+    {
+        var parts = new NpgsqlConnectionStringBuilder(connectionString);
+        using var response = await admin.PostAsJsonAsync("/api/nodes", new
+        {
+            name,
+            host = parts.Host,
+            port = parts.Port,
+            database = parts.Database,
+            userName = parts.Username,
+            password = parts.Password,
+            sslMode = "Disable",
+        }, Token);
+        return (await ApiClient.JsonAsync(response, HttpStatusCode.Created)).GetProperty("id").GetInt32();
+    }
+}

@@ -1,0 +1,83 @@
+using System.Security.Claims;
+using Ferry.Engine.Replication;
+
+namespace Ferry.Portal.Api;
+
+/// <summary>
+/// <c>/api/subscriptions/{id}</c> (get with state, lag and tables; delete), <c>/pause</c>, <c>/resume</c>,
+/// <c>/tables</c> (list, add; delete and resync one), <c>/sequences</c> (list, add). Viewers read; Operators change.
+/// </summary>
+internal static class SubscriptionsApi
+{
+    public static RouteGroupBuilder MapSubscriptionsApi(this RouteGroupBuilder api)
+    {
+        var subscriptions = api.MapGroup("/subscriptions/{id:int}").WithTags("Subscriptions");
+
+        subscriptions.MapGet("/", (int id, ClaimsPrincipal user, ReplicationStatusQuery status, CancellationToken ct) =>
+                status.GetSubscriptionAsync(user, id, ct))
+            .WithName("GetSubscription").WithSummary("State, lag, events pending, last tick, tables and sequences");
+
+        subscriptions.MapDelete("/", async (int id, ClaimsPrincipal user, ReplicationService service, CancellationToken ct) =>
+            {
+                await service.DropSubscriptionAsync(user, id, ct);
+                return TypedResults.NoContent();
+            })
+            .WithName("DeleteSubscription").WithSummary("Unsubscribe; rows already on the target stay (Operator)");
+
+        subscriptions.MapPost("/pause", (int id, ClaimsPrincipal user, ReplicationService service, CancellationToken ct) =>
+                service.PauseAsync(user, id, ct))
+            .WithName("PauseSubscription").WithSummary("Stop applying; nothing is lost (Operator)");
+
+        subscriptions.MapPost("/resume", (int id, ClaimsPrincipal user, ReplicationService service, CancellationToken ct) =>
+                service.ResumeAsync(user, id, ct))
+            .WithName("ResumeSubscription").WithSummary("Apply again, also after an error once its cause is fixed (Operator)");
+
+        subscriptions.MapGet("/tables", async (int id, ClaimsPrincipal user, ReplicationStatusQuery status, CancellationToken ct) =>
+                (await status.GetSubscriptionAsync(user, id, ct)).Tables)
+            .WithName("ListTables").WithSummary("Each table with its state, copy progress and last error");
+
+        subscriptions.MapPost("/tables",
+                async (int id, TableRequest request, ClaimsPrincipal user, ReplicationService service, CancellationToken ct) =>
+                {
+                    var table = await service.AddTableAsync(user, id, request.ToRequest(), ct);
+                    return TypedResults.Created($"/api/subscriptions/{id}/tables/{table.Id}", table);
+                })
+            .WithName("AddTable").WithSummary("Add a table (source as schema.table); keyless tables are refused (Operator)");
+
+        subscriptions.MapDelete("/tables/{tableId:int}",
+                async (int id, int tableId, ClaimsPrincipal user, ReplicationService service, CancellationToken ct) =>
+                {
+                    await service.RemoveTableAsync(user, id, tableId, ct);
+                    return TypedResults.NoContent();
+                })
+            .WithName("RemoveTable").WithSummary("Stop replicating a table; its rows on the target stay (Operator)");
+
+        subscriptions.MapPost("/tables/{tableId:int}/resync",
+                (int id, int tableId, ClaimsPrincipal user, ReplicationService service, CancellationToken ct) =>
+                    service.ResyncTableAsync(user, id, tableId, ct))
+            .WithName("ResyncTable").WithSummary("Copy the table again; the other tables keep applying (Operator)");
+
+        subscriptions.MapGet("/sequences", async (int id, ClaimsPrincipal user, ReplicationStatusQuery status, CancellationToken ct) =>
+                (await status.GetSubscriptionAsync(user, id, ct)).Sequences)
+            .WithName("ListSequences");
+
+        subscriptions.MapPost("/sequences",
+                async (int id, SequenceRequest request, ClaimsPrincipal user, ReplicationService service, CancellationToken ct) =>
+                {
+                    var sequence = await service.AddSequenceAsync(user, id, request.Source ?? "", request.Target, ct);
+                    return TypedResults.Created($"/api/subscriptions/{id}/sequences", sequence);
+                })
+            .WithName("AddSequence").WithSummary("Carry a sequence's value to the target; both must exist (Operator)");
+        return api;
+    }
+
+    /// <summary>A table as a script adds it: <c>source</c> as <c>schema.table</c>, the rest optional.</summary>
+    internal sealed record TableRequest(string? Source, string? Target, string? Filter, string? Key, bool? CreateTarget)
+    {
+        public AddTableRequest ToRequest() => new(Source ?? "", Blank(Target), Blank(Filter), Blank(Key), CreateTarget ?? false);
+
+        private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
+    }
+
+    internal sealed record SequenceRequest(string? Source, string? Target);
+}

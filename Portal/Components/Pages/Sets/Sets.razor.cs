@@ -1,0 +1,131 @@
+using System.Security.Claims;
+using Ferry.Engine.Control;
+using Ferry.Engine.Nodes;
+using Ferry.Engine.Replication;
+using Ferry.Portal.Components.Shared;
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Authorization;
+using MudBlazor;
+
+namespace Ferry.Portal.Components.Pages.Sets;
+
+/// <summary>Sets and their subscriptions; Operators create, subscribe, pause, resume and drop (drops are confirmed).</summary>
+public sealed partial class Sets : IDisposable
+{
+    private IReadOnlyList<SetInfo>? _sets;
+    private IReadOnlyList<SubscriptionStatus> _subscriptions = [];
+    private IReadOnlyList<NodeView> _nodes = [];
+    private ClaimsPrincipal _user = new();
+    private bool _canChange;
+    private IDisposable? _changes;
+
+    [CascadingParameter]
+    private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
+
+    [Inject] private ReplicationService Service { get; set; } = default!;
+    [Inject] private ReplicationStatusQuery Status { get; set; } = default!;
+    [Inject] private ReplicationChanges Changes { get; set; } = default!;
+    [Inject] private NodeAdministration Nodes { get; set; } = default!;
+    [Inject] private Confirmation Confirmation { get; set; } = default!;
+    [Inject] private ISnackbar Snackbar { get; set; } = default!;
+
+    protected override async Task OnInitializedAsync()
+    {
+        _user = (await AuthenticationState).User;
+        _canChange = FerryRoles.Allows(_user, FerryRoles.Operator);
+        await ReloadAsync();
+    }
+
+    protected override void OnAfterRender(bool firstRender)
+    {
+        if (firstRender)
+        {
+            _changes = Changes.Subscribe(id => _ = InvokeAsync(async () =>
+            {
+                try
+                {
+                    await ReloadAsync();
+                    StateHasChanged();
+                }
+                catch (Exception e)
+                {
+                    await DispatchExceptionAsync(e);
+                }
+            }));
+        }
+    }
+
+    private async Task ReloadAsync()
+    {
+        _nodes = await Nodes.ListAsync(_user, CancellationToken.None);
+        _subscriptions = await Status.GetStatusAsync(_user, CancellationToken.None);
+        _sets = await Status.GetSetsAsync(_user, CancellationToken.None);
+    }
+
+    private async Task CreateAsync(string name, int rootNodeId)
+    {
+        var set = await Service.CreateSetAsync(_user, name, rootNodeId, CancellationToken.None);
+        Snackbar.Add($"Created set {set.Name}.", Severity.Success);
+        await ReloadAsync();
+        StateHasChanged(); // called through a Func from the form, not an EventCallback
+    }
+
+    private Task SubscribeAsync((SetInfo Set, int TargetNodeId) request) => RunAsync(async () =>
+    {
+        await Service.SubscribeAsync(_user, request.Set.Id, request.TargetNodeId, CancellationToken.None);
+        Snackbar.Add($"Subscribed to {request.Set.Name}: add its tables next.", Severity.Success);
+    });
+
+    private Task PauseAsync(SubscriptionStatus s) => RunAsync(async () =>
+    {
+        await Service.PauseAsync(_user, s.Id, CancellationToken.None);
+        Snackbar.Add($"Paused {s.TargetNodeName}; nothing is lost while paused.", Severity.Info);
+    });
+
+    private Task ResumeAsync(SubscriptionStatus s) => RunAsync(async () =>
+    {
+        await Service.ResumeAsync(_user, s.Id, CancellationToken.None);
+        Snackbar.Add($"Resumed {s.TargetNodeName}.", Severity.Success);
+    });
+
+    private async Task UnsubscribeAsync(SubscriptionStatus s)
+    {
+        if (await Confirmation.AskAsync("Drop subscription",
+                $"Stop replicating set {s.SetName} to {s.TargetNodeName}? The rows already there stay; its {s.Tables.Count} table rule(s) go.",
+                "Drop subscription"))
+        {
+            await RunAsync(async () =>
+            {
+                await Service.DropSubscriptionAsync(_user, s.Id, CancellationToken.None);
+                Snackbar.Add($"Dropped the subscription of {s.TargetNodeName}.", Severity.Success);
+            });
+        }
+    }
+
+    private async Task DropSetAsync(SetInfo set)
+    {
+        if (await Confirmation.AskAsync("Drop set", $"Drop set {set.Name} and its queue on the root? Queued events are lost.", "Drop set"))
+        {
+            await RunAsync(async () =>
+            {
+                await Service.DropSetAsync(_user, set.Id, CancellationToken.None);
+                Snackbar.Add($"Dropped set {set.Name}.", Severity.Success);
+            });
+        }
+    }
+
+    private async Task RunAsync(Func<Task> action)
+    {
+        try
+        {
+            await action();
+        }
+        catch (Exception e) when (e is ReplicationRefusedException or AccessDeniedException)
+        {
+            Snackbar.Add(e.Message, Severity.Error);
+        }
+        await ReloadAsync();
+    }
+
+    public void Dispose() => _changes?.Dispose();
+}

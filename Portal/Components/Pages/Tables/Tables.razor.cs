@@ -1,0 +1,140 @@
+using System.Globalization;
+using System.Security.Claims;
+using Ferry.Engine.Control;
+using Ferry.Engine.Replication;
+using Ferry.Portal.Components.Shared;
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Authorization;
+using MudBlazor;
+
+namespace Ferry.Portal.Components.Pages.Tables;
+
+/// <summary>
+/// One subscription's tables and sequences. It reloads when <see cref="ReplicationChanges"/> says the subscription changed
+/// (states, copy progress, errors), so copies are seen progressing without a reload.
+/// </summary>
+public sealed partial class Tables : IDisposable
+{
+    private IReadOnlyList<SubscriptionStatus>? _subscriptions;
+    private SubscriptionStatus? _status;
+    private ClaimsPrincipal _user = new();
+    private bool _canChange;
+    private IDisposable? _changes;
+
+    [Parameter]
+    public int? SubscriptionId { get; set; }
+
+    [CascadingParameter]
+    private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
+
+    [Inject]
+    private ReplicationService Service { get; set; } = default!;
+
+    [Inject]
+    private ReplicationStatusQuery Status { get; set; } = default!;
+
+    [Inject]
+    private ReplicationChanges Changes { get; set; } = default!;
+
+    [Inject]
+    private Confirmation Confirmation { get; set; } = default!;
+
+    [Inject]
+    private ISnackbar Snackbar { get; set; } = default!;
+
+    [Inject]
+    private NavigationManager Navigation { get; set; } = default!;
+
+    private string LagText => _status?.LagSeconds is { } lag ? lag.ToString("0.0", CultureInfo.InvariantCulture) + " s" : "—";
+
+    protected override async Task OnInitializedAsync()
+    {
+        _user = (await AuthenticationState).User;
+        _canChange = FerryRoles.Allows(_user, FerryRoles.Operator);
+    }
+
+    protected override async Task OnParametersSetAsync()
+    {
+        _subscriptions = await Status.GetStatusAsync(_user, CancellationToken.None);
+        _status = _subscriptions.FirstOrDefault(s => s.Id == (SubscriptionId ?? _subscriptions.FirstOrDefault()?.Id));
+    }
+
+    protected override void OnAfterRender(bool firstRender)
+    {
+        if (firstRender)
+        {
+            _changes = Changes.Subscribe(id => _ = InvokeAsync(() => OnChangedAsync(id)));
+        }
+    }
+
+    private async Task OnChangedAsync(int id)
+    {
+        if (_status?.Id != id)
+        {
+            return;
+        }
+        try
+        {
+            await ReloadAsync();
+            StateHasChanged();
+        }
+        catch (Exception e)
+        {
+            await DispatchExceptionAsync(e);
+        }
+    }
+
+    private async Task ReloadAsync()
+    {
+        if (_status is not null)
+        {
+            _status = await Status.GetSubscriptionAsync(_user, _status.Id, CancellationToken.None);
+        }
+    }
+
+    private void Pick(int? id) => Navigation.NavigateTo($"/tables/{id}");
+
+    private Task<TableInfo> AddAsync(AddTableRequest request) => Service.AddTableAsync(_user, _status!.Id, request, CancellationToken.None);
+
+    private async Task AddedAsync(IReadOnlyList<TableInfo> added)
+    {
+        Snackbar.Add($"Added {string.Join(", ", added.Select(t => t.Source))}: the copy starts by itself.", Severity.Success);
+        await ReloadAsync();
+    }
+
+    private async Task AddSequenceAsync(string source, string? target)
+    {
+        var sequence = await Service.AddSequenceAsync(_user, _status!.Id, source, target, CancellationToken.None);
+        Snackbar.Add($"Added sequence {sequence.Source}.", Severity.Success);
+        await ReloadAsync();
+        StateHasChanged(); // called through a Func from the section, not an EventCallback
+    }
+
+    private Task ResyncAsync(TableInfo table) => ActAsync(
+        "Resync table", $"Copy {table.Source} again? Its rows on the target are replaced; the other tables keep applying.", "Resync",
+        () => Service.ResyncTableAsync(_user, _status!.Id, table.Id, CancellationToken.None), $"Resync of {table.Source} started.");
+
+    private Task RemoveAsync(TableInfo table) => ActAsync(
+        "Remove table", $"Stop replicating {table.Source}? Its rows on the target stay.", "Remove",
+        () => Service.RemoveTableAsync(_user, _status!.Id, table.Id, CancellationToken.None), $"Removed {table.Source}.");
+
+    private async Task ActAsync(string title, string question, string confirm, Func<Task> action, string done)
+    {
+        if (!await Confirmation.AskAsync(title, question, confirm))
+        {
+            return;
+        }
+        try
+        {
+            await action();
+            Snackbar.Add(done, Severity.Success);
+        }
+        catch (Exception e) when (e is ReplicationRefusedException or AccessDeniedException)
+        {
+            Snackbar.Add(e.Message, Severity.Error);
+        }
+        await ReloadAsync();
+    }
+
+    public void Dispose() => _changes?.Dispose();
+}
