@@ -13,7 +13,8 @@ public sealed class AuditApiTests(PortalFixture fixture)
     public async Task Viewer_ReadsTheAuditTrail_FilteredByUserActionEntityAndTime_NewestFirst()
     {
         using var admin = await ApiClient.AsAsync(fixture, PortalFactory.AdminUser);
-        var from = DateTimeOffset.UtcNow.AddSeconds(-1);
+        // Not earlier: nodes the tests before this one created must fall outside the window.
+        var from = DateTimeOffset.UtcNow.AddMilliseconds(-1);
         foreach (var name in new[] { "audit-api-a", "audit-api-b" })
         {
             using var created = await admin.PostAsJsonAsync("/api/nodes", new { name, host = "127.0.0.1", database = "x", userName = "x" }, Token);
