@@ -9,6 +9,7 @@ using Ferry.Engine.Sequences;
 using Ferry.Engine.Tests.Support;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
+using static Ferry.Engine.Tests.Support.SeedChecks;
 
 namespace Ferry.Engine.Tests.Apply;
 
@@ -21,9 +22,6 @@ namespace Ferry.Engine.Tests.Apply;
 [Collection(ClusterCollection.Name)]
 public sealed class SeedQueueReplicationTests(ClusterFixture clusters)
 {
-    private const string UserInfoColumns = "userid, engname, cnname, occupation, birthday, signname, email, qq, crt_time, mod_time";
-    private const string UserSessionColumns = "userid, logintime, login_count, logouttime, online_interval";
-    private const string Filter = "userid <= 1000";
     private const string QueueName = "seed";
 
     [Fact]
@@ -160,30 +158,6 @@ public sealed class SeedQueueReplicationTests(ClusterFixture clusters)
             await admin.TickAsync(QueueName, CancellationToken.None);
             await Task.Delay(50, CancellationToken.None);
         }
-    }
-
-    private static async Task<long> WorkloadAsync(NpgsqlDataSource source, CancellationToken stop)
-    {
-        var random = new Random(13);
-        long calls = 0;
-        await using var connection = await source.OpenConnectionAsync(CancellationToken.None);
-        while (!stop.IsCancellationRequested)
-        {
-            await using var command = new NpgsqlCommand(random.Next(2) == 0
-                ? "SELECT digoal_01.f_user_login($1), nextval('digoal_01.seq_login_id')"
-                : "SELECT digoal_01.f_user_logout($1), nextval('digoal_01.seq_logout_id')", connection);
-            command.Parameters.Add(new NpgsqlParameter { Value = random.Next(1, 2001) });
-            await command.ExecuteNonQueryAsync(CancellationToken.None);
-            calls++;
-            await Task.Delay(2, CancellationToken.None);
-        }
-        return calls;
-    }
-
-    private static async Task<string> HashAsync(NpgsqlDataSource data, string table, string columns, string? where = null)
-    {
-        await using var connection = await data.OpenConnectionAsync(TestContext.Current.CancellationToken);
-        return await TestCapture.HashAsync(connection, table, columns, "userid", where);
     }
 
     private static async Task ExecuteAsync(NpgsqlDataSource data, string sql)

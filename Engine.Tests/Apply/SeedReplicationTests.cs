@@ -7,6 +7,7 @@ using Ferry.Engine.Sequences;
 using Ferry.Engine.Tests.Support;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
+using static Ferry.Engine.Tests.Support.SeedChecks;
 
 namespace Ferry.Engine.Tests.Apply;
 
@@ -18,10 +19,6 @@ namespace Ferry.Engine.Tests.Apply;
 [Collection(ClusterCollection.Name)]
 public sealed class SeedReplicationTests(ClusterFixture clusters)
 {
-    private const string UserInfoColumns = "userid, engname, cnname, occupation, birthday, signname, email, qq, crt_time, mod_time";
-    private const string UserSessionColumns = "userid, logintime, login_count, logouttime, online_interval";
-    private const string Filter = "userid <= 1000";
-
     [Fact]
     public async Task CopyWhileApplying_ConvergesBothTargets_WithFilterAndRename()
     {
@@ -57,7 +54,7 @@ public sealed class SeedReplicationTests(ClusterFixture clusters)
         }
 
         using var stopWorkload = new CancellationTokenSource();
-        var workload = WorkloadAsync(source, stopWorkload.Token);
+        var workload = WorkloadAsync(source, stopWorkload.Token, seed: 11);
         var sub1 = new Subscription(source, target1, "t1", rules1);
         var sub2 = new Subscription(source, target2, "t2", rules2);
         await sub1.StartAsync(ct);
@@ -131,30 +128,6 @@ public sealed class SeedReplicationTests(ClusterFixture clusters)
                 }
             }
         }
-    }
-
-    private static async Task<long> WorkloadAsync(NpgsqlDataSource source, CancellationToken stop)
-    {
-        var random = new Random(11);
-        long calls = 0;
-        await using var connection = await source.OpenConnectionAsync(CancellationToken.None);
-        while (!stop.IsCancellationRequested)
-        {
-            await using var command = new NpgsqlCommand(random.Next(2) == 0
-                ? "SELECT digoal_01.f_user_login($1), nextval('digoal_01.seq_login_id')"
-                : "SELECT digoal_01.f_user_logout($1), nextval('digoal_01.seq_logout_id')", connection);
-            command.Parameters.Add(new NpgsqlParameter { Value = random.Next(1, 2001) });
-            await command.ExecuteNonQueryAsync(CancellationToken.None);
-            calls++;
-            await Task.Delay(2, CancellationToken.None);
-        }
-        return calls;
-    }
-
-    private static async Task<string> HashAsync(NpgsqlDataSource data, string table, string columns, string? where = null)
-    {
-        await using var connection = await data.OpenConnectionAsync(TestContext.Current.CancellationToken);
-        return await TestCapture.HashAsync(connection, table, columns, "userid", where);
     }
 
     private static async Task<object?> ScalarAsync(NpgsqlDataSource data, string sql)
