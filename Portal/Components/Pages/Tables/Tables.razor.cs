@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Claims;
 using Ferry.Engine.Control;
 using Ferry.Engine.Replication;
+using Ferry.Portal.Components.Pages.Tables.Components;
 using Ferry.Portal.Components.Shared;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
@@ -11,15 +12,19 @@ namespace Ferry.Portal.Components.Pages.Tables;
 
 /// <summary>
 /// One subscription's tables and sequences. It reloads when <see cref="ReplicationChanges"/> says the subscription changed
-/// (states, copy progress, errors), so copies are seen progressing without a reload.
+/// (states, copy progress, errors), so copies are seen progressing without a reload. The head reads the subscription's
+/// summary (tables counted per state) and the grid one page of tables, so neither grows with the number of tables.
 /// </summary>
 public sealed partial class Tables : IDisposable
 {
-    private IReadOnlyList<SubscriptionStatus>? _subscriptions;
-    private SubscriptionStatus? _status;
+    private IReadOnlyList<SubscriptionSummary>? _subscriptions;
+    private SubscriptionSummary? _status;
+    private TablesGrid? _grid;
     private ClaimsPrincipal _user = new();
     private bool _canChange;
     private IDisposable? _changes;
+    private bool _reading;
+    private bool _again;
 
     [Parameter]
     public int? SubscriptionId { get; set; }
@@ -55,7 +60,7 @@ public sealed partial class Tables : IDisposable
 
     protected override async Task OnParametersSetAsync()
     {
-        _subscriptions = await Status.GetStatusAsync(_user, CancellationToken.None);
+        _subscriptions = await Status.GetSummariesAsync(_user, CancellationToken.None);
         _status = _subscriptions.FirstOrDefault(s => s.Id == (SubscriptionId ?? _subscriptions.FirstOrDefault()?.Id));
     }
 
@@ -67,30 +72,56 @@ public sealed partial class Tables : IDisposable
         }
     }
 
+    // Runs on the renderer's context: changes that arrive while a read is under way are read once more after it (a
+    // subscription copying many tables announces a change every control poll).
     private async Task OnChangedAsync(int id)
     {
         if (_status?.Id != id)
         {
             return;
         }
+        if (_reading)
+        {
+            _again = true;
+            return;
+        }
+        _reading = true;
         try
         {
-            await ReloadAsync();
-            StateHasChanged();
+            do
+            {
+                _again = false;
+                await ReloadAsync();
+                StateHasChanged();
+            }
+            while (_again);
         }
         catch (Exception e)
         {
             await DispatchExceptionAsync(e);
         }
-    }
-
-    private async Task ReloadAsync()
-    {
-        if (_status is not null)
+        finally
         {
-            _status = await Status.GetSubscriptionAsync(_user, _status.Id, CancellationToken.None);
+            _reading = false;
         }
     }
+
+    /// <summary>Reads the summary again, and the grid's current page.</summary>
+    private async Task ReloadAsync()
+    {
+        if (_status is null)
+        {
+            return;
+        }
+        _status = await Status.GetSummaryAsync(_user, _status.Id, CancellationToken.None);
+        if (_grid is not null)
+        {
+            await _grid.ReloadAsync();
+        }
+    }
+
+    private Task<TablePage> LoadTablesAsync(TableQuery query, CancellationToken cancellationToken) =>
+        Status.GetTablesPageAsync(_user, _status!.Id, query, cancellationToken);
 
     private void Pick(int? id) => Navigation.NavigateTo($"/tables/{id}");
 
