@@ -5,7 +5,10 @@ namespace Ferry.Bench;
 /// <summary>Command line of the benchmark program (bench/run passes its arguments through).</summary>
 internal sealed record Options
 {
-    public static readonly string[] AllBenchmarks = ["capture", "copy", "catchup", "lag"];
+    public static readonly string[] AllBenchmarks = ["capture", "copy", "catchup", "lag", "tables1000"];
+
+    /// <summary>The benchmarks that need the seed scenario's source and Londiste 3.</summary>
+    public static readonly string[] SeedBenchmarks = ["capture", "copy", "catchup", "lag"];
 
     public bool Quick { get; init; }
     public HashSet<string> Only { get; init; } = [.. AllBenchmarks];
@@ -19,12 +22,18 @@ internal sealed record Options
     public int Backlog { get; init; } = 150_000;
     public int LagSeconds { get; init; } = 60;
     public int LagRate { get; init; } = 10;
+    /// <summary>Tables of the big subscription of the tables1000 benchmark.</summary>
+    public int Tables { get; init; } = 1000;
+    /// <summary>Tables of its baseline subscription.</summary>
+    public int BaselineTables { get; init; } = 10;
     /// <summary>Run Londiste 3 with its default ticker and loop settings instead of the tightened ones.</summary>
     public bool LondisteDefaults { get; init; }
     public string ResultsDirectory { get; init; } = "bench/results";
     public string WorkDirectory { get; init; } = "";
 
     public int SourceUsers => Math.Max(UpdateRows, Only.Overlaps(["copy", "catchup", "lag"]) ? CopyRows : 0);
+
+    public bool NeedsSeed => Only.Overlaps(SeedBenchmarks);
 
     public static Options Parse(string[] args)
     {
@@ -47,6 +56,8 @@ internal sealed record Options
                 "--copy-rows" => o with { CopyRows = NextInt() },
                 "--backlog" => o with { Backlog = NextInt() },
                 "--lag-seconds" => o with { LagSeconds = NextInt() },
+                "--tables" => o with { Tables = NextInt() },
+                "--baseline-tables" => o with { BaselineTables = NextInt() },
                 "--londiste-defaults" => o with { LondisteDefaults = true },
                 "--results" => o with { ResultsDirectory = Next() },
                 "--work" => o with { WorkDirectory = Next() },
@@ -72,9 +83,9 @@ internal sealed record Options
     }
 
     public const string Usage = """
-        Usage: bench/run [--quick] [--only capture,copy,catchup,lag] [options]
+        Usage: bench/run [--quick] [--only capture,copy,catchup,lag,tables1000] [options]
           --quick            smoke run (about 2 minutes): short rounds, small tables, small backlog
-          --only LIST        run a subset: capture, copy, catchup, lag (catchup and lag need the copy setup; it is done anyway)
+          --only LIST        run a subset: capture, copy, catchup, lag, tables1000 (catchup and lag need the copy setup; it is done anyway)
           --seconds N        seconds of each pgbench round in the capture benchmark (full 30, quick 4)
           --rounds N         capture rounds, each runs every variant once in alternating order (full 2, quick 2)
           --clients N        pgbench clients (8)
@@ -82,6 +93,7 @@ internal sealed record Options
           --copy-rows N      rows of user_info for the initial copy (full 2000000, quick 100000)
           --backlog N        catch-up backlog in seed-workload transactions (full 150000, quick 10000)
           --lag-seconds N    duration of the lag measurement at 10 logins/s (full 60, quick 10)
+          --tables N         tables of the big subscription in tables1000 (1000); --baseline-tables N its baseline (10)
           --londiste-defaults  run Londiste 3 with its default ticker settings (idle ticks once a minute)
           --results DIR      where the .md and .json go (bench/results)
         """;

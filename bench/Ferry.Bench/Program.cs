@@ -28,6 +28,16 @@ try
     IFerryReplication? ferry = null;
     try
     {
+        if (options.Only.Contains("tables1000"))
+        {
+            Step("1,000 tables in one subscription (issue 5)");
+            await Guard(report, TablesBench.Name, () => new TablesBench(env, report).RunAsync(ct));
+        }
+        if (!options.NeedsSeed)
+        {
+            return Finish(report, options);
+        }
+
         Step($"seeding the source with {options.SourceUsers:N0} users");
         await env.SeedSourceAsync(options.SourceUsers, ct);
         await Pgbench.WriteScriptsAsync(env, options.SourceUsers, ct);
@@ -122,12 +132,17 @@ catch (OperationCanceledException)
     report.Error("run", new BenchException("cancelled (Ctrl-C or the run's time limit)"));
 }
 
-report.LoadAtEnd = Report.LoadAverage();
-var (md, json) = report.Write(options.ResultsDirectory, options);
-Console.WriteLine();
-Console.WriteLine(report.Markdown(options));
-Console.WriteLine($"Written: {md} and {json}");
-return report.HasErrors ? 1 : 0;
+return Finish(report, options);
+
+static int Finish(Report report, Options options)
+{
+    report.LoadAtEnd = Report.LoadAverage();
+    var (md, json) = report.Write(options.ResultsDirectory, options);
+    Console.WriteLine();
+    Console.WriteLine(report.Markdown(options));
+    Console.WriteLine($"Written: {md} and {json}");
+    return report.HasErrors ? 1 : 0;
+}
 
 static void Step(string what) => Console.WriteLine($"[{DateTime.UtcNow:HH:mm:ss}] {what}");
 

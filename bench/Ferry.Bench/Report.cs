@@ -44,6 +44,7 @@ internal sealed class Report
         var text = $"{benchmark}: {e.GetType().Name}: {e.Message}";
         _errors.Add(text);
         Console.WriteLine("  ERROR " + text);
+        Console.WriteLine(e.StackTrace); // on the console only, for whoever runs it
     }
 
     public bool HasErrors => _errors.Count > 0;
@@ -76,6 +77,7 @@ internal sealed class Report
             {
                 only = options.Only.Order(StringComparer.Ordinal).ToArray(), options.CaptureSeconds, options.Rounds, options.Clients,
                 options.UpdateRows, options.CopyRows, options.Backlog, options.LagSeconds, options.LagRate,
+                options.Tables, options.BaselineTables,
             },
             loadAverage = new { start = LoadAtStart, end = LoadAtEnd },
             environment = Environment,
@@ -99,7 +101,8 @@ internal sealed class Report
         }
         s.Append(CultureInfo.InvariantCulture,
             $"- scale: capture {options.Rounds} round(s) x {options.CaptureSeconds} s, {options.Clients} clients; bulk UPDATE {options.UpdateRows:N0} rows; " +
-            $"copy {options.CopyRows:N0} rows; backlog {options.Backlog:N0} transactions; lag {options.LagSeconds} s at {options.LagRate} logins/s\n\n");
+            $"copy {options.CopyRows:N0} rows; backlog {options.Backlog:N0} transactions; lag {options.LagSeconds} s at {options.LagRate} logins/s; " +
+            $"tables1000: {options.Tables:N0} tables against {options.BaselineTables}\n\n");
         foreach (var group in _figures.GroupBy(f => f.Benchmark))
         {
             s.Append(CultureInfo.InvariantCulture, $"## {group.Key}\n\n| variant | metric | value | ratio | note |\n|---|---|---|---|---|\n");
