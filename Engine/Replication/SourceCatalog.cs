@@ -37,7 +37,22 @@ public sealed record SourceTable(
             ? $"The engine refuses {Text}: it has no primary key and no unique index over NOT NULL columns, so its rows cannot be "
               + "identified. Add a primary key to it on the source (or leave it out of replication)."
             : $"{Text} has no primary key: name its unique index \"{KeyIndexes[0].Name}\" as the key, or add a primary key on the source.";
+
+    /// <summary>
+    /// Equal when the name, key and target are, the lists item by item, so a table read twice is the same row (a grid keeps it
+    /// selected across reloads). The estimate is left out: it moves with the statistics while the table stays the same.
+    /// </summary>
+    public bool Equals(SourceTable? other) =>
+        other is not null && Schema == other.Schema && Name == other.Name && Text == other.Text && Partitioned == other.Partitioned
+        && Target == other.Target && PrimaryKey.SequenceEqual(other.PrimaryKey) && KeyIndexes.SequenceEqual(other.KeyIndexes);
+
+    public override int GetHashCode() => HashCode.Combine(Schema, Name, Target);
 }
 
 /// <summary>A unique index that can identify rows: its name (what the engine's <c>key</c> takes) and its columns.</summary>
-public sealed record SourceKeyIndex(string Name, IReadOnlyList<string> Columns);
+public sealed record SourceKeyIndex(string Name, IReadOnlyList<string> Columns)
+{
+    public bool Equals(SourceKeyIndex? other) => other is not null && Name == other.Name && Columns.SequenceEqual(other.Columns);
+
+    public override int GetHashCode() => Name.GetHashCode(StringComparison.Ordinal);
+}
