@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Security.Claims;
 using Ferry.Engine.Control;
+using Ferry.Engine.Demo;
 using Ferry.Engine.Replication;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -43,24 +44,9 @@ internal static class SeedReplication
         return node.Id;
     }
 
-    /// <summary>Logins and logouts of random users (1 to 2,000) until stopped; returns how many calls ran.</summary>
-    public static async Task<long> WorkloadAsync(NpgsqlDataSource source, int seed, CancellationToken stop)
-    {
-        var random = new Random(seed);
-        long calls = 0;
-        await using var connection = await source.OpenConnectionAsync(CancellationToken.None);
-        while (!stop.IsCancellationRequested)
-        {
-            await using var command = new NpgsqlCommand(random.Next(2) == 0
-                ? "SELECT digoal_01.f_user_login($1)"
-                : "SELECT digoal_01.f_user_logout($1)", connection);
-            command.Parameters.Add(new NpgsqlParameter { Value = random.Next(1, 2001) });
-            await command.ExecuteNonQueryAsync(CancellationToken.None);
-            calls++;
-            await Task.Delay(2, CancellationToken.None);
-        }
-        return calls;
-    }
+    /// <summary>The seed workload on schema digoal_01 (see <see cref="SeedScenario.WorkloadAsync"/>).</summary>
+    public static Task<long> WorkloadAsync(NpgsqlDataSource source, int seed, CancellationToken stop) =>
+        SeedScenario.WorkloadAsync(source, "digoal_01", stop, seed);
 
     /// <summary>md5 of the rows in key order, and their count.</summary>
     public static async Task<string> HashAsync(NpgsqlDataSource data, string table, string columns, string? where = null)
