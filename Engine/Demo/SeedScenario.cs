@@ -22,10 +22,12 @@ public static class SeedScenario
 
     /// <summary>
     /// The seed's workload: logins and logouts (<c>f_user_login</c> / <c>f_user_logout</c>, each with a <c>nextval</c> of its
-    /// sequence) of random users 1 to 2,000, about one every 2 ms on one connection, until <paramref name="stop"/>.
+    /// sequence) of random users 1 to 2,000 on one connection, with <paramref name="pause"/> (2 ms unless given) after each
+    /// call, until <paramref name="stop"/>.
     /// </summary>
     /// <returns>How many calls ran.</returns>
-    public static async Task<long> WorkloadAsync(NpgsqlDataSource source, string schema, CancellationToken stop, int seed = 13)
+    public static async Task<long> WorkloadAsync(
+        NpgsqlDataSource source, string schema, CancellationToken stop, int seed = 13, TimeSpan? pause = null)
     {
         ArgumentNullException.ThrowIfNull(source);
         var random = new Random(seed);
@@ -44,7 +46,7 @@ public static class SeedScenario
             ((NpgsqlParameter<int>)command.Parameters[0]).TypedValue = random.Next(1, 2001);
             await command.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
             calls++;
-            await Task.Delay(2, CancellationToken.None).ConfigureAwait(false);
+            await Task.Delay(pause ?? TimeSpan.FromMilliseconds(2), CancellationToken.None).ConfigureAwait(false);
         }
         return calls;
     }
