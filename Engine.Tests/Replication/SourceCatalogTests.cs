@@ -128,6 +128,7 @@ public sealed class SourceCatalogTests(ClusterFixture clusters)
 
         var unknown = await Assert.ThrowsAsync<ReplicationRefusedException>(() => catalog.GetAsync(Operator, 987_654, ct));
         Assert.StartsWith("There is no subscription 987654", unknown.Message, StringComparison.Ordinal);
+        Assert.Equal(RefusalKind.NotFound, unknown.Kind);
         var viewer = await Assert.ThrowsAsync<AccessDeniedException>(() => catalog.GetAsync(Viewer, subscriptionId, ct));
         Assert.Contains("Operator", viewer.Message, StringComparison.Ordinal);
 
