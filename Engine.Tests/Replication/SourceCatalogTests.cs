@@ -58,7 +58,8 @@ public sealed class SourceCatalogTests(ClusterFixture clusters)
         await using var _ = engine;
         var service = engine.Services.GetRequiredService<ReplicationService>();
         var catalog = engine.Services.GetRequiredService<SourceCatalogQuery>();
-        await service.AddTableAsync(Operator, subscriptionId, new AddTableRequest("app.analyzed", "app.analyzed_copy", CreateTarget: true), ct);
+        await service.AddTableAsync(Operator, subscriptionId,
+            new AddTableRequest("app.analyzed", "app.analyzed_copy", CreateTarget: true), ct);
 
         var result = await catalog.GetAsync(Operator, subscriptionId, ct);
 

@@ -71,7 +71,8 @@ public sealed class CatalogApiTests(PortalFixture fixture, SeedNodes seed) : ICl
 
         using var anonymous = ApiClient.Anonymous(fixture);
         using var document = await anonymous.GetAsync("/openapi/v1.json", Token);
-        var operation = (await ApiClient.JsonAsync(document)).GetProperty("paths").GetProperty("/api/subscriptions/{id}/catalog").GetProperty("get");
+        var operation = (await ApiClient.JsonAsync(document)).GetProperty("paths")
+            .GetProperty("/api/subscriptions/{id}/catalog").GetProperty("get");
         Assert.Equal("GetSourceCatalog", operation.GetProperty("operationId").GetString());
         Assert.False(string.IsNullOrEmpty(operation.GetProperty("summary").GetString()));
     }

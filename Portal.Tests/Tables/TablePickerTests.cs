@@ -8,6 +8,7 @@ using Ferry.Portal.Tests.ApiReplication;
 using Ferry.Portal.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
+using Npgsql;
 
 namespace Ferry.Portal.Tests.Tables;
 
@@ -65,9 +66,9 @@ public sealed class TablePickerTests : PortalBunitContext, IClassFixture<SeedNod
 
         // The grid hands a selection on asynchronously: wait for each before the next.
         Checkbox(Row(form, "user_login_rec")).Change(true);
-        form.WaitForAssertion(() => Assert.Contains("1 picked", form.Find("[data-testid=picked-count]").TextContent, StringComparison.Ordinal));
+        form.WaitForAssertion(() => Assert.Equal("1 picked", form.Find("[data-testid=picked-count]").TextContent.Trim()));
         Checkbox(Row(form, "user_session")).Change(true);
-        form.WaitForAssertion(() => Assert.Contains("2 picked", form.Find("[data-testid=picked-count]").TextContent, StringComparison.Ordinal));
+        form.WaitForAssertion(() => Assert.Equal("2 picked", form.Find("[data-testid=picked-count]").TextContent.Trim()));
         Assert.Contains("no primary key and no unique index", form.Find("[data-testid=picked-note]").TextContent, StringComparison.Ordinal);
         form.Find("input[data-testid=add-target]").Change("digoal_02");
         form.Find("[data-testid=add-submit]").Click();
@@ -101,8 +102,60 @@ public sealed class TablePickerTests : PortalBunitContext, IClassFixture<SeedNod
         form.WaitForAssertion(() => Assert.Equal(["user_login_rec", "user_logout_rec"],
             form.FindAll("[data-testid=catalog-table]").Select(c => c.TextContent.Trim())));
         form.Find("input[data-testid=catalog-search]").Input("no_such_table");
-        form.WaitForAssertion(() => Assert.Contains("No table matches \"no_such_table\"", form.Find("[data-testid=table-picker]").TextContent,
-            StringComparison.Ordinal));
+        form.WaitForAssertion(() => Assert.Contains(
+            "No table matches \"no_such_table\"", form.Find("[data-testid=table-picker]").TextContent, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Picker_AddsATableWithOnlyAUniqueIndex_WithThatIndexAsTheKey()
+    {
+        await using var source = NpgsqlDataSource.Create(_seed.SourceConnectionString);
+        await using (var create = source.CreateCommand(
+            "CREATE TABLE digoal_01.by_email (email text NOT NULL, name text, CONSTRAINT by_email_email UNIQUE (email))"))
+        {
+            await create.ExecuteNonQueryAsync(Token);
+        }
+        try
+        {
+            var set = await Service.CreateSetAsync(Operator, "picker_index", _seed.SourceId, Token);
+            var subscription = await Service.SubscribeAsync(Operator, set.Id, _seed.TargetId, Token);
+            var asked = new List<AddTableRequest>();
+            var form = Render<AddTableForm>(p => p
+                .Add(f => f.SubscriptionId, subscription.Id)
+                .Add(f => f.Add, request =>
+                {
+                    asked.Add(request);
+                    return Service.AddTableAsync(Operator, subscription.Id, request, Token);
+                }));
+            form.WaitForAssertion(() => Assert.Equal(5, form.FindAll("[data-testid=table-picker] tbody tr").Count), TimeSpan.FromSeconds(10));
+            var chip = Row(form, "by_email").QuerySelector("[data-testid=key-chip]")!;
+            Assert.Equal("index", chip.GetAttribute("data-key"));
+            Assert.Equal("unique index by_email_email", chip.TextContent.Trim());
+
+            Checkbox(Row(form, "by_email")).Change(true);
+            form.WaitForAssertion(() => Assert.Contains("\"by_email_email\" (email) will be the key",
+                form.Find("[data-testid=picked-note]").TextContent, StringComparison.Ordinal));
+            form.Find("input[data-testid=add-target]").Change("digoal_02");
+            var createTarget = form.Find("[data-testid=add-create-target]");
+            (createTarget.TagName == "INPUT" ? createTarget : createTarget.QuerySelector("input")!).Change(true);
+            form.Find("[data-testid=add-submit]").Click();
+
+            form.WaitForAssertion(() => Assert.Contains("already added", Row(form, "by_email").TextContent, StringComparison.Ordinal),
+                TimeSpan.FromSeconds(10));
+            Assert.Empty(form.FindAll("[data-testid=refusal]"));
+            var request = Assert.Single(asked);
+            Assert.Equal(("digoal_01.by_email", "digoal_02.by_email", "by_email_email", true),
+                (request.Source, request.Target, request.Key, request.CreateTarget));
+            var status = await _fixture.Portal.Services.GetRequiredService<ReplicationStatusQuery>().GetSubscriptionAsync(
+                Operator, subscription.Id, Token);
+            Assert.Equal(["email"], Assert.Single(status.Tables).Key);
+        }
+        finally
+        {
+            await _seed.ForgetReplicationAsync();
+            await using var drop = source.CreateCommand("DROP TABLE IF EXISTS digoal_01.by_email");
+            await drop.ExecuteNonQueryAsync(Token);
+        }
     }
 
     private static IElement Row(IRenderedComponent<AddTableForm> form, string table) =>

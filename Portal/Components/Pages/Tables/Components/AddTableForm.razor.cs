@@ -34,7 +34,8 @@ public sealed partial class AddTableForm
     };
 
     /// <summary>The requests the form makes from its fields: one per source line, the target's schema renamed when it is one name.</summary>
-    public static IReadOnlyList<AddTableRequest> Requests(string? sources, string? target, string? filter, string? key, bool createTarget) =>
+    public static IReadOnlyList<AddTableRequest> Requests(
+        string? sources, string? target, string? filter, string? key, bool createTarget) =>
         [.. Lines(sources).Select(source => Request(source, target, filter, key, createTarget))];
 
     /// <summary>
@@ -82,7 +83,8 @@ public sealed partial class AddTableForm
     private List<(string Source, SourceTable? Picked)> Sources() =>
     [
         .. _picked.OrderBy(t => t.Text, StringComparer.Ordinal).Select(t => (t.Text, (SourceTable?)t)),
-        .. Lines(_sources).Where(line => _picked.All(t => t.Text != line)).Distinct(StringComparer.Ordinal).Select(l => (l, (SourceTable?)null)),
+        .. Lines(_sources).Where(line => _picked.All(t => t.Text != line)).Distinct(StringComparer.Ordinal)
+            .Select(line => (line, (SourceTable?)null)),
     ];
 
     private static string Note(SourceTable table) => table.KeyIndexes.Count > 0
@@ -102,7 +104,9 @@ public sealed partial class AddTableForm
             foreach (var (source, picked) in Sources())
             {
                 // A picked table without a primary key gets the unique index capture would use, unless a key was typed.
-                var key = string.IsNullOrWhiteSpace(_key) && picked is { PrimaryKey.Count: 0, KeyIndexes: [var index, ..] } ? index.Name : _key;
+                var key = string.IsNullOrWhiteSpace(_key) && picked is { PrimaryKey.Count: 0, KeyIndexes: [var index, ..] }
+                    ? index.Name
+                    : _key;
                 var request = Request(source, _target, _filter, key, _createTarget);
                 try
                 {
