@@ -9,6 +9,11 @@ public sealed class ThroughputChartTests : PortalBunitContext
 {
     private static readonly DateTimeOffset Start = new(2026, 11, 25, 12, 0, 0, TimeSpan.Zero);
 
+    // The chart fits its card (MatchBoundsToSize): what the browser would measure for a card on the dashboard.
+    public ThroughputChartTests() =>
+        JSInterop.Setup<MudBlazor.Interop.ElementSize>("mudObserveElementSize", _ => true)
+            .SetResult(new MudBlazor.Interop.ElementSize { Width = 330, Height = 140 });
+
     [Fact]
     public void Chart_DrawsTheHour_WithUtcTimesAndTheRates()
     {
@@ -49,6 +54,17 @@ public sealed class ThroughputChartTests : PortalBunitContext
 
         Assert.Empty(chart.FindAll(".mud-skeleton"));
         Assert.Contains("peak 59", chart.Find("[data-testid=throughput-summary]").TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Chart_WaitsForTheCircuit_WhilePrerendering()
+    {
+        SetRendererInfo(new Microsoft.AspNetCore.Components.RendererInfo("Static", isInteractive: false));
+
+        var chart = Render<ThroughputChart>(p => p.Add(c => c.Series, Hour(i => i)));
+
+        Assert.NotEmpty(chart.FindAll(".mud-skeleton"));
+        Assert.Empty(chart.FindAll("svg"));
     }
 
     [Theory]
