@@ -30,7 +30,7 @@ public sealed class ReplicationStatusQuery(IDbContextFactory<ControlDbContext> c
     {
         FerryRoles.Demand(user, FerryRoles.Viewer);
         return (await ReadAsync(subscriptionId, cancellationToken).ConfigureAwait(false)).SingleOrDefault()
-            ?? throw new ReplicationRefusedException($"There is no subscription {subscriptionId}: it may have been dropped.");
+            ?? throw ReplicationRefusedException.NotFound($"There is no subscription {subscriptionId}: it may have been dropped.");
     }
 
     /// <summary>The sets.</summary>

@@ -22,11 +22,18 @@ public sealed class SeedNodes(PortalFixture fixture) : IAsyncLifetime
 
     public int TargetId { get; private set; }
 
+    /// <summary>The source database as its owner (<c>digoal_01</c>) connects.</summary>
+    public string SourceConnectionString { get; private set; } = "";
+
+    /// <summary>The target database as its owner connects.</summary>
+    public string TargetConnectionString { get; private set; } = "";
+
     public async ValueTask InitializeAsync()
     {
         var superuser = fixture.Postgres.Cluster.ConnectionString();
         var source = await SeedScenario.CreateSourceAsync(superuser, "api_repl_src", "digoal_01", "pw1", 200, Token);
         var target = await SeedScenario.CreateTargetAsync(superuser, "api_repl_t", "digoal_02", "pw2", allTables: false, Token);
+        (SourceConnectionString, TargetConnectionString) = (source, target);
         using var admin = await ApiClient.AsAsync(fixture, PortalFactory.AdminUser);
         SourceId = await AddNodeAsync(admin, "repl-source", source);
         TargetId = await AddNodeAsync(admin, "repl-target", target);
