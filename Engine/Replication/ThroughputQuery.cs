@@ -29,7 +29,7 @@ public sealed class ThroughputQuery(IDbContextFactory<ControlDbContext> contexts
             .ToListAsync(cancellationToken).ConfigureAwait(false);
         if (subscriptionId is { } only && ids.Count == 0)
         {
-            throw new ReplicationRefusedException($"There is no subscription {only}: it may have been dropped.");
+            throw ReplicationRefusedException.NotFound($"There is no subscription {only}: it may have been dropped.");
         }
         var buckets = (await context.ThroughputBuckets.AsNoTracking()
                 .Where(b => b.BucketStart >= from && b.BucketStart <= current
