@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Json;
 using Ferry.Engine.Control;
 using Ferry.Portal.Tests.Api;
 using Ferry.Portal.Tests.Support;
@@ -14,22 +13,14 @@ namespace Ferry.Portal.Tests.ApiReplication;
 /// portal's loops are off here, so the test writes the buckets); for Viewers, 401 without a token, 403 without a role.
 /// </summary>
 [Collection(PortalCollection.Name)]
-public sealed class ThroughputApiTests(PortalFixture fixture, SeedNodes seed) : IClassFixture<SeedNodes>, IAsyncLifetime
+public sealed class ThroughputApiTests(PortalFixture fixture, ThroughputNodes nodes) : IClassFixture<ThroughputNodes>
 {
     private static CancellationToken Token => TestContext.Current.CancellationToken;
-
-    public ValueTask InitializeAsync() => new(seed.ForgetReplicationAsync());
-
-    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
     [Fact]
     public async Task Viewer_GetsTheLastHourOfEachSubscription_AsSixtyPointsPerMinute()
     {
-        using var op = await ApiClient.AsAsync(fixture, "operator");
-        using var created = await op.PostAsJsonAsync("/api/sets", new { name = "api_throughput", rootNodeId = seed.SourceId }, Token);
-        var setId = (await ApiClient.JsonAsync(created, HttpStatusCode.Created)).GetProperty("id").GetInt32();
-        using var subscribed = await op.PostAsJsonAsync($"/api/sets/{setId}/subscriptions", new { targetNodeId = seed.TargetId }, Token);
-        var id = (await ApiClient.JsonAsync(subscribed, HttpStatusCode.Created)).GetProperty("id").GetInt32();
+        var id = await nodes.SubscribeAsync("api_throughput");
         var minute = ThroughputBucket.StartOf(DateTimeOffset.UtcNow);
         var contexts = fixture.Portal.Services.GetRequiredService<IDbContextFactory<ControlDbContext>>();
         await using (var context = await contexts.CreateDbContextAsync(Token))

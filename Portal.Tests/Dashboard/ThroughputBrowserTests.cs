@@ -1,7 +1,4 @@
-using System.Net;
-using System.Net.Http.Json;
 using Ferry.Engine.Control;
-using Ferry.Portal.Tests.Api;
 using Ferry.Portal.Tests.ApiReplication;
 using Ferry.Portal.Tests.Support;
 using Microsoft.EntityFrameworkCore;
@@ -16,7 +13,7 @@ namespace Ferry.Portal.Tests.Dashboard;
 /// Screenshots go to <c>TestResults/throughput</c> beside the test assembly.
 /// </summary>
 [Collection(PortalCollection.Name)]
-public sealed class ThroughputBrowserTests(PortalFixture fixture, SeedNodes seed) : IClassFixture<SeedNodes>, IAsyncLifetime
+public sealed class ThroughputBrowserTests(PortalFixture fixture, ThroughputNodes nodes) : IClassFixture<ThroughputNodes>, IAsyncLifetime
 {
     private static readonly string Screenshots = Path.Combine(AppContext.BaseDirectory, "TestResults", "throughput");
 
@@ -27,7 +24,6 @@ public sealed class ThroughputBrowserTests(PortalFixture fixture, SeedNodes seed
 
     public async ValueTask InitializeAsync()
     {
-        await seed.ForgetReplicationAsync();
         _playwright = await Playwright.CreateAsync();
         _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
@@ -41,11 +37,7 @@ public sealed class ThroughputBrowserTests(PortalFixture fixture, SeedNodes seed
     [Fact]
     public async Task Dashboard_ShowsTheEmptyLine_ThenTheChartWithoutAReload_InLightDarkAndNarrow()
     {
-        using var op = await ApiClient.AsAsync(fixture, "operator");
-        using var created = await op.PostAsJsonAsync("/api/sets", new { name = "chart_walk", rootNodeId = seed.SourceId }, Token);
-        var setId = (await ApiClient.JsonAsync(created, HttpStatusCode.Created)).GetProperty("id").GetInt32();
-        using var subscribed = await op.PostAsJsonAsync($"/api/sets/{setId}/subscriptions", new { targetNodeId = seed.TargetId }, Token);
-        var id = (await ApiClient.JsonAsync(subscribed, HttpStatusCode.Created)).GetProperty("id").GetInt32();
+        var id = await nodes.SubscribeAsync("chart_walk");
 
         var context = await _browser!.NewContextAsync(new BrowserNewContextOptions
         {
@@ -59,7 +51,7 @@ public sealed class ThroughputBrowserTests(PortalFixture fixture, SeedNodes seed
         await page.ClickAsync("#login-submit");
         await Assertions.Expect(page.GetByTestId("page-title")).ToHaveTextAsync("Dashboard");
         await Assertions.Expect(page.Locator("#interactive")).ToHaveTextAsync("True");
-        var card = page.GetByTestId("status-repl-target");
+        var card = page.GetByTestId($"status-{nodes.TargetName}");
         await Assertions.Expect(card.GetByTestId("throughput-empty")).ToHaveTextAsync("No events applied in the last hour.");
 
         // What a runner writes while a workload goes on: 40 minutes of 3 to 17 events a second.
@@ -90,7 +82,7 @@ public sealed class ThroughputBrowserTests(PortalFixture fixture, SeedNodes seed
         await page.SetViewportSizeAsync(390, 844);
         await page.WaitForFunctionAsync("""
             () => {
-                const svg = document.querySelector('[data-testid=status-repl-target] [data-testid=throughput-chart] svg');
+                const svg = document.querySelector('[data-testid=throughput-chart] svg');
                 return svg !== null && Math.abs(svg.viewBox.baseVal.width - svg.getBoundingClientRect().width) < 4;
             }
             """);
@@ -107,6 +99,5 @@ public sealed class ThroughputBrowserTests(PortalFixture fixture, SeedNodes seed
             await _browser.DisposeAsync();
         }
         _playwright?.Dispose();
-        await seed.ForgetReplicationAsync();
     }
 }
