@@ -33,7 +33,7 @@ public sealed class CatalogApiTests(PortalFixture fixture, SeedNodes seed) : ICl
         var catalog = await ApiClient.JsonAsync(response);
 
         Assert.Equal(id, catalog.GetProperty("subscriptionId").GetInt32());
-        Assert.Equal("repl-source", catalog.GetProperty("rootNodeName").GetString());
+        Assert.Equal(seed.SourceName, catalog.GetProperty("rootNodeName").GetString());
         var tables = catalog.GetProperty("tables").EnumerateArray().ToDictionary(t => t.GetProperty("name").GetString()!);
         Assert.Equal(["user_info", "user_login_rec", "user_logout_rec", "user_session"], tables.Keys.Order(StringComparer.Ordinal));
         Assert.All(tables.Values, t => Assert.Equal("digoal_01", t.GetProperty("schema").GetString()));

@@ -43,7 +43,7 @@ public sealed class ReplicationApiTests(PortalFixture fixture, SeedNodes seed) :
         var listed = (await ApiClient.JsonAsync(list)).EnumerateArray().Single(s => s.GetProperty("id").GetInt32() == setId);
         Assert.Equal(id, listed.GetProperty("subscriptions")[0].GetProperty("id").GetInt32());
         using var one = await op.GetAsync($"/api/sets/{setId}", Token);
-        Assert.Equal("repl-target", (await ApiClient.JsonAsync(one)).GetProperty("subscriptions")[0].GetProperty("targetNodeName").GetString());
+        Assert.Equal(seed.TargetName, (await ApiClient.JsonAsync(one)).GetProperty("subscriptions")[0].GetProperty("targetNodeName").GetString());
 
         using var table = await op.PostAsJsonAsync($"/api/subscriptions/{id}/tables",
             new { source = "digoal_01.user_info", target = "digoal_02.user_info", filter = "userid <= 100" }, Token);
