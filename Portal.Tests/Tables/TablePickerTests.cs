@@ -2,10 +2,12 @@ using System.Security.Claims;
 using AngleSharp.Dom;
 using Bunit;
 using Ferry.Engine.Control;
+using Ferry.Engine.Nodes;
 using Ferry.Engine.Replication;
 using Ferry.Portal.Components.Pages.Tables.Components;
 using Ferry.Portal.Tests.ApiReplication;
 using Ferry.Portal.Tests.Support;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
 using Npgsql;
@@ -155,6 +157,40 @@ public sealed class TablePickerTests : PortalBunitContext, IClassFixture<SeedNod
             await _seed.ForgetReplicationAsync();
             await using var drop = source.CreateCommand("DROP TABLE IF EXISTS digoal_01.by_email");
             await drop.ExecuteNonQueryAsync(Token);
+        }
+    }
+
+    [Fact]
+    public async Task Picker_ShowsAnEmptyState_WhenTheSourceHasNoTables()
+    {
+        // A source with nothing but Ferry's own queue schema, which the set installs there (and the catalog hides).
+        var empty = new NpgsqlConnectionStringBuilder(await _fixture.Postgres.CreateDatabaseAsync("picker_empty_source"));
+        var admin = new ClaimsPrincipal(new ClaimsIdentity(
+            [new Claim(ClaimTypes.Name, "admin"), new Claim(ClaimTypes.Role, FerryRoles.Admin)], "test"));
+        await using var scope = _fixture.Portal.Services.CreateAsyncScope();
+        var node = await scope.ServiceProvider.GetRequiredService<NodeAdministration>().CreateAsync(admin,
+            new NodeInput("picker-empty", empty.Host!, empty.Port, empty.Database!, empty.Username!, empty.Password, SslMode.Disable), Token);
+        var contexts = _fixture.Portal.Services.GetRequiredService<IDbContextFactory<ControlDbContext>>();
+        try
+        {
+            var set = await Service.CreateSetAsync(Operator, "picker_empty", node.Id, Token);
+            var subscription = await Service.SubscribeAsync(Operator, set.Id, _seed.TargetId, Token);
+            var form = Render<AddTableForm>(p => p
+                .Add(f => f.SubscriptionId, subscription.Id)
+                .Add(f => f.Add, request => Service.AddTableAsync(Operator, subscription.Id, request, Token)));
+
+            form.WaitForAssertion(() => Assert.Contains("The source has no tables", form.Find("[data-testid=empty-state]").TextContent,
+                StringComparison.Ordinal), TimeSpan.FromSeconds(10));
+            Assert.Contains("Node 'picker-empty' has no table", form.Find("[data-testid=empty-state]").TextContent, StringComparison.Ordinal);
+            Assert.Empty(form.FindAll("[data-testid=table-picker]"));
+            Assert.NotEmpty(form.FindAll("textarea")); // typing names is still there
+        }
+        finally
+        {
+            await using var context = await contexts.CreateDbContextAsync(Token);
+            await context.Subscriptions.Where(s => s.Set!.RootNodeId == node.Id).ExecuteDeleteAsync(Token);
+            await context.Sets.Where(s => s.RootNodeId == node.Id).ExecuteDeleteAsync(Token);
+            await context.Nodes.Where(n => n.Id == node.Id).ExecuteDeleteAsync(Token);
         }
     }
 
