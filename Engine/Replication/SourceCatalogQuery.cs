@@ -80,7 +80,7 @@ public sealed class SourceCatalogQuery(IDbContextFactory<ControlDbContext> conte
             .Include(s => s.Tables)
             .AsSplitQuery()
             .SingleOrDefaultAsync(s => s.Id == subscriptionId, cancellationToken).ConfigureAwait(false)
-            ?? throw new ReplicationRefusedException($"There is no subscription {subscriptionId}: it may have been dropped.");
+            ?? throw ReplicationRefusedException.NotFound($"There is no subscription {subscriptionId}: it may have been dropped.");
         var root = subscription.Set!.RootNode!;
         var added = subscription.Tables.ToDictionary(
             t => (t.SourceSchema, t.SourceTable), t => new TableName(t.TargetSchema, t.TargetTable).Quoted);
