@@ -1,6 +1,7 @@
 using Ferry.Engine.Control;
 using Ferry.Engine.Demo;
 using Ferry.Engine.Replication;
+using Ferry.Engine.Replication.Internal;
 using Ferry.Engine.Tests.Support;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -22,9 +23,10 @@ public sealed class ThroughputTests(ClusterFixture clusters)
     public async Task AppliedEvents_AreCountedOnce_AndTheLastHourIsADenseSeriesWithTheSameSum()
     {
         var ct = TestContext.Current.CancellationToken;
-        var (engine, source, subscriptionId) = await StartAsync("count", ct);
+        var (engine, source, target, subscriptionId) = await StartAsync("count", ct);
         await using var _ = engine;
         await using var __ = source;
+        await using var ___ = target;
         var query = engine.Services.GetRequiredService<ThroughputQuery>();
         Assert.Equal(0, Total(await query.GetLastHourAsync(Viewer, subscriptionId, ct)));
 
@@ -54,12 +56,52 @@ public sealed class ThroughputTests(ClusterFixture clusters)
     }
 
     [Fact]
+    public async Task CountsNotFlushedByAPoll_AreFlushedWhenTheRunnerStops()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var (engine, source, target, subscriptionId) = await StartAsync("stop", ct);
+        await using var _ = engine;
+        await using var __ = source;
+        await using var ___ = target;
+        // Hand the subscription from the host's runner to one that never polls within the test (so never flushes but at its stop).
+        var service = engine.Services.GetRequiredService<ReplicationService>();
+        await service.PauseAsync(Operator, subscriptionId, ct);
+        var contexts = engine.Services.GetRequiredService<IDbContextFactory<ControlDbContext>>();
+        await using (var control = NpgsqlDataSource.Create(engine.ControlConnectionString))
+        await using (var connection = await control.OpenConnectionAsync(ct))
+        {
+            await Eventually.WaitAsync(() => LoopLock.IsHeldAsync(connection, LoopLock.ApplyClass, subscriptionId, ct),
+                held => !held, TimeSpan.FromSeconds(10), _ => "the paused loop still holds its lock");
+        }
+        await using (var context = await contexts.CreateDbContextAsync(ct))
+        {
+            await context.Subscriptions.Where(s => s.Id == subscriptionId)
+                .ExecuteUpdateAsync(u => u.SetProperty(s => s.State, SubscriptionState.Active), ct);
+        }
+        var runner = new SubscriptionRunner(contexts, engine.Services.GetRequiredService<NodeConnections>(),
+            Microsoft.Extensions.Options.Options.Create(new ReplicationOptions { ControlPollInterval = TimeSpan.FromHours(1) }),
+            TimeProvider.System, engine.Services.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>());
+        using var stop = new CancellationTokenSource();
+        var running = runner.RunAsync(subscriptionId, stop.Token);
+
+        await ExecuteAsync(source, "UPDATE digoal_01.user_session SET login_count = login_count + 1 WHERE userid <= 30");
+        await Eventually.WaitAsync(() => LoginsAsync(target), n => n == 30, TimeSpan.FromSeconds(30), n => $"{n} logins applied");
+        Assert.Equal(0, await ScalarAsync(engine, "SELECT coalesce(sum(events), 0) FROM ferry.throughput_buckets"));
+
+        await stop.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running);
+
+        Assert.Equal(30, await ScalarAsync(engine, "SELECT sum(events) FROM ferry.throughput_buckets"));
+    }
+
+    [Fact]
     public async Task Purge_RemovesBucketsOlderThanADay_AndDroppingTheSubscriptionRemovesItsBuckets()
     {
         var ct = TestContext.Current.CancellationToken;
-        var (engine, source, subscriptionId) = await StartAsync("purge", ct);
+        var (engine, source, target, subscriptionId) = await StartAsync("purge", ct);
         await using var _ = engine;
         await using var __ = source;
+        await using var ___ = target;
         var now = ThroughputBucket.StartOf(DateTimeOffset.UtcNow);
         var contexts = engine.Services.GetRequiredService<IDbContextFactory<ControlDbContext>>();
         await using (var context = await contexts.CreateDbContextAsync(ct))
@@ -89,10 +131,17 @@ public sealed class ThroughputTests(ClusterFixture clusters)
         await Assert.ThrowsAsync<AccessDeniedException>(() => query.GetLastHourAsync(new(), null, ct));
     }
 
+    private static async Task<long> LoginsAsync(NpgsqlDataSource target)
+    {
+        await using var command = target.CreateCommand("SELECT coalesce(sum(login_count), 0) FROM digoal_01.user_session");
+        return Convert.ToInt64(await command.ExecuteScalarAsync(TestContext.Current.CancellationToken),
+            System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     private static long Total(IReadOnlyList<SubscriptionThroughput> hour) => hour.Sum(s => s.TotalEvents);
 
     /// <summary>A source and a target on 15 with user_session replicated and ok, its loops running.</summary>
-    private async Task<(ReplicationTestEnvironment, NpgsqlDataSource, int)> StartAsync(string name, CancellationToken ct)
+    private async Task<(ReplicationTestEnvironment, NpgsqlDataSource, NpgsqlDataSource, int)> StartAsync(string name, CancellationToken ct)
     {
         var cluster = (await clusters.GetAsync(15)).ConnectionString();
         var sourceCs = await SeedScenario.CreateSourceAsync(cluster, $"tp_{name}_src", "digoal_01", "pw1", 100, ct);
@@ -106,7 +155,7 @@ public sealed class ThroughputTests(ClusterFixture clusters)
         await Eventually.WaitAsync(() => status.GetSubscriptionAsync(Operator, subscription.Id, ct),
             s => s.Tables.All(t => t.State == nameof(TableState.Ok)), TimeSpan.FromSeconds(30),
             s => string.Join(", ", s.Tables.Select(t => t.State)));
-        return (engine, NpgsqlDataSource.Create(sourceCs), subscription.Id);
+        return (engine, NpgsqlDataSource.Create(sourceCs), NpgsqlDataSource.Create(targetCs), subscription.Id);
     }
 
     private static async Task ExecuteAsync(NpgsqlDataSource data, string sql)

@@ -239,6 +239,8 @@ public sealed class SubscriptionRunner(
         }
         finally
         {
+            // Also what a batch committed before a cancellation or an error ended the loop.
+            throughput.Add(apply.EventsApplied - counted);
             // A copy stopped here leaves its table in copying; the next run starts it over (TableCopy's own rule).
             await stopCopies.CancelAsync().ConfigureAwait(false);
             foreach (var copy in copies.Values)
