@@ -202,6 +202,29 @@ public sealed partial class ReplicationService(
             .ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Starts the subscription's apply loop unless it runs (its lock is held): a running loop takes a new or resynced table
+    /// at its next control poll, and a start that only finds the lock taken would hold a loop worker for the lock wait
+    /// (adding 1,000 tables one by one queued 1,000 such jobs).
+    /// </summary>
+    private async Task StartApplyUnlessRunningAsync(ControlDbContext context, int subscriptionId, CancellationToken cancellationToken)
+    {
+        await context.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var connection = (NpgsqlConnection)context.Database.GetDbConnection();
+            if (await LoopLock.IsHeldAsync(connection, LoopLock.ApplyClass, subscriptionId, cancellationToken).ConfigureAwait(false))
+            {
+                return;
+            }
+        }
+        finally
+        {
+            await context.Database.CloseConnectionAsync().ConfigureAwait(false);
+        }
+        loops.StartApply(subscriptionId);
+    }
+
     /// <summary>How long dropping a subscription waits for its apply loop to stop (it notices within a control poll).</summary>
     public static readonly TimeSpan LoopStopWait = TimeSpan.FromSeconds(30);
 
@@ -275,7 +298,7 @@ public sealed partial class ReplicationService(
             .ConfigureAwait(false);
         if (subscription.State == SubscriptionState.Active)
         {
-            loops.StartApply(subscription.Id);
+            await StartApplyUnlessRunningAsync(context, subscription.Id, cancellationToken).ConfigureAwait(false);
         }
         return info;
     }
@@ -348,7 +371,7 @@ public sealed partial class ReplicationService(
             .ConfigureAwait(false);
         if (subscription.State == SubscriptionState.Active)
         {
-            loops.StartApply(subscription.Id);
+            await StartApplyUnlessRunningAsync(context, subscription.Id, cancellationToken).ConfigureAwait(false);
         }
         return info;
     }
