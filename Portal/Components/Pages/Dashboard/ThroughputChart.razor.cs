@@ -41,6 +41,8 @@ public sealed partial class ThroughputChart
             ShowDataMarkers = false,
             LineStrokeWidth = 2,
             LineDisplayType = LineDisplayType.Area,
+            // Straight segments between the minutes: a spline would draw rates that never happened (overshoots, dips below 0).
+            InterpolationOption = InterpolationOption.Straight,
             ChartPalette = ["#3d8fd1"],
             YAxisRequireZeroPoint = true,
             ClampToZero = true,
