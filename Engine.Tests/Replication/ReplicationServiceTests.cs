@@ -140,7 +140,9 @@ public sealed class ReplicationServiceTests(ClusterFixture clusters)
         {
             await command.ExecuteNonQueryAsync(ct);
         }
+        var starts = engine.Loops.ApplyStarts;
         await service.ResyncTableAsync(Operator, sub.Id, info.Id, ct);
+        Assert.Equal(starts, engine.Loops.ApplyStarts); // the running loop takes the resync at its next poll
         await Execute(source, "SELECT digoal_01.f_user_login(3)");
         var expected = (await HashAsync(source, "digoal_01.user_info", UserInfoColumns),
             await HashAsync(source, "digoal_01.user_session", UserSessionColumns));

@@ -19,8 +19,16 @@ internal sealed class TaskLoopHost : IReplicationLoopStarter, IAsyncDisposable
     public void StartTicker(int setId) =>
         _running.Add(Task.Run(() => Provider.GetRequiredService<SetTickerRunner>().RunAsync(setId, _stop.Token)));
 
-    public void StartApply(int subscriptionId) =>
+    /// <summary>How many times an apply loop was asked to start.</summary>
+    public int ApplyStarts => _applyStarts;
+
+    private int _applyStarts;
+
+    public void StartApply(int subscriptionId)
+    {
+        Interlocked.Increment(ref _applyStarts);
         _running.Add(Task.Run(() => Provider.GetRequiredService<SubscriptionRunner>().RunAsync(subscriptionId, _stop.Token)));
+    }
 
     /// <summary>Stops every loop ("the process stops") and waits for them; loop failures other than the stop are rethrown.</summary>
     public async ValueTask DisposeAsync()

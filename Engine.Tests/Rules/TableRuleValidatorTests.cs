@@ -79,6 +79,9 @@ public sealed class TableRuleValidatorTests(ClusterFixture clusters) : IAsyncLif
         { "user_info", null, "true) UNION ALL SELECT 1 FROM rules_owner.user_session WHERE (true", "not a plain condition" },
         { "user_info", null, "true) --", "syntax error" },
         { "user_info", null, "userid = $1", "query parameter" },
+        { "user_info", null, "random() < 0.5", "not immutable" },
+        { "user_info", null, "crt_time > now() - interval '1 day'", "not immutable" },
+        { "user_info", null, "rules_owner.f_user_login(userid) IS NULL", "not immutable" },
     };
 
     [Theory]

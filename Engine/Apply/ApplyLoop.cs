@@ -32,6 +32,14 @@ public sealed class ApplyLoop(
         .ToDictionary(r => r.SourceTable, r => r.Filter!, StringComparer.Ordinal);
     private bool _prepared;
     private bool _warnedReplicaRole;
+    private long _eventsApplied;
+
+    /// <summary>
+    /// Events this loop has applied and committed on the target since it was created: each applied batch adds the events its
+    /// handler applied (after filters and the copy handover; events kept for a running copy are not counted here, and a batch
+    /// found already applied adds nothing). Readers take differences between two reads (the runner's throughput counter).
+    /// </summary>
+    public long EventsApplied => Interlocked.Read(ref _eventsApplied);
 
     /// <summary>Runs until cancelled or until a permanent error stops the subscription.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
@@ -134,6 +142,7 @@ public sealed class ApplyLoop(
             return ApplyOutcome.Applied;
         }
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        Interlocked.Add(ref _eventsApplied, result.Events);
 
         foreach (var table in caughtUp)
         {

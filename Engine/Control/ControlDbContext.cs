@@ -5,9 +5,9 @@ using Microsoft.EntityFrameworkCore;
 namespace Ferry.Engine.Control;
 
 /// <summary>
-/// The control database: nodes, sets, subscriptions, table and sequence rules, schedules, the audit trail, and the
-/// portal's users and roles (ASP.NET Core Identity). Everything lives in schema <c>ferry</c>, in snake_case; Hangfire
-/// keeps its own schema <c>hangfire</c> in the same database.
+/// The control database: nodes, sets, subscriptions, table and sequence rules, schedules, the audit trail, events applied
+/// per minute, and the portal's users and roles (ASP.NET Core Identity). Everything lives in schema <c>ferry</c>, in
+/// snake_case; Hangfire keeps its own schema <c>hangfire</c> in the same database.
 /// </summary>
 /// <remarks>
 /// Add a migration from the repository root with
@@ -31,6 +31,9 @@ public sealed class ControlDbContext(DbContextOptions<ControlDbContext> options)
     public DbSet<Schedule> Schedules => Set<Schedule>();
 
     public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
+
+    /// <summary>Events applied per subscription and minute, for the dashboard's chart (statistics, kept 24 hours).</summary>
+    public DbSet<ThroughputBucket> ThroughputBuckets => Set<ThroughputBucket>();
 
     /// <summary>The provider settings shared by the running portal and the design-time factory.</summary>
     public static void Configure(DbContextOptionsBuilder builder, string connectionString) =>

@@ -21,6 +21,37 @@ public static class SeedScenario
     public static readonly string[] Sequences = ["seq_login_id", "seq_logout_id"];
 
     /// <summary>
+    /// The seed's workload: logins and logouts (<c>f_user_login</c> / <c>f_user_logout</c>, each with a <c>nextval</c> of its
+    /// sequence) of random users 1 to 2,000 on one connection, with <paramref name="pause"/> (2 ms unless given) after each
+    /// call, until <paramref name="stop"/>.
+    /// </summary>
+    /// <returns>How many calls ran.</returns>
+    public static async Task<long> WorkloadAsync(
+        NpgsqlDataSource source, string schema, CancellationToken stop, int seed = 13, TimeSpan? pause = null)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        var random = new Random(seed);
+        var quoted = Identifiers.Quote(schema);
+        long calls = 0;
+        await using var connection = await source.OpenConnectionAsync(CancellationToken.None).ConfigureAwait(false);
+        await using var login = new NpgsqlCommand($"SELECT {quoted}.f_user_login($1), nextval($2::regclass)", connection);
+        await using var logout = new NpgsqlCommand($"SELECT {quoted}.f_user_logout($1), nextval($2::regclass)", connection);
+        login.Parameters.Add(new NpgsqlParameter<int>());
+        login.Parameters.Add(new NpgsqlParameter<string> { TypedValue = $"{quoted}.seq_login_id" });
+        logout.Parameters.Add(new NpgsqlParameter<int>());
+        logout.Parameters.Add(new NpgsqlParameter<string> { TypedValue = $"{quoted}.seq_logout_id" });
+        while (!stop.IsCancellationRequested)
+        {
+            var command = random.Next(2) == 0 ? login : logout;
+            ((NpgsqlParameter<int>)command.Parameters[0]).TypedValue = random.Next(1, 2001);
+            await command.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
+            calls++;
+            await Task.Delay(pause ?? TimeSpan.FromMilliseconds(2), CancellationToken.None).ConfigureAwait(false);
+        }
+        return calls;
+    }
+
+    /// <summary>
     /// Creates (or recreates) the source database owned by <paramref name="role"/>, with schema <paramref name="role"/>
     /// holding the tables, <paramref name="users"/> users, the sequences and the workload functions.
     /// </summary>

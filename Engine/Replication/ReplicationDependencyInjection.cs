@@ -20,6 +20,8 @@ public static class ReplicationDependencyInjection
         services.AddTransient<ReplicationService>();
         services.AddTransient<IResyncRunner, ReplicationResyncRunner>();
         services.AddTransient<ReplicationStatusQuery>();
+        services.AddTransient<SourceCatalogQuery>();
+        services.AddTransient<ThroughputQuery>();
         services.AddTransient<SubscriptionRunner>();
         services.AddTransient<SetTickerRunner>();
         services.AddTransient<ReplicationHousekeeping>();

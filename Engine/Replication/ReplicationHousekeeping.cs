@@ -10,19 +10,23 @@ using Npgsql;
 namespace Ferry.Engine.Replication;
 
 /// <summary>
-/// The recurring work around the loops: queue maintenance of every set (rotation, retries, tick cleanup) and sequence
-/// values of every active subscription. Each step is safe to run from several processes at once (see
+/// The recurring work around the loops: queue maintenance of every set (rotation, retries, tick cleanup), the purge of old
+/// throughput buckets, and sequence values of every active subscription. Each step is safe to run from several processes at once (see
 /// <see cref="QueueMaintenance"/>; a target sequence never moves backwards), so the recurring jobs need no lock of their own.
 /// </summary>
 public sealed class ReplicationHousekeeping(
-    IDbContextFactory<ControlDbContext> contexts, NodeConnections connections, ILoggerFactory loggers)
+    IDbContextFactory<ControlDbContext> contexts, NodeConnections connections, TimeProvider time, ILoggerFactory loggers)
 {
     private readonly NodeDataSources _nodes = new(connections);
     private readonly ILogger _logger = loggers.CreateLogger<ReplicationHousekeeping>();
 
-    /// <summary>Runs maintenance on every set's queue; a root that does not answer is logged and skipped.</summary>
+    /// <summary>
+    /// Runs maintenance on every set's queue (a root that does not answer is logged and skipped), after purging old throughput
+    /// buckets.
+    /// </summary>
     public async Task RunMaintenanceAsync(CancellationToken cancellationToken)
     {
+        await PurgeThroughputAsync(cancellationToken).ConfigureAwait(false);
         await using var context = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
         var sets = await context.Sets.AsNoTracking().Include(s => s.RootNode).ToListAsync(cancellationToken).ConfigureAwait(false);
         foreach (var set in sets)
@@ -38,6 +42,20 @@ public sealed class ReplicationHousekeeping(
                 _logger.HousekeepingFailed(e, set.Id);
             }
         }
+    }
+
+    /// <summary>Deletes the throughput buckets older than <see cref="ThroughputBucket.Retention"/>; returns how many.</summary>
+    public async Task<int> PurgeThroughputAsync(CancellationToken cancellationToken)
+    {
+        var cutoff = ThroughputBucket.StartOf(time.GetUtcNow() - ThroughputBucket.Retention);
+        await using var context = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        var purged = await context.ThroughputBuckets.Where(b => b.BucketStart < cutoff).ExecuteDeleteAsync(cancellationToken)
+            .ConfigureAwait(false);
+        if (purged > 0)
+        {
+            _logger.ThroughputPurged(purged, ThroughputBucket.Retention);
+        }
+        return purged;
     }
 
     /// <summary>Carries every active subscription's sequences to its target; returns how many target sequences moved.</summary>

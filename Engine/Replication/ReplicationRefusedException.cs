@@ -2,13 +2,11 @@ namespace Ferry.Engine.Replication;
 
 /// <summary>
 /// A replication change was refused before anything was changed (DESIGN.md invariant 6); the message says what to fix. The
-/// portal and the API show it as is (problem details, HTTP 400 or 409).
+/// portal shows it as is; the API answers with problem details whose status follows <see cref="Kind"/>.
 /// </summary>
 public sealed class ReplicationRefusedException : Exception
 {
-    public ReplicationRefusedException(string message) : base(message)
-    {
-    }
+    public ReplicationRefusedException(string message, RefusalKind kind = RefusalKind.BadInput) : base(message) => Kind = kind;
 
     public ReplicationRefusedException(string message, Exception innerException) : base(message, innerException)
     {
@@ -17,4 +15,26 @@ public sealed class ReplicationRefusedException : Exception
     public ReplicationRefusedException()
     {
     }
+
+    /// <summary>Why the request was refused: bad input (400), something it names is missing (404), or a clash (409).</summary>
+    public RefusalKind Kind { get; }
+
+    /// <summary>The set, subscription, node or table the request names does not exist (any more).</summary>
+    public static ReplicationRefusedException NotFound(string message) => new(message, RefusalKind.NotFound);
+
+    /// <summary>The request clashes with what exists: a duplicate name, a table added twice, a set still in use.</summary>
+    public static ReplicationRefusedException Conflict(string message) => new(message, RefusalKind.Conflict);
+}
+
+/// <summary>The kinds of <see cref="ReplicationRefusedException"/>.</summary>
+public enum RefusalKind
+{
+    /// <summary>The request itself is wrong (a bad name, filter or key); fixing the input fixes it.</summary>
+    BadInput,
+
+    /// <summary>What the request names does not exist (any more).</summary>
+    NotFound,
+
+    /// <summary>The request clashes with what exists.</summary>
+    Conflict,
 }

@@ -47,7 +47,7 @@ public sealed partial class ReplicationService(
             ?? throw NoNode(rootNodeId);
         if (await context.Sets.AnyAsync(s => s.Name == name, cancellationToken).ConfigureAwait(false))
         {
-            throw new ReplicationRefusedException($"A set named '{name}' exists already: choose another name.");
+            throw ReplicationRefusedException.Conflict($"A set named '{name}' exists already: choose another name.");
         }
         await using (var source = _nodes.Open(root, "ferry-admin"))
         {
@@ -76,7 +76,7 @@ public sealed partial class ReplicationService(
             .SingleOrDefaultAsync(s => s.Id == setId, cancellationToken).ConfigureAwait(false) ?? throw NoSet(setId);
         if (set.Subscriptions.Count > 0)
         {
-            throw new ReplicationRefusedException(
+            throw ReplicationRefusedException.Conflict(
                 $"Set '{set.Name}' still has {set.Subscriptions.Count} subscription(s): drop them first.");
         }
         await using (var source = _nodes.Open(set.RootNode!, "ferry-admin"))
@@ -109,7 +109,7 @@ public sealed partial class ReplicationService(
         }
         if (set.Subscriptions.Any(s => s.TargetNodeId == target.Id))
         {
-            throw new ReplicationRefusedException($"Node '{target.Name}' is already subscribed to set '{set.Name}'.");
+            throw ReplicationRefusedException.Conflict($"Node '{target.Name}' is already subscribed to set '{set.Name}'.");
         }
         var consumer = ConsumerName(set, target);
         await using (var source = _nodes.Open(set.RootNode!, "ferry-admin"))
@@ -142,6 +142,11 @@ public sealed partial class ReplicationService(
     /// Drops a subscription: unregisters its consumer on the root, forgets its state on the target (target tables keep their
     /// rows), drops capture of tables no other subscription of the set needs.
     /// </summary>
+    /// <remarks>
+    /// Its apply loop is stopped first (the subscription is paused, then the loop's lock is taken and held to the end): a
+    /// runner rebuilding itself meanwhile would otherwise write its state back on the target after it was dropped. When the
+    /// loop does not stop within <see cref="LoopStopWait"/>, or a node refuses, the subscription gets its state back.
+    /// </remarks>
     public async Task DropSubscriptionAsync(ClaimsPrincipal user, int subscriptionId, CancellationToken cancellationToken)
     {
         FerryRoles.Demand(user, FerryRoles.Operator);
@@ -150,30 +155,78 @@ public sealed partial class ReplicationService(
         var before = Info(subscription);
         var set = subscription.Set!;
         var others = await OtherCapturedAsync(context, subscription, cancellationToken).ConfigureAwait(false);
-        await using (var source = _nodes.Open(set.RootNode!, "ferry-admin"))
-        await using (var target = _nodes.Open(subscription.TargetNode!, "ferry-admin"))
+        var wasActive = subscription.State == SubscriptionState.Active;
+        if (wasActive)
         {
-            await OnNodeAsync(set.RootNode!, async () =>
-            {
-                var admin = new QueueAdmin(source);
-                foreach (var table in subscription.Tables.Where(t => !others.Contains((t.SourceSchema, t.SourceTable))))
-                {
-                    var name = new TableName(table.SourceSchema, table.SourceTable);
-                    await admin.DisableCaptureAsync(set.QueueName, name.Quoted, cancellationToken)
-                        .ConfigureAwait(false);
-                }
-                await new QueueConsumer(source, set.QueueName, subscription.ConsumerName).UnregisterAsync(cancellationToken)
-                    .ConfigureAwait(false);
-            }).ConfigureAwait(false);
-            var store = new TargetStateStore(target, subscription.ConsumerName);
-            await OnNodeAsync(subscription.TargetNode!, () => store.DropAsync(cancellationToken))
-                .ConfigureAwait(false);
+            subscription.State = SubscriptionState.Paused;
+            await context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
         }
-        context.Subscriptions.Remove(subscription);
-        await context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await using var stopped = await LoopLock.TryAcquireAsync(context.Database.GetConnectionString()!, LoopLock.ApplyClass,
+                    subscriptionId, LoopStopWait, time, cancellationToken).ConfigureAwait(false)
+                ?? throw ReplicationRefusedException.Conflict(
+                    $"The apply loop of subscription {subscriptionId} did not stop within {LoopStopWait.TotalSeconds:0} s (it may be "
+                    + "in the middle of a long batch or waiting to retry a node): pause the subscription, wait until it shows "
+                    + "paused, then drop it.");
+            await using (var source = _nodes.Open(set.RootNode!, "ferry-admin"))
+            await using (var target = _nodes.Open(subscription.TargetNode!, "ferry-admin"))
+            {
+                await OnNodeAsync(set.RootNode!, async () =>
+                {
+                    var admin = new QueueAdmin(source);
+                    foreach (var table in subscription.Tables.Where(t => !others.Contains((t.SourceSchema, t.SourceTable))))
+                    {
+                        var name = new TableName(table.SourceSchema, table.SourceTable);
+                        await admin.DisableCaptureAsync(set.QueueName, name.Quoted, cancellationToken)
+                            .ConfigureAwait(false);
+                    }
+                    await new QueueConsumer(source, set.QueueName, subscription.ConsumerName).UnregisterAsync(cancellationToken)
+                        .ConfigureAwait(false);
+                }).ConfigureAwait(false);
+                var store = new TargetStateStore(target, subscription.ConsumerName);
+                await OnNodeAsync(subscription.TargetNode!, () => store.DropAsync(cancellationToken))
+                    .ConfigureAwait(false);
+            }
+            context.Subscriptions.Remove(subscription);
+            await context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch when (wasActive && context.Entry(subscription).State != EntityState.Deleted)
+        {
+            subscription.State = SubscriptionState.Active;
+            await context.SaveChangesAsync(CancellationToken.None).ConfigureAwait(false);
+            loops.StartApply(subscriptionId);
+            throw;
+        }
         await AuditAsync(context, user, "delete", nameof(Subscription), subscriptionId, before, null, null, cancellationToken)
             .ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// Starts the subscription's apply loop unless it runs (its lock is held): a running loop takes a new or resynced table
+    /// at its next control poll, and a start that only finds the lock taken would hold a loop worker for the lock wait
+    /// (adding 1,000 tables one by one queued 1,000 such jobs).
+    /// </summary>
+    private async Task StartApplyUnlessRunningAsync(ControlDbContext context, int subscriptionId, CancellationToken cancellationToken)
+    {
+        await context.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var connection = (NpgsqlConnection)context.Database.GetDbConnection();
+            if (await LoopLock.IsHeldAsync(connection, LoopLock.ApplyClass, subscriptionId, cancellationToken).ConfigureAwait(false))
+            {
+                return;
+            }
+        }
+        finally
+        {
+            await context.Database.CloseConnectionAsync().ConfigureAwait(false);
+        }
+        loops.StartApply(subscriptionId);
+    }
+
+    /// <summary>How long dropping a subscription waits for its apply loop to stop (it notices within a control poll).</summary>
+    public static readonly TimeSpan LoopStopWait = TimeSpan.FromSeconds(30);
 
     /// <summary>
     /// Adds a source table to a subscription: validates the rule against source and target (key, columns, filter; the seed's
@@ -191,11 +244,11 @@ public sealed partial class ReplicationService(
         var subscription = await LoadAsync(context, subscriptionId, cancellationToken).ConfigureAwait(false);
         if (subscription.Tables.Any(t => t.SourceSchema == sourceName.Schema && t.SourceTable == sourceName.Name))
         {
-            throw new ReplicationRefusedException($"{sourceName} is already part of this subscription: remove it first or resync it.");
+            throw ReplicationRefusedException.Conflict($"{sourceName} is already part of this subscription: remove it first or resync it.");
         }
         if (subscription.Tables.Any(t => t.TargetSchema == targetName.Schema && t.TargetTable == targetName.Name))
         {
-            throw new ReplicationRefusedException(
+            throw ReplicationRefusedException.Conflict(
                 $"Another table of this subscription already goes to {targetName}: choose another target.");
         }
         var set = subscription.Set!;
@@ -245,7 +298,7 @@ public sealed partial class ReplicationService(
             .ConfigureAwait(false);
         if (subscription.State == SubscriptionState.Active)
         {
-            loops.StartApply(subscription.Id);
+            await StartApplyUnlessRunningAsync(context, subscription.Id, cancellationToken).ConfigureAwait(false);
         }
         return info;
     }
@@ -303,7 +356,7 @@ public sealed partial class ReplicationService(
                 .SingleOrDefault(t => t.SourceTable == eventName)?.State;
             if (state is null or Rules.TableState.New or Rules.TableState.Copying)
             {
-                throw new ReplicationRefusedException(
+                throw ReplicationRefusedException.Conflict(
                     $"{table.SourceSchema}.{table.SourceTable} is not copied yet (state {before.State}): its copy will run by itself.");
             }
             await OnNodeAsync(subscription.TargetNode!, () => store.MoveTableAsync(eventName, Rules.TableState.Copying,
@@ -318,7 +371,7 @@ public sealed partial class ReplicationService(
             .ConfigureAwait(false);
         if (subscription.State == SubscriptionState.Active)
         {
-            loops.StartApply(subscription.Id);
+            await StartApplyUnlessRunningAsync(context, subscription.Id, cancellationToken).ConfigureAwait(false);
         }
         return info;
     }
@@ -334,7 +387,7 @@ public sealed partial class ReplicationService(
         var subscription = await LoadAsync(context, subscriptionId, cancellationToken).ConfigureAwait(false);
         if (subscription.Sequences.Any(s => s.SourceSchema == sourceName.Schema && s.SourceSequence == sourceName.Name))
         {
-            throw new ReplicationRefusedException($"{sourceName} is already part of this subscription.");
+            throw ReplicationRefusedException.Conflict($"{sourceName} is already part of this subscription.");
         }
         await using (var sourceData = _nodes.Open(subscription.Set!.RootNode!, "ferry-admin"))
         await using (var targetData = _nodes.Open(subscription.TargetNode!, "ferry-admin"))
@@ -407,7 +460,7 @@ public sealed partial class ReplicationService(
             .Include(s => s.Sequences)
             .AsSplitQuery()
             .SingleOrDefaultAsync(s => s.Id == subscriptionId, cancellationToken).ConfigureAwait(false)
-        ?? throw new ReplicationRefusedException($"There is no subscription {subscriptionId}: it may have been dropped.");
+        ?? throw ReplicationRefusedException.NotFound($"There is no subscription {subscriptionId}: it may have been dropped.");
 
     /// <summary>Source tables other subscriptions of the same set replicate (their capture must stay).</summary>
     private static async Task<HashSet<(string, string)>> OtherCapturedAsync(
@@ -483,12 +536,12 @@ public sealed partial class ReplicationService(
     private static ReplicationRefusedException Unreachable(string node, Exception e) =>
         new($"Node '{node}' did not answer ({e.Message}): check that it runs and that its connection settings are right.", e);
 
-    private static ReplicationRefusedException NoNode(int id) => new($"There is no node {id}: add the node first.");
+    private static ReplicationRefusedException NoNode(int id) => ReplicationRefusedException.NotFound($"There is no node {id}: add the node first.");
 
-    private static ReplicationRefusedException NoSet(int id) => new($"There is no set {id}: it may have been dropped.");
+    private static ReplicationRefusedException NoSet(int id) => ReplicationRefusedException.NotFound($"There is no set {id}: it may have been dropped.");
 
     private static ReplicationRefusedException NoTable(Subscription subscription, int id) =>
-        new($"Subscription {subscription.Id} has no table {id}: it may have been removed.");
+        ReplicationRefusedException.NotFound($"Subscription {subscription.Id} has no table {id}: it may have been removed.");
 
     private static string ConsumerName(ReplicationSet set, Node target)
     {

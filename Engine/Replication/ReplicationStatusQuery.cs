@@ -194,7 +194,7 @@ public sealed class ReplicationStatusQuery(IDbContextFactory<ControlDbContext> c
     }
 
     private static ReplicationRefusedException NoSubscription(int id) =>
-        new($"There is no subscription {id}: it may have been dropped.");
+        ReplicationRefusedException.NotFound($"There is no subscription {id}: it may have been dropped.");
 }
 
 /// <summary>

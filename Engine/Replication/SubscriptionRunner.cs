@@ -36,6 +36,11 @@ namespace Ferry.Engine.Replication;
 /// records the batch's tick there (DESIGN.md invariant 2).
 /// </para>
 /// <para>
+/// Throughput: the events each batch applied (and kept events replayed when a copy ends; never copied rows) are counted in
+/// memory per minute and added to <see cref="ThroughputBucket"/>s at most once per control poll and when the runner stops,
+/// for the dashboard's chart. They are statistics: a crash loses the counts of at most one poll interval.
+/// </para>
+/// <para>
 /// Errors: the apply loop retries transient errors itself and stops the subscription on a permanent one (kept on the
 /// target, mirrored here as <see cref="SubscriptionState.Error"/> with the message). Anything else failing around it (the
 /// control database, a node not answering while the loop is set up) is retried here with backoff and logged.
@@ -65,6 +70,20 @@ public sealed class SubscriptionRunner(
             _logger.LoopBusy("apply", subscriptionId);
             return;
         }
+        var throughput = new ThroughputCounter(subscriptionId, time);
+        try
+        {
+            await RunGenerationsAsync(subscriptionId, held, settings, throughput, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await FlushOnStopAsync(subscriptionId, throughput).ConfigureAwait(false);
+        }
+    }
+
+    private async Task RunGenerationsAsync(
+        int subscriptionId, LoopLock held, ReplicationOptions settings, ThroughputCounter throughput, CancellationToken cancellationToken)
+    {
         var attempts = 0;
         var failingSince = 0L;
         while (true)
@@ -77,7 +96,7 @@ public sealed class SubscriptionRunner(
             }
             try
             {
-                var ended = await RunGenerationAsync(subscriptionId, held, settings, cancellationToken).ConfigureAwait(false);
+                var ended = await RunGenerationAsync(subscriptionId, held, settings, throughput, cancellationToken).ConfigureAwait(false);
                 if (attempts > 0)
                 {
                     _logger.ApplyRecovered(subscriptionId, time.GetElapsedTime(failingSince));
@@ -106,7 +125,7 @@ public sealed class SubscriptionRunner(
     /// <summary>One build of the loop for the subscription as the control database has it now.</summary>
     /// <returns>Why the loop ends, or null when it must be rebuilt (its tables changed).</returns>
     private async Task<string?> RunGenerationAsync(
-        int subscriptionId, LoopLock held, ReplicationOptions settings, CancellationToken cancellationToken)
+        int subscriptionId, LoopLock held, ReplicationOptions settings, ThroughputCounter throughput, CancellationToken cancellationToken)
     {
         var subscription = await LoadAsync(subscriptionId, cancellationToken).ConfigureAwait(false);
         if (subscription is null)
@@ -157,17 +176,22 @@ public sealed class SubscriptionRunner(
         var progress = new LatestProgress();
         _logger.ApplyStarted(subscriptionId, rules.Count);
         var lastPoll = time.GetTimestamp();
+        var counted = 0L;
         try
         {
             while (true)
             {
                 var outcome = await apply.RunOnceAsync(cancellationToken).ConfigureAwait(false);
+                var applied = apply.EventsApplied;
+                throughput.Add(applied - counted);
+                counted = applied;
                 if (outcome == ApplyOutcome.Stopped)
                 {
                     await MarkErrorAsync(subscriptionId, store, cancellationToken).ConfigureAwait(false);
                     return "the apply loop stopped on an error";
                 }
-                await ReapCopiesAsync(subscriptionId, store, copies, retryAfter, settings, cancellationToken).ConfigureAwait(false);
+                await ReapCopiesAsync(subscriptionId, store, copies, retryAfter, settings, throughput, cancellationToken)
+                    .ConfigureAwait(false);
                 var tables = await store.GetTablesAsync(cancellationToken).ConfigureAwait(false);
                 foreach (var table in tables)
                 {
@@ -186,6 +210,7 @@ public sealed class SubscriptionRunner(
                     {
                         return "it lost its lock (its control database session ended); the supervisor starts it again";
                     }
+                    await FlushAsync(throughput, cancellationToken).ConfigureAwait(false);
                     var current = await MirrorAsync(subscriptionId, rules, tables, progress, cancellationToken).ConfigureAwait(false);
                     if (current is null)
                     {
@@ -214,6 +239,8 @@ public sealed class SubscriptionRunner(
         }
         finally
         {
+            // Also what a batch committed before a cancellation or an error ended the loop.
+            throughput.Add(apply.EventsApplied - counted);
             // A copy stopped here leaves its table in copying; the next run starts it over (TableCopy's own rule).
             await stopCopies.CancelAsync().ConfigureAwait(false);
             foreach (var copy in copies.Values)
@@ -232,7 +259,7 @@ public sealed class SubscriptionRunner(
 
     private async Task ReapCopiesAsync(
         int subscriptionId, TargetStateStore store, Dictionary<string, Task<CopyResult>> copies, Dictionary<string, long> retryAfter,
-        ReplicationOptions settings, CancellationToken cancellationToken)
+        ReplicationOptions settings, ThroughputCounter throughput, CancellationToken cancellationToken)
     {
         foreach (var (table, copy) in copies.Where(c => c.Value.IsCompleted).ToList())
         {
@@ -241,6 +268,8 @@ public sealed class SubscriptionRunner(
             {
                 var result = await copy.ConfigureAwait(false);
                 retryAfter.Remove(table);
+                // The copied rows are not events; the events kept while it ran and replayed at its end are.
+                throughput.Add(result.ReplayedEvents);
                 _logger.CopyDone(subscriptionId, table, result.Rows, result.Duration);
             }
             catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
@@ -349,6 +378,38 @@ public sealed class SubscriptionRunner(
             // A table (or the subscription) was removed meanwhile: the next poll mirrors what is left.
         }
         return subscription;
+    }
+
+    private async Task FlushAsync(ThroughputCounter throughput, CancellationToken cancellationToken)
+    {
+        if (throughput.IsEmpty)
+        {
+            return;
+        }
+        await using var context = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        await throughput.FlushAsync(context, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The last flush, whatever ended the runner (also a shutdown, hence a token of its own). Failing, it loses only statistics:
+    /// logged, never thrown over what ended the runner.
+    /// </summary>
+    private async Task FlushOnStopAsync(int subscriptionId, ThroughputCounter throughput)
+    {
+        if (throughput.IsEmpty)
+        {
+            return;
+        }
+        var pending = throughput.Pending;
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5), time);
+            await FlushAsync(throughput, timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is NpgsqlException or OperationCanceledException or TimeoutException or InvalidOperationException)
+        {
+            _logger.ThroughputLost(e, subscriptionId, pending);
+        }
     }
 
     private async Task MarkErrorAsync(int subscriptionId, TargetStateStore store, CancellationToken cancellationToken)

@@ -1,8 +1,11 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Ferry.Engine.Replication;
 using Ferry.Portal.Tests.Api;
 using Ferry.Portal.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 
 namespace Ferry.Portal.Tests.ApiReplication;
 
@@ -40,7 +43,7 @@ public sealed class ReplicationApiTests(PortalFixture fixture, SeedNodes seed) :
         var listed = (await ApiClient.JsonAsync(list)).EnumerateArray().Single(s => s.GetProperty("id").GetInt32() == setId);
         Assert.Equal(id, listed.GetProperty("subscriptions")[0].GetProperty("id").GetInt32());
         using var one = await op.GetAsync($"/api/sets/{setId}", Token);
-        Assert.Equal("repl-target", (await ApiClient.JsonAsync(one)).GetProperty("subscriptions")[0].GetProperty("targetNodeName").GetString());
+        Assert.Equal(seed.TargetName, (await ApiClient.JsonAsync(one)).GetProperty("subscriptions")[0].GetProperty("targetNodeName").GetString());
 
         using var table = await op.PostAsJsonAsync($"/api/subscriptions/{id}/tables",
             new { source = "digoal_01.user_info", target = "digoal_02.user_info", filter = "userid <= 100" }, Token);
@@ -51,9 +54,12 @@ public sealed class ReplicationApiTests(PortalFixture fixture, SeedNodes seed) :
 
         using var tables = await op.GetAsync($"/api/subscriptions/{id}/tables", Token);
         Assert.Equal(tableId, (await ApiClient.JsonAsync(tables))[0].GetProperty("id").GetInt32());
-        // Loops are off here, so the table stays New and a resync is refused (the walkthrough resyncs a copied one).
+        // Loops are off here, so the table stays New and a resync is refused (see Operator_ResyncsACopiedTable_OverHttp).
         using var resync = await op.PostAsync($"/api/subscriptions/{id}/tables/{tableId}/resync", null, Token);
-        Assert.Contains("not copied yet", await ApiClient.AssertProblemAsync(resync, HttpStatusCode.BadRequest), StringComparison.Ordinal);
+        Assert.Contains("not copied yet", await ApiClient.AssertProblemAsync(resync, HttpStatusCode.Conflict), StringComparison.Ordinal);
+        using var noTable = await op.PostAsync($"/api/subscriptions/{id}/tables/{tableId + 1000}/resync", null, Token);
+        Assert.Contains($"has no table {tableId + 1000}", await ApiClient.AssertProblemAsync(noTable, HttpStatusCode.NotFound),
+            StringComparison.Ordinal);
 
         using var sequence = await op.PostAsJsonAsync($"/api/subscriptions/{id}/sequences",
             new { source = "digoal_01.seq_login_id", target = "digoal_02.seq_login_id" }, Token);
@@ -111,8 +117,74 @@ public sealed class ReplicationApiTests(PortalFixture fixture, SeedNodes seed) :
         Assert.Contains("drop them first", await ApiClient.AssertProblemAsync(inUse, HttpStatusCode.Conflict), StringComparison.Ordinal);
         using var noSequence = await op.PostAsJsonAsync($"/api/subscriptions/{id}/sequences", new { source = "digoal_01.nope" }, Token);
         Assert.Contains("no sequence", await ApiClient.AssertProblemAsync(noSequence, HttpStatusCode.BadRequest), StringComparison.Ordinal);
+        using var user = await op.PostAsJsonAsync($"/api/subscriptions/{id}/tables",
+            new { source = "digoal_01.user_info", target = "digoal_02.user_info" }, Token);
+        await ApiClient.JsonAsync(user, HttpStatusCode.Created);
+        using var again = await op.PostAsJsonAsync($"/api/subscriptions/{id}/tables",
+            new { source = "digoal_01.user_info", target = "digoal_02.user_info" }, Token);
+        Assert.Contains("already part of", await ApiClient.AssertProblemAsync(again, HttpStatusCode.Conflict), StringComparison.Ordinal);
+        using var sameTarget = await op.PostAsJsonAsync($"/api/subscriptions/{id}/tables",
+            new { source = "digoal_01.user_session", target = "digoal_02.user_info" }, Token);
+        Assert.Contains("already goes to", await ApiClient.AssertProblemAsync(sameTarget, HttpStatusCode.Conflict), StringComparison.Ordinal);
+        using var noSubscription = await op.PostAsync($"/api/subscriptions/{id + 1000}/pause", null, Token);
+        Assert.Contains($"no subscription {id + 1000}", await ApiClient.AssertProblemAsync(noSubscription, HttpStatusCode.NotFound),
+            StringComparison.Ordinal);
+    }
 
+    [Fact]
+    public async Task Operator_ResyncsACopiedTable_OverHttp()
+    {
+        using var op = await ApiClient.AsAsync(fixture, "operator");
+        var (setId, id) = await SubscribedAsync(op, "api_resync");
+        using var added = await op.PostAsJsonAsync($"/api/subscriptions/{id}/tables",
+            new { source = "digoal_01.user_info", target = "digoal_02.user_info", filter = "userid <= 50" }, Token);
+        var tableId = (await ApiClient.JsonAsync(added, HttpStatusCode.Created)).GetProperty("id").GetInt32();
 
+        // The portal's loops are off in this fixture: run the set's ticker and the subscription's runner as the jobs would.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(Token);
+        var services = fixture.Portal.Services;
+        var loops = new[]
+        {
+            Task.Run(() => services.GetRequiredService<SetTickerRunner>().RunAsync(setId, stop.Token), Token),
+            Task.Run(() => services.GetRequiredService<SubscriptionRunner>().RunAsync(id, stop.Token), Token),
+        };
+        try
+        {
+            await TableStateAsync(op, id, tableId, "Ok");
+            // The target drifts (a DBA's mistake): the resync copies the table again and puts it right.
+            await using (var target = new NpgsqlConnection(seed.TargetConnectionString))
+            {
+                await target.OpenAsync(Token);
+                await using var drift = new NpgsqlCommand("DELETE FROM digoal_02.user_info WHERE userid % 2 = 0", target);
+                Assert.True(await drift.ExecuteNonQueryAsync(Token) > 0);
+            }
+
+            using var resync = await op.PostAsync($"/api/subscriptions/{id}/tables/{tableId}/resync", null, Token);
+            var resynced = await ApiClient.JsonAsync(resync);
+            Assert.Equal(tableId, resynced.GetProperty("id").GetInt32());
+            Assert.Equal("Copying", resynced.GetProperty("state").GetString());
+            await TableStateAsync(op, id, tableId, "Ok");
+
+            Assert.Equal(await CountAsync(seed.SourceConnectionString, "digoal_01.user_info WHERE userid <= 50"),
+                await CountAsync(seed.TargetConnectionString, "digoal_02.user_info"));
+            using var audit = await op.GetAsync("/api/audit?action=resync", Token);
+            Assert.Contains((await ApiClient.JsonAsync(audit)).GetProperty("items").EnumerateArray(),
+                e => e.GetProperty("entityId").GetString() == tableId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            foreach (var loop in loops)
+            {
+                try
+                {
+                    await loop;
+                }
+                catch (OperationCanceledException)
+                {
+                }
+            }
+        }
     }
 
     [Fact]
@@ -173,6 +245,34 @@ public sealed class ReplicationApiTests(PortalFixture fixture, SeedNodes seed) :
         {
             Assert.True(paths.TryGetProperty(path, out _) || paths.TryGetProperty(path + "/", out _), $"{path} is not in the OpenAPI document");
         }
+    }
+
+    /// <summary>Waits (at most a minute) until the API shows the table in the state; fails with the state it stayed in.</summary>
+    private static async Task TableStateAsync(HttpClient op, int subscriptionId, int tableId, string state)
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(1);
+        string? last = null;
+        while (DateTime.UtcNow < deadline)
+        {
+            using var response = await op.GetAsync($"/api/subscriptions/{subscriptionId}/tables", Token);
+            var table = (await ApiClient.JsonAsync(response)).EnumerateArray().Single(t => t.GetProperty("id").GetInt32() == tableId);
+            last = table.GetProperty("state").GetString();
+            if (last == state)
+            {
+                return;
+            }
+            Assert.NotEqual("Error", last);
+            await Task.Delay(200, Token);
+        }
+        Assert.Fail($"Table {tableId} stayed {last}, not {state}, for a minute.");
+    }
+
+    private static async Task<long> CountAsync(string connectionString, string from)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync(Token);
+        await using var command = new NpgsqlCommand($"SELECT count(*) FROM {from}", connection);
+        return (long)(await command.ExecuteScalarAsync(Token))!;
     }
 
     private async Task<(int SetId, int SubscriptionId)> SubscribedAsync(HttpClient op, string name)

@@ -12,24 +12,43 @@ namespace Ferry.Portal.Tests.ApiReplication;
 
 /// <summary>
 /// The seed scenario in the portal fixture's cluster: a source (schema <c>digoal_01</c>, with the two keyless log tables)
-/// and a target with the two user tables in schema <c>digoal_02</c>, added as nodes <c>repl-source</c> / <c>repl-target</c>.
+/// and a target with the two user tables in schema <c>digoal_02</c>, added as nodes <c>repl-source-N</c> / <c>repl-target-N</c> (N per instance).
 /// </summary>
 public sealed class SeedNodes(PortalFixture fixture) : IAsyncLifetime
 {
+    private static int _instances;
+
+    // Databases and nodes are named per instance (one per test class that uses it): a database recreated under the
+    // same name would meet the portal's pool still holding connections to the dropped one.
+    private readonly int _instance = Interlocked.Increment(ref _instances);
+
     private static CancellationToken Token => TestContext.Current.CancellationToken;
+
+    /// <summary>The source node's name.</summary>
+    public string SourceName => $"repl-source-{_instance}";
+
+    /// <summary>The target node's name.</summary>
+    public string TargetName => $"repl-target-{_instance}";
 
     public int SourceId { get; private set; }
 
     public int TargetId { get; private set; }
 
+    /// <summary>The source database as its owner (<c>digoal_01</c>) connects.</summary>
+    public string SourceConnectionString { get; private set; } = "";
+
+    /// <summary>The target database as its owner connects.</summary>
+    public string TargetConnectionString { get; private set; } = "";
+
     public async ValueTask InitializeAsync()
     {
         var superuser = fixture.Postgres.Cluster.ConnectionString();
-        var source = await SeedScenario.CreateSourceAsync(superuser, "api_repl_src", "digoal_01", "pw1", 200, Token);
-        var target = await SeedScenario.CreateTargetAsync(superuser, "api_repl_t", "digoal_02", "pw2", allTables: false, Token);
+        var source = await SeedScenario.CreateSourceAsync(superuser, $"api_repl_src_{_instance}", "digoal_01", "pw1", 200, Token);
+        var target = await SeedScenario.CreateTargetAsync(superuser, $"api_repl_t_{_instance}", "digoal_02", "pw2", allTables: false, Token);
+        (SourceConnectionString, TargetConnectionString) = (source, target);
         using var admin = await ApiClient.AsAsync(fixture, PortalFactory.AdminUser);
-        SourceId = await AddNodeAsync(admin, "repl-source", source);
-        TargetId = await AddNodeAsync(admin, "repl-target", target);
+        SourceId = await AddNodeAsync(admin, SourceName, source);
+        TargetId = await AddNodeAsync(admin, TargetName, target);
     }
 
     /// <summary>Forgets every set and subscription (the nodes stay for the next test).</summary>
@@ -46,7 +65,7 @@ public sealed class SeedNodes(PortalFixture fixture) : IAsyncLifetime
         await ForgetReplicationAsync();
         var contexts = fixture.Portal.Services.GetRequiredService<IDbContextFactory<ControlDbContext>>();
         await using var context = await contexts.CreateDbContextAsync();
-        await context.Nodes.Where(n => n.Name.StartsWith("repl-")).ExecuteDeleteAsync();
+        await context.Nodes.Where(n => n.Id == SourceId || n.Id == TargetId).ExecuteDeleteAsync();
     }
 
     private static async Task<int> AddNodeAsync(HttpClient admin, string name, string connectionString)

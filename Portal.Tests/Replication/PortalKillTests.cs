@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using Ferry.Engine.Control;
 using Ferry.Engine.Demo;
 using Ferry.Engine.Replication;
@@ -8,6 +7,8 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
+
+using static Ferry.Portal.Tests.Replication.SeedReplication;
 
 namespace Ferry.Portal.Tests.Replication;
 
@@ -20,11 +21,6 @@ namespace Ferry.Portal.Tests.Replication;
 [Collection(ReplicationPortalCollection.Name)]
 public sealed class PortalKillTests
 {
-    private const string Columns = "userid, logintime, login_count, logouttime, online_interval";
-
-    private static readonly ClaimsPrincipal Operator = new(new ClaimsIdentity(
-        [new Claim(ClaimTypes.Name, "olga"), new Claim(ClaimTypes.Role, FerryRoles.Operator)], "test"));
-
     private static CancellationToken Token => TestContext.Current.CancellationToken;
 
     [Fact]
@@ -48,7 +44,7 @@ public sealed class PortalKillTests
             var set = await service.CreateSetAsync(Operator, "kill", await AddNodeAsync(engine, "source", sourceCs), Token);
             var subscription = await service.SubscribeAsync(Operator, set.Id, await AddNodeAsync(engine, "target", targetCs), Token);
             await service.AddTableAsync(Operator, subscription.Id, new AddTableRequest("digoal_01.user_session"), Token);
-            var workload = WorkloadAsync(source, stop.Token);
+            var workload = WorkloadAsync(source, 9, stop.Token);
             var environment = new Dictionary<string, string>
             {
                 ["ConnectionStrings__Control"] = control,
@@ -65,7 +61,7 @@ public sealed class PortalKillTests
             await using (var first = PortalProcess.Start(environment))
             {
                 await WaitAsync(status, s => s.Tables.All(t => t.State == nameof(TableState.Ok)) && s.LastTick is not null,
-                    "the table ok in the first portal", first);
+                    "the table ok in the first portal", () => first.Tail);
                 await first.KillAsync();
             }
             // Work only the next portal can apply.
@@ -76,13 +72,13 @@ public sealed class PortalKillTests
             }
             await using (var second = PortalProcess.Start(environment))
             {
-                await WaitAsync(status, s => s.LagSeconds < 3, "caught up in the second portal", second);
+                await WaitAsync(status, s => s.LagSeconds < 3, "caught up in the second portal", () => second.Tail);
                 await stop.CancelAsync();
                 Assert.True(await workload > 50, "too few workload calls ran");
-                var expected = await HashAsync(source);
+                var expected = await Hash(source);
                 var clock = System.Diagnostics.Stopwatch.StartNew();
                 string actual;
-                while ((actual = await HashAsync(target)) != expected)
+                while ((actual = await Hash(target)) != expected)
                 {
                     Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"expected {expected}, target {actual}\n{second.Tail}");
                     await Task.Delay(200, Token);
@@ -112,66 +108,6 @@ public sealed class PortalKillTests
         return provider;
     }
 
-    private static async Task WaitAsync(ReplicationStatusQuery status, Func<SubscriptionStatus, bool> done, string what, PortalProcess portal)
-    {
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        while (true)
-        {
-            var current = (await status.GetStatusAsync(Operator, Token)).Single();
-            if (done(current))
-            {
-                return;
-            }
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60),
-                $"not {what} within 60 s: {current.State} {current.LastError} lag {current.LagSeconds} "
-                + string.Join(", ", current.Tables.Select(t => $"{t.Source}={t.State} {t.LastError}")) + "\n" + portal.Tail);
-            await Task.Delay(200, Token);
-        }
-    }
-
-    private static async Task<int> AddNodeAsync(ServiceProvider engine, string name, string connectionString)
-    {
-        var parts = new NpgsqlConnectionStringBuilder(connectionString);
-        var node = new Node
-        {
-            Name = name,
-            Host = parts.Host!,
-            Port = parts.Port,
-            Database = parts.Database!,
-            UserName = parts.Username!,
-            ProtectedPassword = engine.GetRequiredService<NodePasswordProtector>().Protect(parts.Password),
-            SslMode = SslMode.Disable,
-        };
-        var contexts = engine.GetRequiredService<IDbContextFactory<ControlDbContext>>();
-        await using var context = await contexts.CreateDbContextAsync(Token);
-        context.Nodes.Add(node);
-        await context.SaveChangesAsync(Token);
-        return node.Id;
-    }
-
-    private static async Task<long> WorkloadAsync(NpgsqlDataSource source, CancellationToken stop)
-    {
-        var random = new Random(9);
-        long calls = 0;
-        await using var connection = await source.OpenConnectionAsync(CancellationToken.None);
-        while (!stop.IsCancellationRequested)
-        {
-            await using var command = new NpgsqlCommand(random.Next(2) == 0
-                ? "SELECT digoal_01.f_user_login($1)"
-                : "SELECT digoal_01.f_user_logout($1)", connection);
-            command.Parameters.Add(new NpgsqlParameter { Value = random.Next(1, 2001) });
-            await command.ExecuteNonQueryAsync(CancellationToken.None);
-            calls++;
-            await Task.Delay(2, CancellationToken.None);
-        }
-        return calls;
-    }
-
-    private static async Task<string> HashAsync(NpgsqlDataSource data)
-    {
-        await using var command = data.CreateCommand(
-            $"SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY userid), '')) || ':' || count(*) FROM (SELECT {Columns} "
-            + "FROM digoal_01.user_session) t");
-        return (string)(await command.ExecuteScalarAsync(Token))!;
-    }
+    private static Task<string> Hash(NpgsqlDataSource data) =>
+        HashAsync(data, "digoal_01.user_session", UserSessionColumns);
 }

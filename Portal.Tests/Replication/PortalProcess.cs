@@ -24,12 +24,15 @@ internal sealed class PortalProcess : IAsyncDisposable
     /// <summary>The last lines the portal wrote (for failure messages).</summary>
     public string Tail => string.Join('\n', _output);
 
-    public static PortalProcess Start(IReadOnlyDictionary<string, string> environment)
+    /// <summary>Starts the portal with the given environment, on <paramref name="urls"/> (any free port unless given), with
+    /// extra command-line arguments (such as <c>--demo</c>).</summary>
+    public static PortalProcess Start(
+        IReadOnlyDictionary<string, string> environment, string urls = "http://127.0.0.1:0", params string[] arguments)
     {
         // Same configuration as this test build: .../Portal.Tests/bin/<Configuration>/net10.0/ -> .../Portal/bin/<Configuration>/net10.0/
         var testBin = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
         var portalBin = Path.Combine(testBin.Parent!.Parent!.Parent!.Parent!.FullName, "Portal", "bin", testBin.Parent.Name, testBin.Name);
-        var start = new ProcessStartInfo("dotnet", [Path.Combine(portalBin, "Ferry.Portal.dll"), "--urls", "http://127.0.0.1:0"])
+        var start = new ProcessStartInfo("dotnet", [Path.Combine(portalBin, "Ferry.Portal.dll"), "--urls", urls, .. arguments])
         {
             WorkingDirectory = portalBin,
             RedirectStandardOutput = true,
@@ -51,6 +54,29 @@ internal sealed class PortalProcess : IAsyncDisposable
             _process.Kill(entireProcessTree: true);
         }
         await _process.WaitForExitAsync(TestContext.Current.CancellationToken);
+    }
+
+    /// <summary>Stops the portal as a service manager would (SIGTERM, then its shutdown runs); kills it after 60 s.</summary>
+    public async Task StopAsync()
+    {
+        if (_process.HasExited)
+        {
+            return;
+        }
+        using (var term = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await term.WaitForExitAsync(TestContext.Current.CancellationToken);
+        }
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(60));
+        try
+        {
+            await _process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            await KillAsync();
+        }
     }
 
     public async ValueTask DisposeAsync()

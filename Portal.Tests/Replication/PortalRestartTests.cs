@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Security.Claims;
 using Ferry.Engine.Control;
 using Ferry.Engine.Demo;
 using Ferry.Engine.Replication;
@@ -9,6 +8,8 @@ using Hangfire;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
+
+using static Ferry.Portal.Tests.Replication.SeedReplication;
 
 namespace Ferry.Portal.Tests.Replication;
 
@@ -20,11 +21,7 @@ namespace Ferry.Portal.Tests.Replication;
 [Collection(ReplicationPortalCollection.Name)]
 public sealed class PortalRestartTests
 {
-    private const string UserSessionColumns = "userid, logintime, login_count, logouttime, online_interval";
-    private const string UserInfoColumns = "userid, engname, cnname, occupation, birthday, signname, email, qq, crt_time, mod_time";
-
-    private static readonly ClaimsPrincipal Operator = new(new ClaimsIdentity(
-        [new Claim(ClaimTypes.Name, "olga"), new Claim(ClaimTypes.Role, FerryRoles.Operator)], "test"));
+    private const string Filter = "userid <= 1500";
 
     private static CancellationToken Token => TestContext.Current.CancellationToken;
 
@@ -47,16 +44,16 @@ public sealed class PortalRestartTests
             await using (var first = new ReplicationPortalFactory(control, keys))
             {
                 var service = first.Services.GetRequiredService<ReplicationService>();
-                var set = await service.CreateSetAsync(Operator, "restart", await AddNodeAsync(first, "source", sourceCs), Token);
-                var subscription = await service.SubscribeAsync(Operator, set.Id, await AddNodeAsync(first, "target", targetCs), Token);
+                var set = await service.CreateSetAsync(Operator, "restart", await AddNodeAsync(first.Services, "source", sourceCs), Token);
+                var subscription = await service.SubscribeAsync(Operator, set.Id, await AddNodeAsync(first.Services, "target", targetCs), Token);
                 subscriptionId = subscription.Id;
-                workload = WorkloadAsync(source, stop.Token);
+                workload = WorkloadAsync(source, 5, stop.Token);
                 var info = await service.AddTableAsync(Operator, subscriptionId,
-                    new AddTableRequest("digoal_01.user_info", "digoal_02.user_info", "userid <= 1500"), Token);
+                    new AddTableRequest("digoal_01.user_info", "digoal_02.user_info", Filter), Token);
                 await service.AddTableAsync(Operator, subscriptionId,
-                    new AddTableRequest("digoal_01.user_session", "digoal_02.user_session", "userid <= 1500"), Token);
-                await WaitAsync(first, s => s.Tables.Count == 2 && s.Tables.All(t => t.State == nameof(TableState.Ok)), "both tables ok");
-                await WaitAsync(first, s => s.LastTick is not null && s.PendingEvents is not null, "batches applied");
+                    new AddTableRequest("digoal_01.user_session", "digoal_02.user_session", Filter), Token);
+                await WaitAsync(first.Services.GetRequiredService<ReplicationStatusQuery>(), s => s.Tables.Count == 2 && s.Tables.All(t => t.State == nameof(TableState.Ok)), "both tables ok");
+                await WaitAsync(first.Services.GetRequiredService<ReplicationStatusQuery>(), s => s.LastTick is not null && s.PendingEvents is not null, "batches applied");
 
                 // Stop the portal with a copy just asked for and the workload writing.
                 await service.ResyncTableAsync(Operator, subscriptionId, info.Id, Token);
@@ -67,7 +64,7 @@ public sealed class PortalRestartTests
             await using (var third = new ReplicationPortalFactory(control, keys))
             {
                 await Task.WhenAll(Task.Run(() => second.Services), Task.Run(() => third.Services));
-                await WaitAsync(second, s => s.Tables.All(t => t.State == nameof(TableState.Ok)) && s.LagSeconds < 5, "caught up again");
+                await WaitAsync(second.Services.GetRequiredService<ReplicationStatusQuery>(), s => s.Tables.All(t => t.State == nameof(TableState.Ok)) && s.LagSeconds < 5, "caught up again");
                 var monitoring = second.Services.GetRequiredService<JobStorage>().GetMonitoringApi();
                 var clockJobs = Stopwatch.StartNew();
                 while (true)
@@ -82,13 +79,13 @@ public sealed class PortalRestartTests
                 }
                 await stop.CancelAsync();
                 Assert.True(await workload > 50, "too few workload calls ran");
-                var expected = (await HashAsync(source, "digoal_01.user_info", UserInfoColumns),
-                    await HashAsync(source, "digoal_01.user_session", UserSessionColumns));
+                var expected = (await HashAsync(source, "digoal_01.user_info", UserInfoColumns, Filter),
+                    await HashAsync(source, "digoal_01.user_session", UserSessionColumns, Filter));
                 var clock = Stopwatch.StartNew();
                 while (true)
                 {
-                    var actual = (await HashAsync(target, "digoal_02.user_info", UserInfoColumns, null),
-                        await HashAsync(target, "digoal_02.user_session", UserSessionColumns, null));
+                    var actual = (await HashAsync(target, "digoal_02.user_info", UserInfoColumns),
+                        await HashAsync(target, "digoal_02.user_session", UserSessionColumns));
                     if (actual == expected)
                     {
                         break;
@@ -110,70 +107,6 @@ public sealed class PortalRestartTests
                 Directory.Delete(keys, recursive: true);
             }
         }
-    }
-
-    private static async Task WaitAsync(ReplicationPortalFactory portal, Func<SubscriptionStatus, bool> done, string what)
-    {
-        var query = portal.Services.GetRequiredService<ReplicationStatusQuery>();
-        var clock = Stopwatch.StartNew();
-        while (true)
-        {
-            var status = (await query.GetStatusAsync(Operator, Token)).Single();
-            if (done(status))
-            {
-                return;
-            }
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60),
-                $"not {what} within 60 s: {status.State} {status.LastError} lag {status.LagSeconds} "
-                + string.Join(", ", status.Tables.Select(t => $"{t.Source}={t.State} {t.LastError}")));
-            await Task.Delay(200, Token);
-        }
-    }
-
-    private static async Task<int> AddNodeAsync(ReplicationPortalFactory portal, string name, string connectionString)
-    {
-        var parts = new NpgsqlConnectionStringBuilder(connectionString);
-        var node = new Node
-        {
-            Name = name,
-            Host = parts.Host!,
-            Port = parts.Port,
-            Database = parts.Database!,
-            UserName = parts.Username!,
-            ProtectedPassword = portal.Services.GetRequiredService<NodePasswordProtector>().Protect(parts.Password),
-            SslMode = SslMode.Disable,
-        };
-        var contexts = portal.Services.GetRequiredService<IDbContextFactory<ControlDbContext>>();
-        await using var context = await contexts.CreateDbContextAsync(Token);
-        context.Nodes.Add(node);
-        await context.SaveChangesAsync(Token);
-        return node.Id;
-    }
-
-    private static async Task<long> WorkloadAsync(NpgsqlDataSource source, CancellationToken stop)
-    {
-        var random = new Random(5);
-        long calls = 0;
-        await using var connection = await source.OpenConnectionAsync(CancellationToken.None);
-        while (!stop.IsCancellationRequested)
-        {
-            await using var command = new NpgsqlCommand(random.Next(2) == 0
-                ? "SELECT digoal_01.f_user_login($1)"
-                : "SELECT digoal_01.f_user_logout($1)", connection);
-            command.Parameters.Add(new NpgsqlParameter { Value = random.Next(1, 2001) });
-            await command.ExecuteNonQueryAsync(CancellationToken.None);
-            calls++;
-            await Task.Delay(2, CancellationToken.None);
-        }
-        return calls;
-    }
-
-    private static async Task<string> HashAsync(NpgsqlDataSource data, string table, string columns, string? where = "userid <= 1500")
-    {
-        await using var command = data.CreateCommand(
-            $"SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY userid), '')) || ':' || count(*) FROM (SELECT {columns} FROM {table}"
-            + (where is null ? "" : " WHERE " + where) + ") t");
-        return (string)(await command.ExecuteScalarAsync(Token))!;
     }
 }
 

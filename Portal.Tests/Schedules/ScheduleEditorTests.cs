@@ -10,10 +10,10 @@ public sealed class ScheduleEditorTests : PortalBunitContext
 {
     private static readonly ScheduleTarget[] Targets = [new(7, "seed → target1", [(11, "public.user_info"), (12, "public.user_session")])];
 
-    // The base context has resolved services already: the fixed clock comes from a fallback provider.
-    public ScheduleEditorTests() => Services.AddFallbackServiceProvider(new ServiceCollection()
-        .AddSingleton<TimeProvider>(new FixedTime(new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero)))
-        .BuildServiceProvider());
+    // A fixed "now", so the next runs shown are known (the editor reads TimeProvider).
+    public ScheduleEditorTests() : base(new FixedTime(new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero)))
+    {
+    }
 
     [Fact]
     public void Editor_ShowsTheNextRuns_InUtc()

@@ -6,18 +6,26 @@ using MudBlazor.Services;
 
 namespace Ferry.Portal.Tests.Support;
 
-/// <summary>bUnit with MudBlazor's services, loose JS interop (MudBlazor calls JS we do not fake) and instant snackbars.</summary>
+/// <summary>
+/// bUnit with MudBlazor's services, loose JS interop (MudBlazor calls JS we do not fake) and instant snackbars; with
+/// <paramref name="time"/>, components read that clock (MudBlazor registers the system clock, so it is replaced here,
+/// before the first service is resolved).
+/// </summary>
 public abstract class PortalBunitContext : BunitContext
 {
     protected BunitAuthorizationContext Authorization { get; }
 
-    protected PortalBunitContext()
+    protected PortalBunitContext(TimeProvider? time = null)
     {
         Services.AddMudServices(options =>
         {
             options.SnackbarConfiguration.ShowTransitionDuration = 0;
             options.SnackbarConfiguration.HideTransitionDuration = 0;
         });
+        if (time is not null)
+        {
+            Services.AddSingleton(time);
+        }
         JSInterop.Mode = JSRuntimeMode.Loose;
         // Registered before the first service is resolved; tests set the user with Authorization.SetAuthorized(...).
         Authorization = AddAuthorization();

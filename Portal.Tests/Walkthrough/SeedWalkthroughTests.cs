@@ -16,8 +16,9 @@ namespace Ferry.Portal.Tests.Walkthrough;
 
 /// <summary>
 /// The seed scenario as an Operator walks it in headless Chromium: three nodes (added through the service), a set on the
-/// source, two subscriptions, the tables (the two keyless log tables refused with the engine's message), a filter and the
-/// renamed schema <c>digoal_02</c> for target 2, the copies reaching ok while a workload writes, lag on the dashboard.
+/// source, two subscriptions, the tables (picked in the source's catalog for target 1; the two keyless log tables refused with
+/// the engine's message), a filter and the renamed schema <c>digoal_02</c> for target 2 (typed), the copies reaching ok while a
+/// workload writes, lag on the dashboard.
 /// Screenshots of each page go to <c>TestResults/walkthrough</c> beside the test assembly.
 /// </summary>
 [Collection(PortalCollection.Name)]
@@ -79,11 +80,23 @@ public sealed class SeedWalkthroughTests(PortalFixture fixture) : IAsyncLifetime
         }
         await Shot(page, "01-sets.png");
 
-        // Target 1: all four tables under their own names; the two log tables are refused.
+        // Target 1: all four tables picked in the source's catalog, under their own names; the two log tables, flagged
+        // "no key" in the picker, are refused with the engine's message.
         await set.GetByTestId("subscription-target1").GetByTestId("tables-link").ClickAsync();
         await WaitForCircuitAsync(page);
-        await page.GetByLabel("Source tables").FillAsync(string.Join('\n',
-            SeedScenario.KeyedTables.Concat(SeedScenario.KeylessTables).Select(t => $"digoal_01.{t}")));
+        var picker = page.GetByTestId("table-picker");
+        await Assertions.Expect(picker.GetByTestId("catalog-table")).ToHaveCountAsync(4);
+        foreach (var table in SeedScenario.KeyedTables.Concat(SeedScenario.KeylessTables))
+        {
+            var row = PickerRow(picker, table);
+            await Assertions.Expect(row.GetByTestId("key-chip"))
+                .ToHaveAttributeAsync("data-key", SeedScenario.KeylessTables.Contains(table) ? "none" : "primary");
+            await row.Locator(".mud-checkbox").ClickAsync();
+            await Assertions.Expect(row).ToHaveAttributeAsync("aria-selected", "true");
+        }
+        await Assertions.Expect(page.GetByTestId("picked-count")).ToHaveTextAsync("4 picked");
+        await Assertions.Expect(page.GetByTestId("picked-note")).ToHaveCountAsync(2);
+        await Shot(page, "02-tables-target1-picker.png");
         await page.GetByTestId("add-submit").ClickAsync();
         var refusals = page.GetByTestId("refusal");
         await Assertions.Expect(refusals).ToHaveCountAsync(2);
@@ -92,7 +105,18 @@ public sealed class SeedWalkthroughTests(PortalFixture fixture) : IAsyncLifetime
             await Assertions.Expect(refusals.Filter(new() { HasText = $"digoal_01.{keyless}" })).ToContainTextAsync("has no primary key");
         }
         await Assertions.Expect(page.GetByTestId("tables-grid").GetByTestId("state-badge")).ToHaveCountAsync(2);
+        // The added tables cannot be picked again; the refused ones stay picked to fix and retry.
+        foreach (var keyed in SeedScenario.KeyedTables)
+        {
+            await Assertions.Expect(PickerRow(picker, keyed).GetByTestId("already-added")).ToContainTextAsync("already added");
+            await Assertions.Expect(PickerRow(picker, keyed).Locator("input[type=checkbox]")).ToBeDisabledAsync();
+        }
+        await Assertions.Expect(page.GetByTestId("picked-count")).ToHaveTextAsync("2 picked");
+        await Assertions.Expect(page.GetByTestId("picked-note")).ToHaveCountAsync(0); // the refusals say it now
         await Shot(page, "02-tables-target1-refusals.png");
+        await page.SetViewportSizeAsync(390, 844);
+        await Shot(page, "02-tables-target1-picker-narrow.png");
+        await page.SetViewportSizeAsync(1366, 850);
 
         // Target 2: the user tables, filtered, into schema digoal_02; a workload writes meanwhile.
         await using var source = NpgsqlDataSource.Create(sourceCs);
@@ -212,6 +236,9 @@ public sealed class SeedWalkthroughTests(PortalFixture fixture) : IAsyncLifetime
     }
 
     private static Task WaitForCircuitAsync(IPage page) => Assertions.Expect(page.Locator("#interactive")).ToHaveTextAsync("True");
+
+    private static ILocator PickerRow(ILocator picker, string table) =>
+        picker.Locator("tbody tr").Filter(new() { Has = picker.Page.GetByTestId("catalog-table").GetByText(table, new() { Exact = true }) });
 
     private static async Task PickAsync(IPage page, string testId, string item)
     {

@@ -28,19 +28,13 @@ internal sealed class ApiProblems : IEndpointFilter
     {
         AccessDeniedException => StatusCodes.Status403Forbidden,
         EntityNotFoundException => StatusCodes.Status404NotFound,
-        // The replication service says "There is no set 7: ..." for what is gone, and "exists already", "already
-        // subscribed", "still has" for clashes; anything else it refuses is bad input.
-        ReplicationRefusedException r when r.Message.StartsWith("There is no ", StringComparison.Ordinal) => StatusCodes.Status404NotFound,
-        ReplicationRefusedException r when IsClash(r.Message) => StatusCodes.Status409Conflict,
+        ReplicationRefusedException { Kind: RefusalKind.NotFound } => StatusCodes.Status404NotFound,
+        ReplicationRefusedException { Kind: RefusalKind.Conflict } => StatusCodes.Status409Conflict,
         ReplicationRefusedException => StatusCodes.Status400BadRequest,
         RequestRefusedException { IsConflict: true } or QueueSchemaException => StatusCodes.Status409Conflict,
         RequestRefusedException or TableRuleException => StatusCodes.Status400BadRequest,
         _ => null,
     };
-
-    private static bool IsClash(string message) =>
-        message.Contains("exists already", StringComparison.Ordinal) || message.Contains("already subscribed", StringComparison.Ordinal)
-        || message.Contains("already part of", StringComparison.Ordinal) || message.Contains(" still has ", StringComparison.Ordinal);
 
     private static string TitleOf(int status) => status switch
     {

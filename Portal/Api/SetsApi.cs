@@ -25,7 +25,7 @@ internal static class SetsApi
 
         sets.MapGet("/{id:int}", async (int id, ClaimsPrincipal user, ReplicationStatusQuery status, CancellationToken ct) =>
                 (await ListAsync(user, status, ct)).SingleOrDefault(s => s.Id == id)
-                ?? throw new ReplicationRefusedException($"There is no set {id}: it may have been dropped."))
+                ?? throw ReplicationRefusedException.NotFound($"There is no set {id}: it may have been dropped."))
             .WithName("GetSet");
 
         sets.MapDelete("/{id:int}", async (int id, ClaimsPrincipal user, ReplicationService service, CancellationToken ct) =>

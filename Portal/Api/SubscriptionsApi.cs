@@ -5,7 +5,8 @@ namespace Ferry.Portal.Api;
 
 /// <summary>
 /// <c>/api/subscriptions/{id}</c> (get with state, lag and tables; delete), <c>/pause</c>, <c>/resume</c>,
-/// <c>/tables</c> (list, add; delete and resync one), <c>/sequences</c> (list, add). Viewers read; Operators change.
+/// <c>/tables</c> (list, add; delete and resync one), <c>/catalog</c> (the source's tables to add), <c>/sequences</c> (list,
+/// add). Viewers read; Operators change and read the source's catalog.
 /// </summary>
 internal static class SubscriptionsApi
 {
@@ -35,6 +36,11 @@ internal static class SubscriptionsApi
         subscriptions.MapGet("/tables", async (int id, ClaimsPrincipal user, ReplicationStatusQuery status, CancellationToken ct) =>
                 (await status.GetSubscriptionAsync(user, id, ct)).Tables)
             .WithName("ListTables").WithSummary("Each table with its state, copy progress and last error");
+
+        subscriptions.MapGet("/catalog", (int id, ClaimsPrincipal user, SourceCatalogQuery catalog, CancellationToken ct) =>
+                catalog.GetAsync(user, id, ct))
+            .WithName("GetSourceCatalog")
+            .WithSummary("The source's tables to add: estimated rows, primary key or usable unique indexes, already added (Operator)");
 
         subscriptions.MapPost("/tables",
                 async (int id, TableRequest request, ClaimsPrincipal user, ReplicationService service, CancellationToken ct) =>

@@ -7,7 +7,7 @@ public static partial class ControlDatabaseHosting
     /// <summary>
     /// Uses <c>ConnectionStrings:Control</c> when set; otherwise starts (or reuses) the embedded cluster, sets the
     /// connection string to its control database, stops it with the portal, and with <c>--demo</c> creates the demo
-    /// databases once. Also keeps the Data Protection keys in the portal's data folder.
+    /// databases and the demo set once, and runs the seed workload (see <see cref="Demo"/>). Also keeps the Data Protection keys in the portal's data folder.
     /// </summary>
     public static async Task AddControlDatabaseAsync(this WebApplicationBuilder builder, PortalCommandLine commandLine)
     {
@@ -25,7 +25,8 @@ public static partial class ControlDatabaseHosting
             builder.Services.AddHostedService<EmbeddedClusterLifetime>();
             if (commandLine.Demo)
             {
-                await embedded.CreateDemoOnceAsync(builder.Configuration.GetValue("Demo:Users", 200_000), CancellationToken.None);
+                var created = await embedded.CreateDemoOnceAsync(builder.Configuration.GetValue("Demo:Users", 200_000), CancellationToken.None);
+                builder.Services.AddDemo(embedded, created, builder.Configuration);
             }
             dataRoot = embedded.DataRoot;
         }

@@ -42,7 +42,8 @@ public sealed partial class EmbeddedCluster(LocalCluster cluster, string dataRoo
     /// Creates the seed scenario's source and two targets unless the source database already exists. The roles'
     /// generated passwords go to a 0600 file in the data folder and, this once, to the console.
     /// </summary>
-    public async Task CreateDemoOnceAsync(int users, CancellationToken cancellationToken)
+    /// <returns>The new databases (the portal then builds the demo set over them), or null when they existed already.</returns>
+    public async Task<DemoDatabases?> CreateDemoOnceAsync(int users, CancellationToken cancellationToken)
     {
         var admin = Cluster.ConnectionString();
         await using (var connection = new NpgsqlConnection(admin))
@@ -52,15 +53,16 @@ public sealed partial class EmbeddedCluster(LocalCluster cluster, string dataRoo
             if (await exists.ExecuteScalarAsync(cancellationToken) is not null)
             {
                 LogDemoExists(logger, Path.Combine(DataRoot, "demo-credentials"));
-                return;
+                return null;
             }
         }
         LogCreatingDemo(logger, users);
         var password1 = NewSecret();
         var password2 = NewSecret();
-        await SeedScenario.CreateSourceAsync(admin, "digoal_01", "digoal_01", password1, users, cancellationToken);
-        await SeedScenario.CreateTargetAsync(admin, "digoal_01_replica", "digoal_01", password1, allTables: true, cancellationToken);
-        await SeedScenario.CreateTargetAsync(admin, "digoal_02", "digoal_02", password2, allTables: false, cancellationToken);
+        var demo = new DemoDatabases(
+            await SeedScenario.CreateSourceAsync(admin, "digoal_01", "digoal_01", password1, users, cancellationToken),
+            await SeedScenario.CreateTargetAsync(admin, "digoal_01_replica", "digoal_01", password1, allTables: true, cancellationToken),
+            await SeedScenario.CreateTargetAsync(admin, "digoal_02", "digoal_02", password2, allTables: false, cancellationToken));
 
         var text =
             $"""
@@ -77,6 +79,7 @@ public sealed partial class EmbeddedCluster(LocalCluster cluster, string dataRoo
         Console.WriteLine(text);
         Console.WriteLine($"(kept in {file})");
         LogDemoCreated(logger, file);
+        return demo;
     }
 
     private static async Task<string> ChooseDataRootAsync(IConfiguration configuration, ILogger logger, CancellationToken cancellationToken)

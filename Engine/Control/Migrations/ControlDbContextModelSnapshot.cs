@@ -478,6 +478,29 @@ namespace Ferry.Engine.Control.Migrations
                     b.ToTable("table_rules", "ferry");
                 });
 
+            modelBuilder.Entity("Ferry.Engine.Control.ThroughputBucket", b =>
+                {
+                    b.Property<int>("SubscriptionId")
+                        .HasColumnType("integer")
+                        .HasColumnName("subscription_id");
+
+                    b.Property<DateTimeOffset>("BucketStart")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("bucket_start");
+
+                    b.Property<long>("Events")
+                        .HasColumnType("bigint")
+                        .HasColumnName("events");
+
+                    b.HasKey("SubscriptionId", "BucketStart")
+                        .HasName("pk_throughput_buckets");
+
+                    b.HasIndex("BucketStart")
+                        .HasDatabaseName("ix_throughput_buckets_bucket_start");
+
+                    b.ToTable("throughput_buckets", "ferry");
+                });
+
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRole", b =>
                 {
                     b.Property<string>("Id")
@@ -797,6 +820,16 @@ namespace Ferry.Engine.Control.Migrations
                         .HasConstraintName("fk_table_rules_subscriptions_subscription_id");
 
                     b.Navigation("Subscription");
+                });
+
+            modelBuilder.Entity("Ferry.Engine.Control.ThroughputBucket", b =>
+                {
+                    b.HasOne("Ferry.Engine.Control.Subscription", null)
+                        .WithMany()
+                        .HasForeignKey("SubscriptionId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_throughput_buckets_subscriptions_subscription_id");
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRoleClaim<string>", b =>

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Ferry.Engine.Sql;
 using Npgsql;
 
 namespace Ferry.Engine.Rules.Internal;
@@ -14,7 +15,15 @@ namespace Ferry.Engine.Rules.Internal;
 /// of running a second statement. The filter sits on lines of its own so a <c>--</c> comment cannot swallow the closing
 /// parenthesis. Whatever still parses (<c>true) UNION SELECT ... (</c>, subqueries) shows up in the plan, which must be
 /// a plain scan of this table (or its partitions) with no subplan.
-/// Not checked: the volatility of functions the filter calls (planning does not reveal it).
+/// <para>
+/// Then the filter must be immutable: it decides the same row on the copy, on every event and on the target, so
+/// <c>random()</c>, <c>now()</c> or a function that reads other tables would lose or keep rows at random. Planning does
+/// not reveal volatility, so the filter becomes a stored generated column of a temporary copy of the table's columns
+/// (named like the table, so <c>table.column</c> works) in a transaction that is rolled back: PostgreSQL itself refuses a
+/// generation expression that is not immutable. Immutable functions cannot write either (PostgreSQL refuses data changes
+/// in non-volatile functions), so a valid filter only reads the row it is given. Without the TEMP privilege on the
+/// database this second check is skipped.
+/// </para>
 /// </remarks>
 internal static partial class FilterCheck
 {
@@ -73,7 +82,43 @@ internal static partial class FilterCheck
 
         using var document = JsonDocument.Parse(plan);
         var scans = 0;
-        return PlanProblem(document.RootElement[0].GetProperty("Plan"), relations, description.Kind == 'p', ref scans);
+        return PlanProblem(document.RootElement[0].GetProperty("Plan"), relations, description.Kind == 'p', ref scans)
+            ?? await VolatilityProblemAsync(connection, table, filter, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<string?> VolatilityProblemAsync(
+        NpgsqlConnection connection, TableName table, string filter, CancellationToken cancellationToken)
+    {
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var copy = $"pg_temp.{Identifiers.Quote(table.Name)}";
+            await using var check = new NpgsqlCommand(
+                "SET LOCAL statement_timeout = '5s'; SET LOCAL lock_timeout = '2s';"
+                + $"CREATE TEMP TABLE {copy} (LIKE {table.Quoted}) ON COMMIT DROP;"
+                + $"ALTER TABLE {copy} ADD COLUMN \"ferry filter check\" boolean GENERATED ALWAYS AS ((\n{filter}\n)) STORED",
+                connection, transaction);
+            await check.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            return null;
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InsufficientPrivilege)
+        {
+            return null;
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InvalidObjectDefinition)
+        {
+            return "it calls a function that is not immutable (such as random(), now() or one that reads other tables), so it "
+                + "could decide a row differently on the copy, on later changes and on the target; use only the row's columns, "
+                + "constants and immutable functions";
+        }
+        catch (PostgresException e)
+        {
+            return e.MessageText;
+        }
+        finally
+        {
+            await transaction.RollbackAsync(CancellationToken.None).ConfigureAwait(false);
+        }
     }
 
     /// <summary><c>ONLY</c> for plain tables (inheritance children have capture of their own); none for partitioned ones.</summary>

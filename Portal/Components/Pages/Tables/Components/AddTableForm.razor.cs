@@ -6,6 +6,8 @@ namespace Ferry.Portal.Components.Pages.Tables.Components;
 public sealed partial class AddTableForm
 {
     private readonly List<(string Source, string Message)> _refusals = [];
+    private IReadOnlyCollection<SourceTable> _picked = [];
+    private TablePicker? _picker;
     private string? _sources;
     private string? _target;
     private string? _filter;
@@ -21,34 +23,91 @@ public sealed partial class AddTableForm
     [Parameter]
     public EventCallback<IReadOnlyList<TableInfo>> Added { get; set; }
 
-    /// <summary>The requests the form makes from its fields: one per source line, the target's schema renamed when it is one name.</summary>
-    public static IReadOnlyList<AddTableRequest> Requests(string? sources, string? target, string? filter, string? key, bool createTarget)
+    /// <summary>The subscription whose source's tables the picker shows; without it, tables are only typed.</summary>
+    [Parameter]
+    public int? SubscriptionId { get; set; }
+
+    private string AddLabel => Sources().Count switch
     {
-        var lines = (sources ?? "").Split(['\n', ',', ';'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        0 or 1 => "Add",
+        var n => $"Add {n} tables",
+    };
+
+    /// <summary>The requests the form makes from its fields: one per source line, the target's schema renamed when it is one name.</summary>
+    public static IReadOnlyList<AddTableRequest> Requests(
+        string? sources, string? target, string? filter, string? key, bool createTarget) =>
+        [.. Lines(sources).Select(source => Request(source, target, filter, key, createTarget))];
+
+    /// <summary>
+    /// The target's name for a source: none (the source's), <paramref name="target"/> when it is <c>schema.table</c>, or the source
+    /// table's name in schema <paramref name="target"/> (a quoted name may hold dots).
+    /// </summary>
+    public static string? TargetFor(string source, string? target)
+    {
         target = string.IsNullOrWhiteSpace(target) ? null : target.Trim();
-        return [.. lines.Select(source => new AddTableRequest(
-            source,
-            target switch
-            {
-                null => null,
-                _ when target.Contains('.', StringComparison.Ordinal) => target,
-                _ => $"{target}.{source[(source.LastIndexOf('.') + 1)..]}",
-            },
-            string.IsNullOrWhiteSpace(filter) ? null : filter.Trim(),
-            string.IsNullOrWhiteSpace(key) ? null : key.Trim(),
-            createTarget))];
+        return target switch
+        {
+            null => null,
+            _ when LastDot(target) >= 0 => target,
+            _ => $"{target}.{source[(LastDot(source) + 1)..].Trim()}",
+        };
     }
+
+    private static AddTableRequest Request(string source, string? target, string? filter, string? key, bool createTarget) => new(
+        source, TargetFor(source, target), string.IsNullOrWhiteSpace(filter) ? null : filter.Trim(),
+        string.IsNullOrWhiteSpace(key) ? null : key.Trim(), createTarget);
+
+    private static string[] Lines(string? sources) =>
+        (sources ?? "").Split(['\n', ',', ';'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    /// <summary>The last dot outside double quotes; -1 when there is none.</summary>
+    private static int LastDot(string name)
+    {
+        var last = -1;
+        var quoted = false;
+        for (var i = 0; i < name.Length; i++)
+        {
+            if (name[i] == '"')
+            {
+                quoted = !quoted; // a doubled quote inside a quoted name flips twice
+            }
+            else if (name[i] == '.' && !quoted)
+            {
+                last = i;
+            }
+        }
+        return last;
+    }
+
+    /// <summary>What the form adds: the picked tables, then the typed names that are not picked.</summary>
+    private List<(string Source, SourceTable? Picked)> Sources() =>
+    [
+        .. _picked.OrderBy(t => t.Text, StringComparer.Ordinal).Select(t => (t.Text, (SourceTable?)t)),
+        .. Lines(_sources).Where(line => _picked.All(t => t.Text != line)).Distinct(StringComparer.Ordinal)
+            .Select(line => (line, (SourceTable?)null)),
+    ];
+
+    private static string Note(SourceTable table) => table.KeyIndexes.Count > 0
+        ? $"{table.Text} has no primary key: its unique index \"{table.KeyIndexes[0].Name}\" "
+          + $"({string.Join(", ", table.KeyIndexes[0].Columns)}) will be the key, unless you name another under Key index."
+        : table.KeyNote!;
 
     private async Task SubmitAsync()
     {
         _busy = true;
         _refusals.Clear();
         var added = new List<TableInfo>();
-        var failed = new List<string>();
+        var failedTyped = new List<string>();
+        var failedPicked = new List<SourceTable>();
         try
         {
-            foreach (var request in Requests(_sources, _target, _filter, _key, _createTarget))
+            foreach (var (source, picked) in Sources())
             {
+                // A picked table without a primary key gets the unique index capture would use, unless a key was typed.
+                var key = string.IsNullOrWhiteSpace(_key) && picked is { PrimaryKey.Count: 0, KeyIndexes: [var index, ..] }
+                    ? index.Name
+                    : _key;
+                var request = Request(source, _target, _filter, key, _createTarget);
                 try
                 {
                     added.Add(await Add(request));
@@ -56,11 +115,19 @@ public sealed partial class AddTableForm
                 catch (Exception e) when (e is ReplicationRefusedException or Ferry.Engine.Rules.TableRuleException)
                 {
                     _refusals.Add((request.Source, e.Message));
-                    failed.Add(request.Source);
+                    if (picked is null)
+                    {
+                        failedTyped.Add(source);
+                    }
+                    else
+                    {
+                        failedPicked.Add(picked);
+                    }
                 }
             }
-            // What was refused stays in the box to fix and retry; what was added goes.
-            _sources = string.Join('\n', failed);
+            // What was refused stays (typed or picked) to fix and retry; what was added goes.
+            _sources = string.Join('\n', failedTyped);
+            _picked = failedPicked;
         }
         finally
         {
@@ -69,6 +136,10 @@ public sealed partial class AddTableForm
         if (added.Count > 0)
         {
             await Added.InvokeAsync(added);
+            if (_picker is not null)
+            {
+                await _picker.ReloadAsync();
+            }
         }
     }
 }
