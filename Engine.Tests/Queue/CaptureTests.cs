@@ -92,6 +92,27 @@ public sealed class CaptureTests(ClusterFixture clusters) : QueueTestBase(cluste
 
     [Theory]
     [MemberData(nameof(Majors))]
+    public async Task Capture_WorksForColumnsNamedLikeItsRowAliases(int major)
+    {
+        var node = await CreateNodeAsync(major);
+        var admin = new QueueAdmin(node);
+        await admin.CreateQueueAsync("q", Ct);
+        await ExecuteAsync(node, "CREATE TABLE t (k int PRIMARY KEY, n int, o text)");
+        await admin.EnableCaptureAsync("q", "t", Ct);
+        var consumer = new QueueConsumer(node, "q", "c");
+        await consumer.RegisterAsync(Ct);
+
+        await ExecuteAsync(node, "INSERT INTO t VALUES (1, 2, 'x'); UPDATE t SET n = 3; UPDATE t SET k = 4; DELETE FROM t");
+        await admin.TickAsync("q", Ct);
+
+        Assert.Equal(
+            ["I {\"k\":1,\"n\":2,\"o\":\"x\"}", "U {\"k\":1,\"n\":3,\"o\":\"x\"}", "D {\"k\":1}", "U {\"k\":4,\"n\":3,\"o\":\"x\"}",
+                "D {\"k\":4}"],
+            (await DrainAsync(consumer)).Select(e => $"{e.Event.Type} {e.Event.Data}"));
+    }
+
+    [Theory]
+    [MemberData(nameof(Majors))]
     public async Task Capture_IgnoresTheWritersSearchPath_WhenItShadowsBuiltIns(int major)
     {
         var node = await CreateNodeAsync(major);
