@@ -170,6 +170,9 @@ public sealed class SeedWalkthroughTests(PortalFixture fixture) : IAsyncLifetime
                 await Assertions.Expect(card).ToHaveAttributeAsync("data-state", "Active");
                 await Assertions.Expect(card.GetByTestId("lag-seconds")).ToHaveTextAsync(new Regex(@"^\d+\.\d s$"), new() { Timeout = 30_000 });
                 await Assertions.Expect(card.GetByTestId("last-tick")).ToContainTextAsync("#", new() { Timeout = 30_000 });
+                // The workload's events applied, drawn once the chart has measured its card.
+                await Assertions.Expect(card.Locator("[data-testid=throughput-chart] path.mud-chart-serie"))
+                    .Not.ToHaveCountAsync(0, new() { Timeout = 30_000 });
             }
             await Assertions.Expect(page.GetByTestId("status-error")).ToHaveCountAsync(0);
             await Shot(page, "05-dashboard-lag.png");
