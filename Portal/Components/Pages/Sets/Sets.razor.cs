@@ -13,7 +13,7 @@ namespace Ferry.Portal.Components.Pages.Sets;
 public sealed partial class Sets : IDisposable
 {
     private IReadOnlyList<SetInfo>? _sets;
-    private IReadOnlyList<SubscriptionStatus> _subscriptions = [];
+    private IReadOnlyList<SubscriptionSummary> _subscriptions = [];
     private IReadOnlyList<NodeView> _nodes = [];
     private ClaimsPrincipal _user = new();
     private bool _canChange;
@@ -58,7 +58,7 @@ public sealed partial class Sets : IDisposable
     private async Task ReloadAsync()
     {
         _nodes = await Nodes.ListAsync(_user, CancellationToken.None);
-        _subscriptions = await Status.GetStatusAsync(_user, CancellationToken.None);
+        _subscriptions = await Status.GetSummariesAsync(_user, CancellationToken.None);
         _sets = await Status.GetSetsAsync(_user, CancellationToken.None);
     }
 
@@ -76,22 +76,22 @@ public sealed partial class Sets : IDisposable
         Snackbar.Add($"Subscribed to {request.Set.Name}: add its tables next.", Severity.Success);
     });
 
-    private Task PauseAsync(SubscriptionStatus s) => RunAsync(async () =>
+    private Task PauseAsync(SubscriptionSummary s) => RunAsync(async () =>
     {
         await Service.PauseAsync(_user, s.Id, CancellationToken.None);
         Snackbar.Add($"Paused {s.TargetNodeName}; nothing is lost while paused.", Severity.Info);
     });
 
-    private Task ResumeAsync(SubscriptionStatus s) => RunAsync(async () =>
+    private Task ResumeAsync(SubscriptionSummary s) => RunAsync(async () =>
     {
         await Service.ResumeAsync(_user, s.Id, CancellationToken.None);
         Snackbar.Add($"Resumed {s.TargetNodeName}.", Severity.Success);
     });
 
-    private async Task UnsubscribeAsync(SubscriptionStatus s)
+    private async Task UnsubscribeAsync(SubscriptionSummary s)
     {
         if (await Confirmation.AskAsync("Drop subscription",
-                $"Stop replicating set {s.SetName} to {s.TargetNodeName}? The rows already there stay; its {s.Tables.Count} table rule(s) go.",
+                $"Stop replicating set {s.SetName} to {s.TargetNodeName}? The rows already there stay; its {s.TableCount} table rule(s) go.",
                 "Drop subscription"))
         {
             await RunAsync(async () =>
