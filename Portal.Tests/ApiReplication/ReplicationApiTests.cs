@@ -54,6 +54,18 @@ public sealed class ReplicationApiTests(PortalFixture fixture, SeedNodes seed) :
 
         using var tables = await op.GetAsync($"/api/subscriptions/{id}/tables", Token);
         Assert.Equal(tableId, (await ApiClient.JsonAsync(tables))[0].GetProperty("id").GetInt32());
+        using var session = await op.PostAsJsonAsync($"/api/subscriptions/{id}/tables",
+            new { source = "digoal_01.user_session", target = "digoal_02.user_session" }, Token);
+        await ApiClient.JsonAsync(session, HttpStatusCode.Created);
+        using var paged = await op.GetAsync($"/api/subscriptions/{id}/tables?page=1&pageSize=1", Token);
+        Assert.Contains("user_session", (await ApiClient.JsonAsync(paged)).EnumerateArray().Single().GetProperty("source").GetString(),
+            StringComparison.Ordinal);
+        Assert.Equal("2", paged.Headers.GetValues("X-Total-Count").Single());
+        using var searched = await op.GetAsync($"/api/subscriptions/{id}/tables?search=info", Token);
+        Assert.Equal(tableId, (await ApiClient.JsonAsync(searched)).EnumerateArray().Single().GetProperty("id").GetInt32());
+        Assert.Equal("1", searched.Headers.GetValues("X-Total-Count").Single());
+        using var badPage = await op.GetAsync($"/api/subscriptions/{id}/tables?pageSize=0", Token);
+        Assert.Contains("pages start at 0", await ApiClient.AssertProblemAsync(badPage, HttpStatusCode.BadRequest), StringComparison.Ordinal);
         // Loops are off here, so the table stays New and a resync is refused (see Operator_ResyncsACopiedTable_OverHttp).
         using var resync = await op.PostAsync($"/api/subscriptions/{id}/tables/{tableId}/resync", null, Token);
         Assert.Contains("not copied yet", await ApiClient.AssertProblemAsync(resync, HttpStatusCode.Conflict), StringComparison.Ordinal);

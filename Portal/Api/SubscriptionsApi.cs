@@ -33,9 +33,21 @@ internal static class SubscriptionsApi
                 service.ResumeAsync(user, id, ct))
             .WithName("ResumeSubscription").WithSummary("Apply again, also after an error once its cause is fixed (Operator)");
 
-        subscriptions.MapGet("/tables", async (int id, ClaimsPrincipal user, ReplicationStatusQuery status, CancellationToken ct) =>
-                (await status.GetSubscriptionAsync(user, id, ct)).Tables)
-            .WithName("ListTables").WithSummary("Each table with its state, copy progress and last error");
+        subscriptions.MapGet("/tables", async (int id, ClaimsPrincipal user, ReplicationStatusQuery status, HttpResponse response,
+                int? page, int? pageSize, string? search, CancellationToken ct) =>
+            {
+                if (page is null && pageSize is null && string.IsNullOrWhiteSpace(search))
+                {
+                    return (await status.GetSubscriptionAsync(user, id, ct)).Tables;
+                }
+                var tables = await status.GetTablesPageAsync(user, id, new TableQuery(page ?? 0, pageSize ?? 100, search), ct);
+                response.Headers["X-Total-Count"] = tables.TotalCount.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                return tables.Items;
+            })
+            .WithName("ListTables").WithSummary("Each table with its state, copy progress and last error")
+            .WithDescription("Without parameters every table. With page (from 0), pageSize (1 to 1000, default 100) or search "
+                + "(text in the source, target or state): that page of the tables sorted by source, matching the search; "
+                + "header X-Total-Count holds how many match.");
 
         subscriptions.MapGet("/catalog", (int id, ClaimsPrincipal user, SourceCatalogQuery catalog, CancellationToken ct) =>
                 catalog.GetAsync(user, id, ct))
