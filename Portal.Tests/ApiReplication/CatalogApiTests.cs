@@ -24,7 +24,7 @@ public sealed class CatalogApiTests(PortalFixture fixture, SeedNodes seed) : ICl
     public async Task Operator_ReadsTheSourceCatalog_WithKeysEstimatesAndAddedTables()
     {
         using var op = await ApiClient.AsAsync(fixture, "operator");
-        var id = await SubscribedAsync(op, "api_catalog");
+        var (_, id) = await seed.SubscribeAsync("api_catalog");
         using var table = await op.PostAsJsonAsync($"/api/subscriptions/{id}/tables",
             new { source = "digoal_01.user_info", target = "digoal_02.user_info" }, Token);
         await ApiClient.JsonAsync(table, HttpStatusCode.Created);
@@ -59,7 +59,7 @@ public sealed class CatalogApiTests(PortalFixture fixture, SeedNodes seed) : ICl
     public async Task UnknownSubscription_Is404_AndAViewer403_AsProblemDetails()
     {
         using var op = await ApiClient.AsAsync(fixture, "operator");
-        var id = await SubscribedAsync(op, "api_catalog_refusals");
+        var (_, id) = await seed.SubscribeAsync("api_catalog_refusals");
 
         using var unknown = await op.GetAsync("/api/subscriptions/987654/catalog", Token);
         Assert.Contains("There is no subscription 987654", await ApiClient.AssertProblemAsync(unknown, HttpStatusCode.NotFound),
@@ -75,13 +75,5 @@ public sealed class CatalogApiTests(PortalFixture fixture, SeedNodes seed) : ICl
             .GetProperty("/api/subscriptions/{id}/catalog").GetProperty("get");
         Assert.Equal("GetSourceCatalog", operation.GetProperty("operationId").GetString());
         Assert.False(string.IsNullOrEmpty(operation.GetProperty("summary").GetString()));
-    }
-
-    private async Task<int> SubscribedAsync(HttpClient op, string name)
-    {
-        using var created = await op.PostAsJsonAsync("/api/sets", new { name, rootNodeId = seed.SourceId }, Token);
-        var setId = (await ApiClient.JsonAsync(created, HttpStatusCode.Created)).GetProperty("id").GetInt32();
-        using var subscribed = await op.PostAsJsonAsync($"/api/sets/{setId}/subscriptions", new { targetNodeId = seed.TargetId }, Token);
-        return (await ApiClient.JsonAsync(subscribed, HttpStatusCode.Created)).GetProperty("id").GetInt32();
     }
 }

@@ -108,7 +108,7 @@ public sealed class ReplicationApiTests(PortalFixture fixture, SeedNodes seed) :
     public async Task Refusals_ComeBackAsProblemDetails_WithTheEnginesMessage()
     {
         using var op = await ApiClient.AsAsync(fixture, "operator");
-        var (setId, id) = await SubscribedAsync(op, "api_refusals");
+        var (setId, id) = await seed.SubscribeAsync("api_refusals");
 
         foreach (var keyless in new[] { "user_login_rec", "user_logout_rec" })
         {
@@ -147,7 +147,7 @@ public sealed class ReplicationApiTests(PortalFixture fixture, SeedNodes seed) :
     public async Task Operator_ResyncsACopiedTable_OverHttp()
     {
         using var op = await ApiClient.AsAsync(fixture, "operator");
-        var (setId, id) = await SubscribedAsync(op, "api_resync");
+        var (setId, id) = await seed.SubscribeAsync("api_resync");
         using var added = await op.PostAsJsonAsync($"/api/subscriptions/{id}/tables",
             new { source = "digoal_01.user_info", target = "digoal_02.user_info", filter = "userid <= 50" }, Token);
         var tableId = (await ApiClient.JsonAsync(added, HttpStatusCode.Created)).GetProperty("id").GetInt32();
@@ -203,7 +203,7 @@ public sealed class ReplicationApiTests(PortalFixture fixture, SeedNodes seed) :
     public async Task Viewer_ReadsEverything_ButEveryChangeIs403()
     {
         using var op = await ApiClient.AsAsync(fixture, "operator");
-        var (setId, id) = await SubscribedAsync(op, "api_viewer");
+        var (setId, id) = await seed.SubscribeAsync("api_viewer");
         using var table = await op.PostAsJsonAsync($"/api/subscriptions/{id}/tables", new { source = "digoal_01.user_info", target = "digoal_02.user_info" }, Token);
         var tableId = (await ApiClient.JsonAsync(table, HttpStatusCode.Created)).GetProperty("id").GetInt32();
         using var viewer = await ApiClient.AsAsync(fixture, "viewer");
@@ -285,13 +285,5 @@ public sealed class ReplicationApiTests(PortalFixture fixture, SeedNodes seed) :
         await connection.OpenAsync(Token);
         await using var command = new NpgsqlCommand($"SELECT count(*) FROM {from}", connection);
         return (long)(await command.ExecuteScalarAsync(Token))!;
-    }
-
-    private async Task<(int SetId, int SubscriptionId)> SubscribedAsync(HttpClient op, string name)
-    {
-        using var created = await op.PostAsJsonAsync("/api/sets", new { name, rootNodeId = seed.SourceId }, Token);
-        var setId = (await ApiClient.JsonAsync(created, HttpStatusCode.Created)).GetProperty("id").GetInt32();
-        using var subscribed = await op.PostAsJsonAsync($"/api/sets/{setId}/subscriptions", new { targetNodeId = seed.TargetId }, Token);
-        return (setId, (await ApiClient.JsonAsync(subscribed, HttpStatusCode.Created)).GetProperty("id").GetInt32());
     }
 }

@@ -51,6 +51,16 @@ public sealed class SeedNodes(PortalFixture fixture) : IAsyncLifetime
         TargetId = await AddNodeAsync(admin, TargetName, target);
     }
 
+    /// <summary>Creates set <paramref name="name"/> on the source and subscribes the target (as an Operator).</summary>
+    public async Task<(int SetId, int SubscriptionId)> SubscribeAsync(string name)
+    {
+        using var op = await ApiClient.AsAsync(fixture, "operator");
+        using var created = await op.PostAsJsonAsync("/api/sets", new { name, rootNodeId = SourceId }, Token);
+        var setId = (await ApiClient.JsonAsync(created, HttpStatusCode.Created)).GetProperty("id").GetInt32();
+        using var subscribed = await op.PostAsJsonAsync($"/api/sets/{setId}/subscriptions", new { targetNodeId = TargetId }, Token);
+        return (setId, (await ApiClient.JsonAsync(subscribed, HttpStatusCode.Created)).GetProperty("id").GetInt32());
+    }
+
     /// <summary>Forgets every set and subscription (the nodes stay for the next test).</summary>
     public async Task ForgetReplicationAsync()
     {

@@ -13,14 +13,14 @@ namespace Ferry.Portal.Tests.ApiReplication;
 /// portal's loops are off here, so the test writes the buckets); for Viewers, 401 without a token, 403 without a role.
 /// </summary>
 [Collection(PortalCollection.Name)]
-public sealed class ThroughputApiTests(PortalFixture fixture, ThroughputNodes nodes) : IClassFixture<ThroughputNodes>
+public sealed class ThroughputApiTests(PortalFixture fixture, SeedNodes nodes) : IClassFixture<SeedNodes>
 {
     private static CancellationToken Token => TestContext.Current.CancellationToken;
 
     [Fact]
     public async Task Viewer_GetsTheLastHourOfEachSubscription_AsSixtyPointsPerMinute()
     {
-        var id = await nodes.SubscribeAsync("api_throughput");
+        var (_, id) = await nodes.SubscribeAsync("api_throughput");
         var minute = ThroughputBucket.StartOf(DateTimeOffset.UtcNow);
         var contexts = fixture.Portal.Services.GetRequiredService<IDbContextFactory<ControlDbContext>>();
         await using (var context = await contexts.CreateDbContextAsync(Token))

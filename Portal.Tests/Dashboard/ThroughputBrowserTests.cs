@@ -13,7 +13,7 @@ namespace Ferry.Portal.Tests.Dashboard;
 /// Screenshots go to <c>TestResults/throughput</c> beside the test assembly.
 /// </summary>
 [Collection(PortalCollection.Name)]
-public sealed class ThroughputBrowserTests(PortalFixture fixture, ThroughputNodes nodes) : IClassFixture<ThroughputNodes>, IAsyncLifetime
+public sealed class ThroughputBrowserTests(PortalFixture fixture, SeedNodes nodes) : IClassFixture<SeedNodes>, IAsyncLifetime
 {
     private static readonly string Screenshots = Path.Combine(AppContext.BaseDirectory, "TestResults", "throughput");
 
@@ -37,7 +37,7 @@ public sealed class ThroughputBrowserTests(PortalFixture fixture, ThroughputNode
     [Fact]
     public async Task Dashboard_ShowsTheEmptyLine_ThenTheChartWithoutAReload_InLightDarkAndNarrow()
     {
-        var id = await nodes.SubscribeAsync("chart_walk");
+        var (_, id) = await nodes.SubscribeAsync("chart_walk");
 
         var context = await _browser!.NewContextAsync(new BrowserNewContextOptions
         {
