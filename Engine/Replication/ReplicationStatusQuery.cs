@@ -260,12 +260,7 @@ internal static class TableQueries
             var text = query.Search.Trim();
             var pattern = "%" + EscapeLike(text) + "%";
             var states = States(TextMatch.Contains, text);
-            tables = tables.Where(t =>
-                EF.Functions.ILike(t.SourceSchema + "." + t.SourceTable, pattern, Escape)
-                || EF.Functions.ILike("\"" + t.SourceSchema.Replace("\"", "\"\"") + "\".\"" + t.SourceTable.Replace("\"", "\"\"") + "\"", pattern, Escape)
-                || EF.Functions.ILike(t.TargetSchema + "." + t.TargetTable, pattern, Escape)
-                || EF.Functions.ILike("\"" + t.TargetSchema.Replace("\"", "\"\"") + "\".\"" + t.TargetTable.Replace("\"", "\"\"") + "\"", pattern, Escape)
-                || states.Contains(t.State));
+            tables = tables.Where(AnyOf(SourceLike(pattern), TargetLike(pattern), t => states.Contains(t.State)));
         }
         foreach (var filter in query.Filters ?? [])
         {
@@ -322,16 +317,57 @@ internal static class TableQueries
         };
         Expression<Func<TableRule, bool>> like = filter.Column switch
         {
-            TableColumn.Source => t => EF.Functions.ILike(t.SourceSchema + "." + t.SourceTable, pattern, Escape)
-                || EF.Functions.ILike("\"" + t.SourceSchema.Replace("\"", "\"\"") + "\".\"" + t.SourceTable.Replace("\"", "\"\"") + "\"", pattern, Escape),
-            TableColumn.Target => t => EF.Functions.ILike(t.TargetSchema + "." + t.TargetTable, pattern, Escape)
-                || EF.Functions.ILike("\"" + t.TargetSchema.Replace("\"", "\"\"") + "\".\"" + t.TargetTable.Replace("\"", "\"\"") + "\"", pattern, Escape),
+            TableColumn.Source => SourceLike(pattern),
+            TableColumn.Target => TargetLike(pattern),
             TableColumn.Filter => t => EF.Functions.ILike((t.RowFilter ?? "").Trim(), pattern, Escape),
             TableColumn.LastError => t => EF.Functions.ILike((t.LastError ?? "").Trim(), pattern, Escape),
             TableColumn.RowsCopied => throw new ReplicationRefusedException("Rows copied can be sorted by, not filtered."),
             _ => throw new ArgumentOutOfRangeException(nameof(filter), filter.Column, "Unknown column."),
         };
         return negate ? Expression.Lambda<Func<TableRule, bool>>(Expression.Not(like.Body), like.Parameters) : like;
+    }
+
+    /// <summary>The source as <c>schema.table</c> or as <c>"schema"."table"</c> matches the ILIKE pattern.</summary>
+    private static Expression<Func<TableRule, bool>> SourceLike(string pattern) =>
+        NameLike(t => t.SourceSchema, t => t.SourceTable, pattern);
+
+    /// <summary>The target, as <see cref="SourceLike"/>.</summary>
+    private static Expression<Func<TableRule, bool>> TargetLike(string pattern) =>
+        NameLike(t => t.TargetSchema, t => t.TargetTable, pattern);
+
+    private static Expression<Func<TableRule, bool>> NameLike(
+        Expression<Func<TableRule, string>> schema, Expression<Func<TableRule, string>> table, string pattern)
+    {
+        Expression<Func<string, string, bool>> like = (s, n) =>
+            EF.Functions.ILike(s + "." + n, pattern, Escape)
+            || EF.Functions.ILike("\"" + s.Replace("\"", "\"\"") + "\".\"" + n.Replace("\"", "\"\"") + "\"", pattern, Escape);
+        var row = Expression.Parameter(typeof(TableRule), "t");
+        var body = new Rebind(new Dictionary<ParameterExpression, Expression>
+        {
+            [like.Parameters[0]] = new Rebind(schema.Parameters[0], row).Visit(schema.Body),
+            [like.Parameters[1]] = new Rebind(table.Parameters[0], row).Visit(table.Body),
+        }).Visit(like.Body);
+        return Expression.Lambda<Func<TableRule, bool>>(body, row);
+    }
+
+    /// <summary>One predicate that holds when any of <paramref name="parts"/> holds.</summary>
+    private static Expression<Func<TableRule, bool>> AnyOf(params Expression<Func<TableRule, bool>>[] parts)
+    {
+        var row = Expression.Parameter(typeof(TableRule), "t");
+        return Expression.Lambda<Func<TableRule, bool>>(
+            parts.Select(p => new Rebind(p.Parameters[0], row).Visit(p.Body)).Aggregate(Expression.OrElse), row);
+    }
+
+    /// <summary>Puts expressions in place of lambda parameters, to combine lambdas into one that EF Core translates.</summary>
+    private sealed class Rebind(IReadOnlyDictionary<ParameterExpression, Expression> replacements) : ExpressionVisitor
+    {
+        public Rebind(ParameterExpression from, Expression to)
+            : this(new Dictionary<ParameterExpression, Expression> { [from] = to })
+        {
+        }
+
+        protected override Expression VisitParameter(ParameterExpression node) =>
+            replacements.TryGetValue(node, out var replacement) ? replacement : node;
     }
 
     /// <summary>The states whose name matches (case-insensitive, spaces ignored): a filter on the state is a set of states.</summary>
