@@ -533,7 +533,8 @@ public sealed partial class ReplicationService(
         }
     }
 
-    private static ReplicationRefusedException Unreachable(string node, Exception e) =>
+    /// <summary>A node that did not answer: the refusal says which, and what to check.</summary>
+    internal static ReplicationRefusedException Unreachable(string node, Exception e) =>
         new($"Node '{node}' did not answer ({e.Message}): check that it runs and that its connection settings are right.", e);
 
     private static ReplicationRefusedException NoNode(int id) => ReplicationRefusedException.NotFound($"There is no node {id}: add the node first.");

@@ -113,8 +113,7 @@ public sealed class SourceCatalogQuery(IDbContextFactory<ControlDbContext> conte
         }
         catch (NpgsqlException e)
         {
-            throw new ReplicationRefusedException(
-                $"Node '{root.Name}' did not answer ({e.Message}): check that it runs and that its connection settings are right.", e);
+            throw ReplicationService.Unreachable(root.Name, e);
         }
         return new SourceCatalog(subscription.Id, root.Name, tables);
     }
