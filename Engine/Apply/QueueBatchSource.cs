@@ -1,7 +1,10 @@
 using System.Runtime.CompilerServices;
+using Ferry.Engine.Apply.Internal;
 using Ferry.Engine.Consumers;
 using Ferry.Engine.Copy;
+using Ferry.Engine.Drift;
 using Ferry.Engine.Queue;
+using Ferry.Engine.Rules;
 using Npgsql;
 
 namespace Ferry.Engine.Apply;
@@ -13,12 +16,14 @@ namespace Ferry.Engine.Apply;
 /// <remarks>
 /// The consumer's own <see cref="BatchReadOptions.RowFilters"/> drops events outside a filter; the apply side needs them
 /// (an update that leaves the filter deletes the row on the target), so filters are evaluated here instead, on the
-/// events as read: <c>json_populate_record(NULL::table, data)</c> gives the row the filter is written against.
+/// events as read: the row the filter is written against is read back from the event's text row as the apply does
+/// (<c>ApplySql.Populate</c>). Every event leaves with its row as a text row (<see cref="EventRow"/>).
 /// </remarks>
 public sealed class QueueBatchSource(QueueConsumer consumer, NpgsqlDataSource source, BatchReadOptions? readOptions = null)
     : IBatchSource, IAsyncDisposable
 {
     private const int FilterChunk = 1000;
+    private readonly Dictionary<string, IReadOnlyList<ColumnDefinition>> _columns = new(StringComparer.Ordinal);
     private Consumers.Batch? _open;
     private TickListener? _ticks;
 
@@ -48,7 +53,7 @@ public sealed class QueueBatchSource(QueueConsumer consumer, NpgsqlDataSource so
         var open = _open is { } b && b.TickId == batch.TickId
             ? b
             : throw new InvalidOperationException($"Batch {batch.BatchId} is not the consumer's open batch.");
-        var events = consumer.ReadEventsAsync(open, readOptions, cancellationToken);
+        var events = TextRowsAsync(consumer.ReadEventsAsync(open, readOptions, cancellationToken), cancellationToken);
         if (rowFilters.Count == 0)
         {
             await foreach (var e in events.ConfigureAwait(false))
@@ -59,6 +64,7 @@ public sealed class QueueBatchSource(QueueConsumer consumer, NpgsqlDataSource so
         }
 
         await using var connection = await source.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await ApplySession.PinAsync(connection, null, "", cancellationToken).ConfigureAwait(false);
         var chunk = new List<QueueEvent>(FilterChunk);
         await foreach (var e in events.ConfigureAwait(false))
         {
@@ -120,8 +126,19 @@ public sealed class QueueBatchSource(QueueConsumer consumer, NpgsqlDataSource so
         _open = null;
     }
 
+    /// <summary>The events with their rows as text rows (<see cref="EventRow.ToTextRow"/>), which every reader downstream takes.</summary>
+    private static async IAsyncEnumerable<QueueEvent> TextRowsAsync(
+        IAsyncEnumerable<QueueEvent> events, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var names = new EventRow.NamesCache();
+        await foreach (var e in events.WithCancellation(cancellationToken).ConfigureAwait(false))
+        {
+            yield return EventRow.ToTextRow(e, ref names);
+        }
+    }
+
     /// <summary>The chunk's events with the filter verdicts of its inserts and updates, one query per filtered table.</summary>
-    private static async Task<List<ApplyEvent>> JudgeAsync(
+    private async Task<List<ApplyEvent>> JudgeAsync(
         NpgsqlConnection connection, List<QueueEvent> chunk, IReadOnlyDictionary<string, string> rowFilters,
         CancellationToken cancellationToken)
     {
@@ -134,12 +151,18 @@ public sealed class QueueBatchSource(QueueConsumer consumer, NpgsqlDataSource so
             .GroupBy(x => x.Event.Table!))
         {
             var items = group.ToList();
+            if (!_columns.TryGetValue(group.Key, out var columns))
+            {
+                columns = [.. ((await LiveColumns.ReadAsync(connection, [group.Key], cancellationToken).ConfigureAwait(false))
+                    .GetValueOrDefault(group.Key) ?? []).Select(c => new ColumnDefinition(c.Name, c.Type, "", false, c.JsonType))];
+                _columns[group.Key] = columns;
+            }
             // The table name and filter come from validated rules (TableRule.SourceTable is quote_ident'ed on the source).
             // The filter stands on lines of its own, as everywhere it is used, so a trailing -- comment ends with it.
             await using var command = new NpgsqlCommand($"""
                 SELECT coalesce((SELECT (
                 {rowFilters[group.Key]}
-                ) FROM json_populate_record(NULL::{group.Key}, u.ferry_row::json)), false)
+                ) FROM {ApplySql.Populate(group.Key, columns, "u.ferry_row::json", "r")}), false)
                 FROM unnest($1::text[]) WITH ORDINALITY AS u(ferry_row, ferry_ord)
                 ORDER BY u.ferry_ord
                 """, connection);

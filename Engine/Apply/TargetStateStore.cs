@@ -197,6 +197,48 @@ public sealed class TargetStateStore(NpgsqlDataSource target, string subscriptio
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Stops a table that is catching up or ok (state error with <paramref name="error"/>, its copy's snapshot kept for a
+    /// retry; its events are kept from then on); returns whether it did.
+    /// </summary>
+    public async Task<bool> StopTableAsync(string sourceTable, string error, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await target.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var row = (await GetTablesAsync(connection, transaction, forShare: false, cancellationToken).ConfigureAwait(false))
+            .SingleOrDefault(t => t.SourceTable == sourceTable);
+        if (row is not { State: TableState.CatchingUp or TableState.Ok })
+        {
+            return false;
+        }
+        await MoveTableAsync(connection, transaction, sourceTable, TableState.Error, row.CopySnapshot, row.RowsCopied, error, cancellationToken)
+            .ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>
+    /// Takes a table out of state error after its cause was fixed: back to catching-up, keeping its copy's snapshot, when it had
+    /// been copied (the events kept since it stopped are replayed by the apply loop, docs/decisions/ADR-008-exact-row-encoding.md);
+    /// to copying when its copy never finished (a resync). Returns the new state, or null when the table is not in error.
+    /// </summary>
+    public async Task<TableState?> RetryTableAsync(string sourceTable, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await target.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var row = (await GetTablesAsync(connection, transaction, forShare: false, cancellationToken).ConfigureAwait(false))
+            .SingleOrDefault(t => t.SourceTable == sourceTable);
+        if (row is not { State: TableState.Error })
+        {
+            return null;
+        }
+        var to = row.CopySnapshot is null ? TableState.Copying : TableState.CatchingUp;
+        await MoveTableAsync(connection, transaction, sourceTable, to, row.CopySnapshot, row.RowsCopied, cancellationToken: cancellationToken)
+            .ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return to;
+    }
+
     /// <summary>Forgets the whole subscription on the target (its tick, table states, kept events); target tables' rows stay.</summary>
     public async Task DropAsync(CancellationToken cancellationToken = default)
     {
@@ -245,6 +287,22 @@ public sealed class TargetStateStore(NpgsqlDataSource target, string subscriptio
             }
             await importer.CompleteAsync(cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>The tables that have kept events (in the caller's transaction).</summary>
+    public async Task<IReadOnlyList<string>> GetKeptTablesAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(
+            "SELECT DISTINCT source_table FROM ferry.pending_event WHERE subscription = $1", connection, transaction);
+        command.Parameters.Add(new NpgsqlParameter { Value = subscription });
+        var tables = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            tables.Add(reader.GetString(0));
+        }
+        return tables;
     }
 
     /// <summary>Reads and deletes the kept events of one table, in event id order (the copy replays them).</summary>

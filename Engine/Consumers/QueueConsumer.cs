@@ -1,6 +1,9 @@
 using System.Runtime.CompilerServices;
 using System.Text;
+using Ferry.Engine.Apply.Internal;
+using Ferry.Engine.Drift;
 using Ferry.Engine.Queue;
+using Ferry.Engine.Rules;
 using Ferry.Engine.Sql;
 using Npgsql;
 
@@ -78,7 +81,8 @@ public sealed class QueueConsumer(NpgsqlDataSource dataSource, string queue, str
     /// <summary>
     /// Like <see cref="ReadEventsAsync"/>, and evaluates on the source, for each insert and update of a table in
     /// <paramref name="rowFilters"/>, that table's row filter: a SQL boolean expression over the table's columns (e.g.
-    /// <c>region = 'EU'</c>), run against <c>json_populate_record(NULL::table, data)</c>. Events are not left out: a
+    /// <c>region = 'EU'</c>), run against the row read back from the event (<c>ferry.text_row</c>, then <c>json_populate_record</c>
+    /// as the apply reads it). Events are not left out: a
     /// row that no longer satisfies the filter is news too ("it left the filter").
     /// </summary>
     /// <param name="rowFilters">
@@ -102,7 +106,10 @@ public sealed class QueueConsumer(NpgsqlDataSource dataSource, string queue, str
         ArgumentOutOfRangeException.ThrowIfLessThan(options.ChunkSize, 1);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        await using (var declare = BuildDeclare(batch, options, verdicts, connection, transaction))
+        var columns = verdicts is { Count: > 0 }
+            ? await LiveColumns.ReadAsync(connection, verdicts.Keys, cancellationToken).ConfigureAwait(false)
+            : [];
+        await using (var declare = BuildDeclare(batch, options, verdicts, columns, connection, transaction))
         {
             await declare.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
@@ -177,8 +184,8 @@ public sealed class QueueConsumer(NpgsqlDataSource dataSource, string queue, str
         TickListener.StartAsync(dataSource, queue, cancellationToken);
 
     private static NpgsqlCommand BuildDeclare(
-        Batch batch, BatchReadOptions options, IReadOnlyDictionary<string, string>? verdicts, NpgsqlConnection connection,
-        NpgsqlTransaction transaction)
+        Batch batch, BatchReadOptions options, IReadOnlyDictionary<string, string>? verdicts,
+        Dictionary<string, IReadOnlyList<LiveColumn>> columns, NpgsqlConnection connection, NpgsqlTransaction transaction)
     {
         var b = batch.Bounds;
         var command = new NpgsqlCommand { Connection = connection, Transaction = transaction };
@@ -188,7 +195,7 @@ public sealed class QueueConsumer(NpgsqlDataSource dataSource, string queue, str
         command.Parameters.Add(new NpgsqlParameter { Value = b.Xmin });
         command.Parameters.Add(new NpgsqlParameter { Value = b.Xip });
         command.Parameters.Add(new NpgsqlParameter { Value = b.ConsumerId });
-        var verdict = Verdict(verdicts, command);
+        var verdict = Verdict(verdicts, columns, command);
         // Events of transactions running at the previous tick (its xip) or started since (>= its xmax), and finished
         // at this tick. Two index conditions on ev_txid, not one range from the previous xmin: a long transaction
         // open at the previous tick would otherwise stretch the scanned range back to its start.
@@ -223,8 +230,9 @@ public sealed class QueueConsumer(NpgsqlDataSource dataSource, string queue, str
         return command;
     }
 
-    // Row filter verdicts: per table, the expression over the row rebuilt from the event's data, for inserts and updates.
-    private static string Verdict(IReadOnlyDictionary<string, string>? verdicts, NpgsqlCommand command)
+    // Row filter verdicts: per table, the expression over the row read back from the event, for inserts and updates.
+    private static string Verdict(
+        IReadOnlyDictionary<string, string>? verdicts, Dictionary<string, IReadOnlyList<LiveColumn>> columns, NpgsqlCommand command)
     {
         if (verdicts is not { Count: > 0 })
         {
@@ -234,8 +242,10 @@ public sealed class QueueConsumer(NpgsqlDataSource dataSource, string queue, str
         foreach (var (table, expression) in verdicts)
         {
             command.Parameters.Add(new NpgsqlParameter { Value = table });
+            var definitions = (columns.GetValueOrDefault(table) ?? []).Select(c => new ColumnDefinition(c.Name, c.Type, "", false, c.JsonType))
+                .ToList();
             sql.Append($" WHEN e.ev_table = ${command.Parameters.Count} THEN coalesce((SELECT ({expression})")
-                .Append($" FROM json_populate_record(NULL::{table}, e.ev_data) AS r), false)");
+                .Append($" FROM {ApplySql.Populate(table, definitions, "ferry.text_row(e.ev_data, e.ev_extra)", "r")}), false)");
         }
         return sql.Append(" ELSE true END").ToString();
     }

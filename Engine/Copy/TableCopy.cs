@@ -49,6 +49,10 @@ public sealed class TableCopy(NpgsqlDataSource source, NpgsqlDataSource target, 
             estimated = reader.GetInt64(1);
             partitioned = reader.GetBoolean(2);
         }
+        // Columns the rule does not know would be left out of the copy without a word: check them under a lock that keeps
+        // DDL away until the copy ends (docs/decisions/ADR-008-exact-row-encoding.md).
+        var (sourceColumns, moneyLocale) = await CopyDrift.CheckAsync(sourceConnection, snapshotTransaction, target, rule, cancellationToken)
+            .ConfigureAwait(false);
 
         await using var targetConnection = await target.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await targetConnection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
@@ -75,11 +79,11 @@ public sealed class TableCopy(NpgsqlDataSource source, NpgsqlDataSource target, 
             await lockRow.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
         var pending = await store.TakePendingAsync(targetConnection, transaction, rule.SourceTable, cancellationToken).ConfigureAwait(false);
-        var replay = pending
-            .Where(e => CopyHandover.Decide(TableState.CatchingUp, snapshot, e.Event.TxId) == HandoverAction.Apply)
-            .ToList();
+        var replay = CopyDrift.Prepare(
+            pending.Where(e => CopyHandover.Decide(TableState.CatchingUp, snapshot, e.Event.TxId) == HandoverAction.Apply), rule, sourceColumns);
         if (replay.Count > 0)
         {
+            await ApplySession.PinAsync(targetConnection, transaction, moneyLocale, cancellationToken).ConfigureAwait(false);
             var handlerTarget = new HandlerTarget(targetConnection, transaction, new Dictionary<string, TableRule> { [rule.SourceTable] = rule });
             await handler.ApplyAsync(handlerTarget, Enumerate(replay), cancellationToken).ConfigureAwait(false);
         }

@@ -5,6 +5,7 @@ using Ferry.Engine.Apply.Handlers;
 using Ferry.Engine.Consumers;
 using Ferry.Engine.Control;
 using Ferry.Engine.Copy;
+using Ferry.Engine.Drift;
 using Ferry.Engine.Queue;
 using Ferry.Engine.Replication.Internal;
 using Ferry.Engine.Rules;
@@ -141,21 +142,25 @@ public sealed class SubscriptionRunner(
         await using var target = _nodes.Open(subscription.TargetNode!, "ferry-apply");
         var store = new TargetStateStore(target, subscription.ConsumerName);
         var rules = new Dictionary<int, Rules.TableRule>();
+        var invalid = new List<(Control.TableRule Table, string Message)>();
         foreach (var table in subscription.Tables)
         {
             try
             {
-                rules[table.Id] = await BuildRuleAsync(source, target, table, cancellationToken).ConfigureAwait(false);
+                rules[table.Id] = await BuildRuleAsync(source, target, table, settings.AddMissingColumns, cancellationToken)
+                    .ConfigureAwait(false);
             }
             catch (TableRuleException e)
             {
                 _logger.RuleInvalid(subscriptionId, $"{table.SourceSchema}.{table.SourceTable}", e.Message);
                 await SetTableErrorAsync(table.Id, e.Message, cancellationToken).ConfigureAwait(false);
+                invalid.Add((table, e.Message));
             }
         }
         // The apply loop only applies tables with a state row on the target: add the new ones (in state new; a table
         // already there keeps its state).
         await store.InstallAsync(cancellationToken).ConfigureAwait(false);
+        await StopInvalidAsync(source, store, invalid, cancellationToken).ConfigureAwait(false);
         foreach (var rule in rules.Values)
         {
             await store.AddTableAsync(rule, cancellationToken).ConfigureAwait(false);
@@ -163,10 +168,12 @@ public sealed class SubscriptionRunner(
         var bySource = rules.Values.ToDictionary(r => r.SourceTable, StringComparer.Ordinal);
         var signature = Signature(subscription);
         var consumer = new QueueConsumer(source, set.QueueName, subscription.ConsumerName);
+        var drift = new DriftWatch(source, target);
+        await drift.LoadAsync(rules.Values, cancellationToken).ConfigureAwait(false);
         var apply = new ApplyLoop(
             new QueueBatchSource(consumer, source), target, store, [.. rules.Values], new BulkHandler(),
             new ApplyLoopOptions { InitialBackoff = settings.InitialBackoff, MaxBackoff = settings.MaxBackoff }, time,
-            loggers.CreateLogger<ApplyLoop>());
+            loggers.CreateLogger<ApplyLoop>(), drift);
         await using var listener = await consumer.ListenAsync(cancellationToken).ConfigureAwait(false);
         var copyOptions = new CopyOptions { MaxConcurrentCopies = settings.MaxConcurrentCopies };
         using var scheduler = new CopyScheduler(new TableCopy(source, target, store, new BulkHandler(), copyOptions), copyOptions);
@@ -189,6 +196,11 @@ public sealed class SubscriptionRunner(
                 {
                     await MarkErrorAsync(subscriptionId, store, cancellationToken).ConfigureAwait(false);
                     return "the apply loop stopped on an error";
+                }
+                if (outcome == ApplyOutcome.RulesChanged)
+                {
+                    // A source table changed shape in a way its rule follows (docs/decisions/ADR-008-exact-row-encoding.md).
+                    return null;
                 }
                 await ReapCopiesAsync(subscriptionId, store, copies, retryAfter, settings, throughput, cancellationToken)
                     .ConfigureAwait(false);
@@ -292,8 +304,22 @@ public sealed class SubscriptionRunner(
 
     /// <summary>
     /// Rebuilds the validated rule the apply loop and copies need from the stored one (columns are read again from the
-    /// source, so a column added since is replicated too); the stored key wins.
+    /// source, so a column added since is replicated too, and added to the target first when
+    /// <paramref name="addMissingColumns"/>); the stored key wins.
     /// </summary>
+    private static async Task<Rules.TableRule> BuildRuleAsync(
+        NpgsqlDataSource source, NpgsqlDataSource target, Control.TableRule table, bool addMissingColumns,
+        CancellationToken cancellationToken)
+    {
+        if (addMissingColumns)
+        {
+            await TargetColumns.AddMissingAsync(source, target, new TableName(table.SourceSchema, table.SourceTable),
+                new TableName(table.TargetSchema, table.TargetTable), cancellationToken).ConfigureAwait(false);
+        }
+        var rule = await BuildRuleAsync(source, target, table, cancellationToken).ConfigureAwait(false);
+        return addMissingColumns ? rule with { AddMissingColumns = true } : rule;
+    }
+
     private static async Task<Rules.TableRule> BuildRuleAsync(
         NpgsqlDataSource source, NpgsqlDataSource target, Control.TableRule table, CancellationToken cancellationToken)
     {
@@ -446,6 +472,27 @@ public sealed class SubscriptionRunner(
         await ReplicationChanges.PublishAsync(context, subscriptionId, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Tables whose rule is not valid any more stop on the target too (state error), so that their events are kept until the
+    /// fix and a retry, instead of being passed over (docs/decisions/ADR-008-exact-row-encoding.md). Tables not copied yet
+    /// stay new: their copy will take every row.
+    /// </summary>
+    private static async Task StopInvalidAsync(
+        NpgsqlDataSource source, TargetStateStore store, List<(Control.TableRule Table, string Message)> invalid,
+        CancellationToken cancellationToken)
+    {
+        if (invalid.Count == 0)
+        {
+            return;
+        }
+        foreach (var (table, message) in invalid)
+        {
+            var name = await ReplicationService.EventNameAsync(source, new TableName(table.SourceSchema, table.SourceTable), cancellationToken)
+                .ConfigureAwait(false);
+            await store.StopTableAsync(name, $"The rule is not valid any more: {message}", cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     private async Task SetTableErrorAsync(int tableId, string message, CancellationToken cancellationToken)
     {
         await using var context = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
@@ -466,9 +513,14 @@ public sealed class SubscriptionRunner(
     }
 
     /// <summary>What the loop was built from, per table rule id.</summary>
+    /// <remarks>
+    /// Whether a table is in error counts: a table stopped (drift, a rule not valid any more) is validated again, and a retried
+    /// one gets its rule built again (the fix is usually on the target).
+    /// </remarks>
     private static Dictionary<int, string> Signature(Subscription subscription) => subscription.Tables.ToDictionary(
         t => t.Id,
-        t => $"{t.SourceSchema}|{t.SourceTable}|{t.TargetSchema}|{t.TargetTable}|{t.RowFilter}|{string.Join(',', t.KeyColumns)}");
+        t => $"{t.SourceSchema}|{t.SourceTable}|{t.TargetSchema}|{t.TargetTable}|{t.RowFilter}|{string.Join(',', t.KeyColumns)}"
+            + $"|{t.State == ControlTableState.Error}");
 
     /// <summary>
     /// A removed or changed table rebuilds the loop at once (stop applying it). Added tables wait in state new until the

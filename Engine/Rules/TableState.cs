@@ -13,7 +13,8 @@ public enum TableState
     Copying,
 
     /// <summary>
-    /// Copied; events apply only when their transaction was not visible in the copy's snapshot. Set by: the copy, in its commit.
+    /// Copied; events apply only when their transaction was not visible in the copy's snapshot. Set by: the copy, in its commit;
+    /// a retry of a table in error.
     /// </summary>
     CatchingUp,
 
@@ -23,6 +24,10 @@ public enum TableState
     /// <summary>Events are skipped; leaving it needs a resync. Set by: the user (portal).</summary>
     Paused,
 
-    /// <summary>Copy or apply failed; the message is kept. Set by: the copy or the apply loop.</summary>
+    /// <summary>
+    /// Copy or apply failed, or the source changed shape; the message is kept, and so are the table's events (on the target),
+    /// until a retry (back to catching-up: they are replayed) or a resync. Set by: the copy, the apply loop, the subscription
+    /// runner (a rule that is not valid any more).
+    /// </summary>
     Error,
 }
