@@ -191,9 +191,10 @@ public sealed class ApplyLoop(
         }
         await store.KeepPendingAsync(connection, transaction, kept, cancellationToken).ConfigureAwait(false);
 
+        // Only a table this loop applies: one without a rule keeps its events (see RouteAsync) for a loop that replays them.
         var caughtUp = tables.Values
             .Where(t => t.State == TableState.CatchingUp && t.CopySnapshot is not null && batch.StartSnapshot is not null
-                && CopyHandover.IsCaughtUp(t.CopySnapshot, batch.StartSnapshot))
+                && CopyHandover.IsCaughtUp(t.CopySnapshot, batch.StartSnapshot) && _rules.ContainsKey(t.SourceTable))
             .ToList();
         foreach (var table in caughtUp)
         {
@@ -237,8 +238,9 @@ public sealed class ApplyLoop(
             }
             if (!_rules.TryGetValue(table, out var rule))
             {
-                // A table whose rule is not valid any more (the runner stopped it): its events wait for the fix.
-                if (state.State == TableState.Error)
+                // A table without a rule here (not valid any more, or retried since this loop was built): its events wait on
+                // the target for a loop that has one. New and paused tables pass them over, as below (a copy will take them).
+                if (state.State is not (TableState.New or TableState.Paused))
                 {
                     kept.Add(item);
                 }

@@ -41,6 +41,34 @@ internal static class CopyDrift
         return (columns, (string)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!);
     }
 
+    /// <summary>
+    /// Whether the table must be copied in text form: when a column (through domains) is of a composite type or an array of a
+    /// type created in the database (or of a domain), whose binary form names that type by its oid, which the target's
+    /// differs from ("wrong element type"). Text goes through each type's output and input functions, as exact as binary.
+    /// </summary>
+    public static async Task<bool> NeedsTextAsync(
+        NpgsqlConnection source, NpgsqlTransaction transaction, TableRule rule, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(TextColumnsSql, source, transaction);
+        command.Parameters.Add(new NpgsqlParameter { Value = rule.SourceTable });
+        command.Parameters.Add(new NpgsqlParameter { Value = rule.Columns.Select(c => c.Name).ToArray() });
+        return (bool)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
+    private const string TextColumnsSql = """
+        SELECT EXISTS (
+            SELECT 1
+            FROM pg_attribute a
+            CROSS JOIN LATERAL (WITH RECURSIVE d(tid) AS (SELECT a.atttypid
+                                                        UNION ALL
+                                                        SELECT t.typbasetype FROM pg_type t JOIN d ON t.oid = d.tid WHERE t.typtype = 'd')
+                                SELECT d.tid FROM d JOIN pg_type t ON t.oid = d.tid WHERE t.typtype <> 'd') AS b
+            JOIN pg_type bt ON bt.oid = b.tid
+            LEFT JOIN pg_type et ON et.oid = bt.typelem AND bt.typlen = -1
+            WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped AND a.attname = ANY ($2)
+              AND (bt.typtype = 'c' OR et.oid >= 16384 OR et.typtype IN ('c', 'd')))
+        """;
+
     /// <summary>Kept events as they must be replayed: checked against the source's columns, lacking values added (see DriftCheck).</summary>
     public static List<ApplyEvent> Prepare(IEnumerable<ApplyEvent> events, TableRule rule, IReadOnlyList<LiveColumn> columns)
     {

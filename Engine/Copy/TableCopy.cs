@@ -53,16 +53,22 @@ public sealed class TableCopy(NpgsqlDataSource source, NpgsqlDataSource target, 
         // DDL away until the copy ends (docs/decisions/ADR-008-exact-row-encoding.md).
         var (sourceColumns, moneyLocale) = await CopyDrift.CheckAsync(sourceConnection, snapshotTransaction, target, rule, cancellationToken)
             .ConfigureAwait(false);
+        var text = await CopyDrift.NeedsTextAsync(sourceConnection, snapshotTransaction, rule, cancellationToken).ConfigureAwait(false);
 
         await using var targetConnection = await target.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await targetConnection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await ReplicaRole.TrySetAsync(targetConnection, transaction, cancellationToken).ConfigureAwait(false);
+        if (text)
+        {
+            await ApplySession.PinAsync(sourceConnection, snapshotTransaction, "", cancellationToken).ConfigureAwait(false);
+            await ApplySession.PinAsync(targetConnection, transaction, moneyLocale, cancellationToken).ConfigureAwait(false);
+        }
         await ExecuteAsync(targetConnection, transaction, ApplySql.Empty(rule), cancellationToken).ConfigureAwait(false);
         var indexes = estimated >= options.BuildIndexesAfterDataAbove
             ? await DropSecondaryIndexesAsync(targetConnection, transaction, rule, cancellationToken).ConfigureAwait(false)
             : [];
 
-        var rows = await StreamAsync(sourceConnection, targetConnection, rule, partitioned, estimated, progress, cancellationToken)
+        var rows = await StreamAsync(sourceConnection, targetConnection, rule, partitioned, text, estimated, progress, cancellationToken)
             .ConfigureAwait(false);
         foreach (var index in indexes)
         {
@@ -113,13 +119,23 @@ public sealed class TableCopy(NpgsqlDataSource source, NpgsqlDataSource target, 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <remarks>
+    /// Binary unless <paramref name="text"/>: the binary form of a composite value or of an array of a type created in the
+    /// database carries that type's oid, which differs between source and target (see CopyDrift.NeedsTextAsync).
+    /// </remarks>
     private async Task<long> StreamAsync(
-        NpgsqlConnection sourceConnection, NpgsqlConnection targetConnection, TableRule rule, bool partitioned, long estimated,
+        NpgsqlConnection sourceConnection, NpgsqlConnection targetConnection, TableRule rule, bool partitioned, bool text, long estimated,
         IProgress<CopyProgress>? progress, CancellationToken cancellationToken)
     {
         var columns = ApplySql.Columns(rule);
         var where = rule.Filter is null ? "" : $" WHERE (\n{rule.Filter}\n)";
         var from = (partitioned ? "" : "ONLY ") + rule.Source.Quoted;
+        if (text)
+        {
+            return await TextCopy.StreamAsync(sourceConnection, targetConnection, $"COPY (SELECT {columns} FROM {from}{where}) TO STDOUT",
+                $"COPY {rule.Target.Quoted} ({columns}) FROM STDIN", count => ReportEvery(progress, rule, count, estimated),
+                cancellationToken).ConfigureAwait(false);
+        }
         var counter = new BinaryCopyRowCounter();
         var buffer = ArrayPool<byte>.Shared.Rent(128 * 1024);
         try
@@ -154,6 +170,19 @@ public sealed class TableCopy(NpgsqlDataSource source, NpgsqlDataSource target, 
             ArrayPool<byte>.Shared.Return(buffer);
         }
         return counter.Rows;
+    }
+
+    private Action ReportEvery(IProgress<CopyProgress>? progress, TableRule rule, Func<long> rows, long estimated)
+    {
+        var lastReport = Stopwatch.StartNew();
+        return () =>
+        {
+            if (progress is not null && lastReport.Elapsed >= options.ProgressInterval)
+            {
+                progress.Report(new CopyProgress(rule.SourceTable, rows(), estimated, Done: false));
+                lastReport.Restart();
+            }
+        };
     }
 
     /// <summary>Drops the target's indexes that back no constraint; returns their definitions to build them again.</summary>

@@ -166,8 +166,8 @@ public static class DriftCheck
     }
 
     private static string StopMessage(TableRule rule, IEnumerable<string> problems) =>
-        $"Ferry stopped applying {rule.Source} to {rule.Target} (its changes are kept on the target and applied when the table is "
-        + $"retried): {string.Join("; ", problems)}.";
+        $"Ferry stopped applying {rule.Source} to {rule.Target}: {string.Join("; ", problems)}. Then retry the table: its changes "
+        + "are kept on the target until then, and applied first.";
 
     private static string List(IEnumerable<string> names) => string.Join(", ", names.Select(Identifiers.Quote));
 

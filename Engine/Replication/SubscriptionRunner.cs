@@ -153,7 +153,6 @@ public sealed class SubscriptionRunner(
             catch (TableRuleException e)
             {
                 _logger.RuleInvalid(subscriptionId, $"{table.SourceSchema}.{table.SourceTable}", e.Message);
-                await SetTableErrorAsync(table.Id, e.Message, cancellationToken).ConfigureAwait(false);
                 invalid.Add((table, e.Message));
             }
         }
@@ -161,6 +160,10 @@ public sealed class SubscriptionRunner(
         // already there keeps its state).
         await store.InstallAsync(cancellationToken).ConfigureAwait(false);
         await StopInvalidAsync(source, store, invalid, cancellationToken).ConfigureAwait(false);
+        foreach (var (table, message) in invalid)
+        {
+            await SetTableErrorAsync(table.Id, message, cancellationToken).ConfigureAwait(false);
+        }
         foreach (var rule in rules.Values)
         {
             await store.AddTableAsync(rule, cancellationToken).ConfigureAwait(false);
@@ -477,6 +480,10 @@ public sealed class SubscriptionRunner(
     /// fix and a retry, instead of being passed over (docs/decisions/ADR-008-exact-row-encoding.md). Tables not copied yet
     /// stay new: their copy will take every row.
     /// </summary>
+    /// <remarks>
+    /// The message kept is the one the table stopped with when it stopped on the target already (a drift stop names the
+    /// change and the fix); <paramref name="invalid"/>'s messages are updated to it, for the control database.
+    /// </remarks>
     private static async Task StopInvalidAsync(
         NpgsqlDataSource source, TargetStateStore store, List<(Control.TableRule Table, string Message)> invalid,
         CancellationToken cancellationToken)
@@ -485,11 +492,22 @@ public sealed class SubscriptionRunner(
         {
             return;
         }
-        foreach (var (table, message) in invalid)
+        var states = (await store.GetTablesAsync(cancellationToken).ConfigureAwait(false)).ToDictionary(t => t.SourceTable, StringComparer.Ordinal);
+        for (var i = 0; i < invalid.Count; i++)
         {
+            var (table, message) = invalid[i];
             var name = await ReplicationService.EventNameAsync(source, new TableName(table.SourceSchema, table.SourceTable), cancellationToken)
                 .ConfigureAwait(false);
-            await store.StopTableAsync(name, $"The rule is not valid any more: {message}", cancellationToken).ConfigureAwait(false);
+            if (states.TryGetValue(name, out var row) && row is { State: RuleTableState.Error, Error: { } kept })
+            {
+                invalid[i] = (table, kept);
+                continue;
+            }
+            var stopped = $"{message} Then retry the table: its changes are kept on the target until then.";
+            if (await store.StopTableAsync(name, stopped, cancellationToken).ConfigureAwait(false))
+            {
+                invalid[i] = (table, stopped);
+            }
         }
     }
 

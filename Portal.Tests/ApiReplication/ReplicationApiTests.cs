@@ -69,6 +69,8 @@ public sealed class ReplicationApiTests(PortalFixture fixture, SeedNodes seed) :
         // Loops are off here, so the table stays New and a resync is refused (see Operator_ResyncsACopiedTable_OverHttp).
         using var resync = await op.PostAsync($"/api/subscriptions/{id}/tables/{tableId}/resync", null, Token);
         Assert.Contains("not copied yet", await ApiClient.AssertProblemAsync(resync, HttpStatusCode.Conflict), StringComparison.Ordinal);
+        using var retry = await op.PostAsync($"/api/subscriptions/{id}/tables/{tableId}/retry", null, Token);
+        Assert.Contains("not in error", await ApiClient.AssertProblemAsync(retry, HttpStatusCode.Conflict), StringComparison.Ordinal);
         using var noTable = await op.PostAsync($"/api/subscriptions/{id}/tables/{tableId + 1000}/resync", null, Token);
         Assert.Contains($"has no table {tableId + 1000}", await ApiClient.AssertProblemAsync(noTable, HttpStatusCode.NotFound),
             StringComparison.Ordinal);
@@ -226,6 +228,7 @@ public sealed class ReplicationApiTests(PortalFixture fixture, SeedNodes seed) :
             (HttpMethod.Post, $"/api/subscriptions/{id}/tables", new { source = "digoal_01.user_session" }),
             (HttpMethod.Delete, $"/api/subscriptions/{id}/tables/{tableId}", null),
             (HttpMethod.Post, $"/api/subscriptions/{id}/tables/{tableId}/resync", null),
+            (HttpMethod.Post, $"/api/subscriptions/{id}/tables/{tableId}/retry", null),
             (HttpMethod.Post, $"/api/subscriptions/{id}/sequences", new { source = "digoal_01.seq_login_id" }),
         };
         foreach (var (method, path, body) in changes)
@@ -252,7 +255,8 @@ public sealed class ReplicationApiTests(PortalFixture fixture, SeedNodes seed) :
                  {
                      "/api/sets", "/api/sets/{id}", "/api/sets/{id}/subscriptions", "/api/subscriptions/{id}", "/api/subscriptions/{id}/pause",
                      "/api/subscriptions/{id}/resume", "/api/subscriptions/{id}/tables", "/api/subscriptions/{id}/tables/{tableId}",
-                     "/api/subscriptions/{id}/tables/{tableId}/resync", "/api/subscriptions/{id}/sequences", "/api/status",
+                     "/api/subscriptions/{id}/tables/{tableId}/resync", "/api/subscriptions/{id}/tables/{tableId}/retry",
+                     "/api/subscriptions/{id}/sequences", "/api/status",
                  })
         {
             Assert.True(paths.TryGetProperty(path, out _) || paths.TryGetProperty(path + "/", out _), $"{path} is not in the OpenAPI document");

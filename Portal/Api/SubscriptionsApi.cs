@@ -75,6 +75,12 @@ internal static class SubscriptionsApi
                     service.ResyncTableAsync(user, id, tableId, ct))
             .WithName("ResyncTable").WithSummary("Copy the table again; the other tables keep applying (Operator)");
 
+        subscriptions.MapPost("/tables/{tableId:int}/retry",
+                (int id, int tableId, ClaimsPrincipal user, ReplicationService service, CancellationToken ct) =>
+                    service.RetryTableAsync(user, id, tableId, ct))
+            .WithName("RetryTable")
+            .WithSummary("Apply a table in error again once its cause is fixed; its changes kept meanwhile come first (Operator)");
+
         subscriptions.MapGet("/sequences", async (int id, ClaimsPrincipal user, ReplicationStatusQuery status, CancellationToken ct) =>
                 (await status.GetSubscriptionAsync(user, id, ct)).Sequences)
             .WithName("ListSequences");

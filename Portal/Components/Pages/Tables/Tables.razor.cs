@@ -145,6 +145,10 @@ public sealed partial class Tables : IDisposable
         "Resync table", $"Copy {table.Source} again? Its rows on the target are replaced; the other tables keep applying.", "Resync",
         () => Service.ResyncTableAsync(_user, _status!.Id, table.Id, CancellationToken.None), $"Resync of {table.Source} started.");
 
+    private Task RetryAsync(TableInfo table) => ActAsync(
+        "Retry table", $"Apply {table.Source} again? Fix the cause first (the error says how); its changes kept since it stopped come first.",
+        "Retry", () => Service.RetryTableAsync(_user, _status!.Id, table.Id, CancellationToken.None), $"{table.Source} applies again.");
+
     private Task RemoveAsync(TableInfo table) => ActAsync(
         "Remove table", $"Stop replicating {table.Source}? Its rows on the target stay.", "Remove",
         () => Service.RemoveTableAsync(_user, _status!.Id, table.Id, CancellationToken.None), $"Removed {table.Source}.");
