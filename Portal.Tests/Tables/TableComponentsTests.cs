@@ -77,6 +77,28 @@ public sealed class TableComponentsTests : PortalBunitContext
         Assert.Equal("digoal_01.user_login_rec", form.Find("textarea").GetAttribute("value") ?? form.Find("textarea").TextContent);
     }
 
+    [Fact]
+    public void TablesGrid_OffersRetry_ForTablesInErrorOnly()
+    {
+        TableInfo? retried = null;
+        var tables = new[]
+        {
+            new TableInfo(1, "app.orders", "app.orders", null, ["id"], "Error", 20, 20,
+                "Ferry stopped applying app.orders to app.orders: column \"discount\" was added to the source table ..."),
+            new TableInfo(2, "app.other", "app.other", null, ["id"], "Ok", 20, 20, null),
+        };
+        var grid = Render<TablesGrid>(p => p
+            .Add(g => g.Load, (_, _) => Task.FromResult(new TablePage(tables, tables.Length)))
+            .Add(g => g.CanChange, true)
+            .Add(g => g.Retry, table => retried = table));
+
+        grid.WaitForAssertion(() => Assert.Single(grid.FindAll("[data-testid=retry]")));
+        grid.Find("[data-testid=retry]").Click();
+
+        Assert.Equal(1, retried?.Id);
+        Assert.Equal(2, grid.FindAll("[data-testid=resync]").Count);
+    }
+
     [Theory]
     [InlineData("digoal_01.a", null, null)]
     [InlineData("digoal_01.a", "digoal_02", "digoal_02.a")]

@@ -5,7 +5,8 @@
 #  2. one UPDATE of 1,000,000 rows -- time relative to no capture.
 # Modes (MODES, default "none statement v4 row"): no capture, Ferry's capture (the newest queue schema), queue schema v4's
 # statement capture (v4-capture.sql, for before/after figures), and a row-level trigger (row-capture.sql).
-# Every consumer is stopped (no ticker, no reader): only capture is measured. Figures go to results-<date>.txt.
+# Every consumer is stopped (no ticker, no reader): only capture is measured; autovacuum is off (its workers would count
+# in the CPU of whichever round they run in; the bulk table is vacuumed before each UPDATE). Figures go to results-<date>.txt.
 # Usage: bench/capture/run.sh [transactions per client per pgbench run] [rounds]
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -21,7 +22,7 @@ trap 'runuser -u postgres -- "$PGBIN/pg_ctl" -D "$data" -m fast -w stop >/dev/nu
 
 runuser -u postgres -- "$PGBIN/initdb" -D "$data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
 runuser -u postgres -- "$PGBIN/pg_ctl" -D "$data" -l "$data/server.log" -w -t 60 -o \
-  "-c listen_addresses=127.0.0.1 -p $port -k $data -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c shared_buffers=512MB -c max_wal_size=4GB" \
+  "-c listen_addresses=127.0.0.1 -p $port -k $data -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c shared_buffers=512MB -c max_wal_size=4GB -c autovacuum=off" \
   start >/dev/null
 conn="host=127.0.0.1 port=$port user=postgres dbname=bench"
 # The seed functions use unqualified table names (their owner role normally has schema "$user").

@@ -4,9 +4,10 @@ using Ferry.Engine.Sql;
 namespace Ferry.Engine.Apply.Internal;
 
 /// <summary>
-/// The statements handlers and copies run on a target table. Rows arrive as JSON (<c>row_to_json</c> on the source) and
-/// become typed rows with <c>json_populate_record(NULL::target, data)</c>, so the values convert on the server exactly as
-/// the target's column types say. <paramref name="rows"/> arguments are FROM items that yield a row alias <c>r</c>.
+/// The statements handlers and copies run on a target table. Rows arrive as text rows (each value its type's output text,
+/// see <see cref="Queue.EventRow"/> and docs/decisions/ADR-008-exact-row-encoding.md) and become typed rows with
+/// <see cref="Populate(TableRule, string)"/>, so the values convert on the server exactly as the target's column types say.
+/// <c>rows</c> arguments are FROM items that yield a row alias <c>r</c>.
 /// </summary>
 internal static class ApplySql
 {

@@ -2,8 +2,9 @@
 --   Version 5: (re)creates ferry.capture_<id>(), the capture trigger function of a queue, writing into the queue's
 --   current event table by name (see v1/029_queue_capture_function.sql for why it is built that way), with the row
 --   encoding of docs/decisions/ADR-008-exact-row-encoding.md:
---     ev_data  json: the column names, as a JSON array (statement triggers) or as the keys of the row's own JSON
---              object (row triggers, one row per call: row_to_json of it is cheap there);
+--     ev_data  json: the column names, as the keys of a row's JSON object: for a statement, row_to_json of its first
+--              row (computed once per statement), or a JSON array of the names when that object is larger than 256
+--              bytes (so that a large first row is not repeated in every event); for a row trigger, the row's own;
 --     ev_extra text: the row in PostgreSQL's record text form (n.*::text), one field per name, in order. Each field
 --              is its type's output text (NULL is an empty field, '' is ""), which the type's input function reads back
 --              exactly: a json null stays apart from SQL NULL, arrays keep their bounds, composites nest.
@@ -69,22 +70,25 @@ BEGIN
             ELSIF TG_OP OPERATOR(pg_catalog.=) 'INSERT' THEN
                 INSERT INTO ferry.event_%1$s_%2$s (ev_table_no, ev_txid, ev_type, ev_table, ev_data, ev_extra)
                 SELECT %2$s, v_txid, 'I', v_table,
-                       (SELECT pg_catalog.array_to_json(ARRAY(SELECT pg_catalog.json_object_keys(pg_catalog.row_to_json(h.*))))
-                          FROM (SELECT * FROM ferry_new LIMIT 1) AS h),
+                       (SELECT CASE WHEN pg_catalog.pg_column_size(h.j) OPERATOR(pg_catalog.<=) 256 THEN h.j
+                                    ELSE ferry.column_names(h.j) END
+                          FROM (SELECT pg_catalog.row_to_json(f.*) AS j FROM ferry_new AS f LIMIT 1) AS h),
                        n.*::pg_catalog.text
                   FROM ferry_new AS n;
             ELSIF TG_OP OPERATOR(pg_catalog.=) 'UPDATE' THEN
                 INSERT INTO ferry.event_%1$s_%2$s (ev_table_no, ev_txid, ev_type, ev_table, ev_data, ev_extra)
                 SELECT %2$s, v_txid, 'U', v_table,
-                       (SELECT pg_catalog.array_to_json(ARRAY(SELECT pg_catalog.json_object_keys(pg_catalog.row_to_json(h.*))))
-                          FROM (SELECT * FROM ferry_new LIMIT 1) AS h),
+                       (SELECT CASE WHEN pg_catalog.pg_column_size(h.j) OPERATOR(pg_catalog.<=) 256 THEN h.j
+                                    ELSE ferry.column_names(h.j) END
+                          FROM (SELECT pg_catalog.row_to_json(f.*) AS j FROM ferry_new AS f LIMIT 1) AS h),
                        n.*::pg_catalog.text
                   FROM ferry_new AS n;
             ELSIF TG_OP OPERATOR(pg_catalog.=) 'DELETE' THEN
                 INSERT INTO ferry.event_%1$s_%2$s (ev_table_no, ev_txid, ev_type, ev_table, ev_data, ev_extra)
                 SELECT %2$s, v_txid, 'D', v_table,
-                       (SELECT pg_catalog.array_to_json(ARRAY(SELECT pg_catalog.json_object_keys(pg_catalog.row_to_json(h.*))))
-                          FROM (SELECT * FROM ferry_old LIMIT 1) AS h),
+                       (SELECT CASE WHEN pg_catalog.pg_column_size(h.j) OPERATOR(pg_catalog.<=) 256 THEN h.j
+                                    ELSE ferry.column_names(h.j) END
+                          FROM (SELECT pg_catalog.row_to_json(f.*) AS j FROM ferry_old AS f LIMIT 1) AS h),
                        o.*::pg_catalog.text
                   FROM ferry_old AS o;
             ELSIF v_kind OPERATOR(pg_catalog.=) 'rtrunc' THEN
