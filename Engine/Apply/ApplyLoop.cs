@@ -24,7 +24,6 @@ namespace Ferry.Engine.Apply;
 /// the table's copy runs. A table of <paramref name="rules"/> without a state row on the target (not added yet, or removed)
 /// is not applied.
 /// </para>
-/// </remarks>
 /// <para>
 /// Schema drift (docs/decisions/ADR-008-exact-row-encoding.md): with a <see cref="DriftWatch"/>, every applied event is checked
 /// against its rule and the source's columns first. A table whose source changed shape stops alone, in state error, its
@@ -32,6 +31,7 @@ namespace Ferry.Engine.Apply;
 /// follow, nothing is applied and the loop returns <see cref="ApplyOutcome.RulesChanged"/>. A retried table (back in
 /// catching-up with kept events) replays them at the start of the next batch.
 /// </para>
+/// </remarks>
 public sealed class ApplyLoop(
     IBatchSource batches, NpgsqlDataSource target, TargetStateStore store, IReadOnlyList<TableRule> rules, IHandler handler,
     ApplyLoopOptions options, TimeProvider time, ILogger<ApplyLoop> logger, DriftWatch? drift = null)
