@@ -43,15 +43,23 @@ internal static class CaptureBench
             "variant and hide part of the triggers' CPU cost in it, and the shared disk's latency would add noise. So TPS here is " +
             "bound by CPU, where capture costs the most: the harder test.";
         var tps = variants.ToDictionary(v => v.Name, _ => new List<double>());
+        var cpu = variants.ToDictionary(v => v.Name, _ => new List<double>());
+        var wal = variants.ToDictionary(v => v.Name, _ => new List<double>());
         for (var round = 0; round < o.Rounds; round++)
         {
             foreach (var v in Order(variants, round))
             {
                 await SetCaptureAsync(env, v.Schema, ct);
                 await Db.ExecEachAsync(env.SourceSuper, ct, "VACUUM ANALYZE digoal_01.user_session", "CHECKPOINT");
-                var (rate, _) = await Pgbench.RunAsync(env, o.Clients, o.CaptureSeconds, null, ct, waitForFlush: false);
+                var lsn0 = await Db.ScalarAsync<string>(env.SourceSuper, "SELECT pg_current_wal_lsn()::text", ct);
+                var cpu0 = ClusterCpu.Seconds(env.Source.DataDirectory);
+                var (rate, transactions) = await Pgbench.RunAsync(env, o.Clients, o.CaptureSeconds, null, ct, waitForFlush: false);
+                var cpu1 = ClusterCpu.Seconds(env.Source.DataDirectory);
+                var bytes = await Db.ScalarAsync<double>(env.SourceSuper, $"SELECT pg_current_wal_lsn() - '{lsn0}'::pg_lsn", ct);
                 Console.WriteLine($"    round {round + 1}: {v.Name}: {rate:0} tps");
                 tps[v.Name].Add(rate);
+                cpu[v.Name].Add((cpu1 - cpu0) / transactions * 1e6);
+                wal[v.Name].Add(bytes / transactions);
             }
         }
         foreach (var v in variants)
@@ -66,6 +74,16 @@ internal static class CaptureBench
                 report.Goal(new Goal("pgbench TPS kept with capture", "≥ 0.85", kept, "", SmallerIsBetter: false, 0.85,
                     Note: $"PgQ kept {Series.Ratio(tps[variants[1].Name], tps[None])?.Format() ?? "?"} in the same rounds"));
             }
+        }
+        // What predicts TPS kept on a machine with more cores than pgbench's clients keep busy: the CPU and the WAL that
+        // capture adds to each transaction (docs/benchmarks/2026-12-03-two-cores.md).
+        foreach (var v in variants)
+        {
+            var isBase = v.Name == None;
+            report.Add(new Figure(Name, v.Name, "source CPU per transaction (server processes)", Series.Of(cpu[v.Name]), "µs",
+                isBase ? null : Series.Ratio(cpu[v.Name], cpu[None]), isBase ? null : "uncaptured (same round)"));
+            report.Add(new Figure(Name, v.Name, "WAL per transaction", Series.Of(wal[v.Name]), "bytes",
+                isBase ? null : Series.Ratio(wal[v.Name], wal[None]), isBase ? null : "uncaptured (same round)"));
         }
         SkipFerry(report, variants);
 

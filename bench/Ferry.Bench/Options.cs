@@ -5,13 +5,19 @@ namespace Ferry.Bench;
 /// <summary>Command line of the benchmark program (bench/run passes its arguments through).</summary>
 internal sealed record Options
 {
-    public static readonly string[] AllBenchmarks = ["capture", "copy", "catchup", "lag", "tables1000"];
+    public static readonly string[] AllBenchmarks = ["capture", "copy", "catchup", "lag", "tables1000", "fanout"];
+
+    /// <summary>What a run without --only measures: every goal row of issue 15 (fanout is asked for by name).</summary>
+    public static readonly string[] DefaultBenchmarks = ["capture", "copy", "catchup", "lag", "tables1000"];
 
     /// <summary>The benchmarks that need the seed scenario's source and Londiste 3.</summary>
-    public static readonly string[] SeedBenchmarks = ["capture", "copy", "catchup", "lag"];
+    public static readonly string[] SeedBenchmarks = ["capture", "copy", "catchup", "lag", "fanout"];
+
+    /// <summary>The benchmarks that need the replication setup (target databases, Londiste leaf, native, the portal).</summary>
+    public static readonly string[] ReplicationBenchmarks = ["copy", "catchup", "lag", "fanout"];
 
     public bool Quick { get; init; }
-    public HashSet<string> Only { get; init; } = [.. AllBenchmarks];
+    public HashSet<string> Only { get; init; } = [.. DefaultBenchmarks];
     /// <summary>Seconds of each pgbench round of the capture benchmark.</summary>
     public int CaptureSeconds { get; init; } = 20;
     /// <summary>
@@ -44,7 +50,12 @@ internal sealed record Options
     /// <summary>The repository's root (bench/run passes it): the portal's build output is found there.</summary>
     public string RepositoryRoot { get; init; } = Directory.GetCurrentDirectory();
 
-    public int SourceUsers => Math.Max(UpdateRows, Only.Overlaps(["copy", "catchup", "lag"]) ? CopyRows : 0);
+    public int SourceUsers => Math.Max(UpdateRows, Only.Overlaps(ReplicationBenchmarks) ? CopyRows : 0);
+
+    /// <summary>Numbers of active subscriptions on one set that the fan-out benchmark measures lag and CPU for.</summary>
+    public int[] FanOut => Quick ? [1, 2] : [1, 2, 4, 8];
+
+    public int FanSeconds => Quick ? 4 : 20;
 
     public bool NeedsSeed => Only.Overlaps(SeedBenchmarks);
 
@@ -108,9 +119,10 @@ internal sealed record Options
     }
 
     public const string Usage = """
-        Usage: bench/run [--quick] [--only capture,copy,catchup,lag,tables1000] [options]
+        Usage: bench/run [--quick] [--only capture,copy,catchup,lag,tables1000,fanout] [options]
           --quick            smoke run (a few minutes): tiny tables, short rounds; figures mean nothing, the harness is checked
-          --only LIST        run a subset: capture, copy, catchup, lag, tables1000 (catchup and lag need the copy setup; it is done anyway)
+          --only LIST        run a subset: capture, copy, catchup, lag, tables1000 (the default: all five), and fanout (lag and CPU
+                             with 1, 2, 4, 8 subscriptions on one set; only when named; docs/benchmarks/2026-12-03-two-cores.md)
           --rounds N         rounds of every headline figure, reported as min / median / max (full 3, quick 2)
           --seconds N        seconds of each pgbench round in the capture benchmark (full 20, quick 3)
           --clients N        pgbench clients (8)

@@ -16,6 +16,7 @@ internal sealed class PortalReplicator(PortalProcess portal, string sourceConnec
     private const int ApplyLockClass = 0x66726170;
     private readonly Dictionary<string, int> _tableIds = new(StringComparer.Ordinal);
     private int _subscription;
+    private int _set;
 
     public string Name => "Ferry";
     public string TargetConnection => targetConnection;
@@ -27,8 +28,17 @@ internal sealed class PortalReplicator(PortalProcess portal, string sourceConnec
         var source = await portal.CreateNodeAsync("source", sourceConnection, ct);
         var target = await portal.CreateNodeAsync("target", targetConnection, ct);
         var set = await portal.PostAsync("/api/sets", new { name = "bench", rootNodeId = source }, ct);
-        var subscription = await portal.PostAsync($"/api/sets/{set.GetProperty("id").GetInt32()}/subscriptions", new { targetNodeId = target }, ct);
+        _set = set.GetProperty("id").GetInt32();
+        var subscription = await portal.PostAsync($"/api/sets/{_set}/subscriptions", new { targetNodeId = target }, ct);
         _subscription = subscription.GetProperty("id").GetInt32();
+    }
+
+    /// <summary>Another subscription of the same set, to another target database (the fan-out benchmark).</summary>
+    public async Task<PortalReplicator> SubscribeAnotherAsync(string nodeName, string target, CancellationToken ct)
+    {
+        var node = await portal.CreateNodeAsync(nodeName, target, ct);
+        var subscription = await portal.PostAsync($"/api/sets/{_set}/subscriptions", new { targetNodeId = node }, ct);
+        return new PortalReplicator(portal, sourceConnection, target) { _set = _set, _subscription = subscription.GetProperty("id").GetInt32() };
     }
 
     public async Task AddAsync(IReadOnlyList<string> tables, CancellationToken ct)

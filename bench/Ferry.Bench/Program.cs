@@ -14,13 +14,13 @@ catch (BenchException e)
 using var cts = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) => { e.Cancel = true; cts.Cancel(); };
 // A hard ceiling for the whole run, so that a hang never keeps clusters and daemons alive for ever.
-cts.CancelAfter(options.Quick ? TimeSpan.FromMinutes(10) : TimeSpan.FromMinutes(60));
+cts.CancelAfter(options.Quick ? TimeSpan.FromMinutes(20) : TimeSpan.FromMinutes(90));
 var ct = cts.Token;
 var report = new Report();
 Console.WriteLine($"Ferry benchmarks ({(options.Quick ? "quick" : "full")}): {string.Join(", ", options.Only)}; " +
                   $"load average {report.LoadAtStart}; work folder {options.WorkDirectory}");
 
-var replication = options.Only.Overlaps(["copy", "catchup", "lag"]);
+var replication = options.Only.Overlaps(Options.ReplicationBenchmarks);
 try
 {
     await using var env = await BenchEnv.StartAsync(options, report, ct);
@@ -88,7 +88,7 @@ try
                 await Guard(report, ReplicationBench.CopyName, () => bench.CopyAsync(pipeTarget, ct));
                 await bench.IdleRssAsync("after the copies", ct);
             }
-            if (options.Only.Overlaps(["catchup", "lag"]))
+            if (options.Only.Overlaps(["catchup", "lag", "fanout"]))
             {
                 Step("adding user_session and the marker table to every tool");
                 var ready = await Guard(report, "stream setup", () => bench.PrepareStreamAsync(ct));
@@ -102,6 +102,11 @@ try
                     Step("lag");
                     await Guard(report, ReplicationBench.LagName, () => bench.LagAsync(ct));
                     await bench.IdleRssAsync("after the lag benchmarks", ct);
+                }
+                if (ready && options.Only.Contains("fanout"))
+                {
+                    Step("fan-out: lag and CPU against the number of subscriptions on one set");
+                    await Guard(report, ReplicationBench.FanOutName, () => bench.FanOutAsync(ct));
                 }
             }
             bench.ReportIdleRss();

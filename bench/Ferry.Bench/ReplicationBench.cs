@@ -14,6 +14,7 @@ internal sealed class ReplicationBench(BenchEnv env, Report report, List<IReplic
     public const string CopyName = "initial copy";
     public const string CatchUpName = "catch-up";
     public const string LagName = "lag";
+    public const string FanOutName = "fan-out (what more cores would show)";
     private const string UserInfo = "digoal_01.user_info";
     private const string Empty = "digoal_01.bench_empty";
     private const string Marker = "digoal_01.bench_marker";
@@ -34,6 +35,7 @@ internal sealed class ReplicationBench(BenchEnv env, Report report, List<IReplic
         var rows = await Db.ScalarAsync<long>(env.SourceSuper, $"SELECT count(*) FROM {UserInfo}", ct);
         var metric = $"user_info, {rows:N0} rows, add to ok";
         var pipe = new List<double>();
+        var pipeCpu = new List<CpuMeter.Used>();
         var runs = tools.ToDictionary(t => t, _ => new Run());
         for (var round = 0; round < O.Rounds; round++)
         {
@@ -48,7 +50,9 @@ internal sealed class ReplicationBench(BenchEnv env, Report report, List<IReplic
             {
                 if (tool is null)
                 {
+                    var cpu = CpuMeter.Start(env, Environment.ProcessId);
                     var seconds = (await PipeAsync(pipeTarget, ct)).TotalSeconds;
+                    pipeCpu.Add(cpu.Stop());
                     pipe.Add(seconds);
                     Console.WriteLine($"    round {round + 1}: COPY pipe: {seconds:0.00} s");
                     continue;
@@ -67,8 +71,15 @@ internal sealed class ReplicationBench(BenchEnv env, Report report, List<IReplic
                 Console.WriteLine($"    round {round + 1}: {tool.Name}: {run.Seconds[^1]:0.00} s");
             }
         }
-        report.Add(new Figure(CopyName, "COPY TO STDOUT | COPY FROM STDIN (binary, Npgsql)", metric, Series.Of(pipe), "s",
-            Note: "baseline, one run per round"));
+        const string pipeName = "COPY TO STDOUT | COPY FROM STDIN (binary, Npgsql)";
+        report.Add(new Figure(CopyName, pipeName, metric, Series.Of(pipe), "s", Note: "baseline, one run per round"));
+        // What predicts the copy on more cores (parallel key ranges): the CPU each side spends per row, not the wall time.
+        report.Add(CpuFigure(pipeName, pipeCpu, rows, "the pipe's relay is the benchmark process"));
+        foreach (var tool in tools.Where(t => t is not LondisteReplicator))
+        {
+            report.Add(CpuFigure(tool.Name, runs[tool].Cpu, rows,
+                tool is PortalReplicator ? "the copying process is the portal" : "the copy runs inside the clusters"));
+        }
         foreach (var tool in tools)
         {
             var run = runs[tool];
@@ -113,13 +124,24 @@ internal sealed class ReplicationBench(BenchEnv env, Report report, List<IReplic
         SkipFerry(CopyName);
     }
 
-    private static async Task TimeAddAsync(IReplicator tool, Run run, string table, CancellationToken ct)
+    private static Figure CpuFigure(string variant, List<CpuMeter.Used> used, long rows, string note) =>
+        new(CopyName, variant, $"CPU seconds per million rows copied (source + target + copying process)",
+            Series.Of(used.Select(u => u.Total * 1e6 / rows)), "s",
+            Note: used.Count == 0 ? null : $"{note}; median split source / target / process: " +
+                  $"{Median(used, u => u.Source, rows)} / {Median(used, u => u.Target, rows)} / {Median(used, u => u.Process, rows)} s");
+
+    private static string Median(List<CpuMeter.Used> used, Func<CpuMeter.Used, double> part, long rows) =>
+        Series.Number(Series.Percentile([.. used.Select(u => part(u) * 1e6 / rows)], 0.5));
+
+    private async Task TimeAddAsync(IReplicator tool, Run run, string table, CancellationToken ct)
     {
         var window = tool.Rss?.Start();
+        var cpu = CpuMeter.Start(env, tool.Rss?.Pid);
         var watch = Stopwatch.StartNew();
         await tool.AddAsync([table], ct);
         var detail = await tool.WaitOkAsync([table], watch, OkTimeout, ct);
         var seconds = watch.Elapsed.TotalSeconds;
+        run.Cpu.Add(cpu.Stop());
         if (window is not null)
         {
             await window.StopAsync();
@@ -475,6 +497,87 @@ internal sealed class ReplicationBench(BenchEnv env, Report report, List<IReplic
         return seen;
     }
 
+    // ---------------------------------------------------------------- fan-out
+
+    /// <summary>
+    /// Lag under <see cref="Options.BusyRate"/> transactions a second with 1, 2, 4, 8 Ferry subscriptions active on the one
+    /// set (each its own target database with the marker table; the first is the main subscription), and the CPU each part
+    /// uses meanwhile: per subscription, the slope predicts how many subscriptions a machine with more cores carries before
+    /// lag grows (docs/benchmarks/2026-12-03-two-cores.md). Londiste 3 and native replication are stopped for it.
+    /// </summary>
+    public async Task FanOutAsync(CancellationToken ct)
+    {
+        if (Ferry is not PortalReplicator main)
+        {
+            report.Skip(FanOutName, "Ferry", "the portal did not start (see Errors)");
+            return;
+        }
+        foreach (var other in tools.Where(t => t is not PortalReplicator))
+        {
+            await other.StopApplyAsync(ct);
+        }
+        var levels = O.FanOut;
+        var fans = new List<PortalReplicator>();
+        for (var i = 1; i < levels.Max(); i++)
+        {
+            var target = await env.SeedTargetAsync($"fan_{i:00}", ct);
+            var fan = await main.SubscribeAnotherAsync($"fan-{i:00}", target, ct);
+            var watch = Stopwatch.StartNew();
+            await fan.AddAsync([Marker], ct);
+            await fan.WaitOkAsync([Marker], watch, OkTimeout, ct);
+            await fan.StopApplyAsync(ct);
+            fans.Add(fan);
+        }
+        var active = 1;
+        foreach (var n in levels)
+        {
+            for (; active < n; active++)
+            {
+                await fans[active - 1].StartApplyAsync(ct);
+            }
+            var measured = new List<IReplicator> { main };
+            measured.AddRange(fans.Take(n - 1));
+            // Every active subscription has caught up with the marker before the window starts.
+            var seq = await BumpMarkerAsync(ct);
+            foreach (var t in measured)
+            {
+                await Db.WaitAsync($"{t.Name} to catch up", async () =>
+                    await Db.ScalarAsync<long>(t.TargetConnection, $"SELECT seq FROM {Marker} WHERE id = 1", ct) >= seq,
+                    TimeSpan.FromMinutes(5), ct, pollMs: 50);
+            }
+            var cpu = CpuMeter.Start(env, main.Rss!.Pid);
+            var clock = Stopwatch.StartNew();
+            var load = Pgbench.RunAsync(env, O.Clients, O.FanSeconds + 2, null, ct, rate: O.BusyRate - O.LagRate);
+            await Task.Delay(1000, ct);
+            var (seen, committed) = await ProbeAsync(measured, O.FanSeconds, ct);
+            var (tps, _) = await load;
+            var used = cpu.Stop();
+            var wall = clock.Elapsed.TotalSeconds;
+            var lags = new List<double>();
+            var worstP95 = 0.0;
+            foreach (var s in seen)
+            {
+                var one = Enumerable.Range(1, committed.Length - 1).Where(k => !double.IsNaN(s[k]))
+                    .Select(k => Math.Max(0, s[k] - committed[k])).ToList();
+                lags.AddRange(one);
+                worstP95 = Math.Max(worstP95, Series.Percentile(one, 0.95));
+            }
+            var variant = $"{n} subscription{(n == 1 ? "" : "s")}";
+            var note = $"{tps + O.LagRate:0} tps achieved; CPU cores used: source {used.Source / wall:0.00}, target " +
+                       $"{used.Target / wall:0.00}, portal {used.Process / wall:0.00}";
+            report.Add(new Figure(FanOutName, variant, $"lag median, {O.BusyRate:N0} transactions/s, every subscription's samples",
+                Series.Percentile(lags, 0.5), "s", Note: note));
+            report.Add(new Figure(FanOutName, variant, "lag 95th percentile (worst subscription)", worstP95, "s"));
+            report.Add(new Figure(FanOutName, variant, "CPU cores used by the portal", used.Process / wall, "cores"));
+            report.Add(new Figure(FanOutName, variant, "CPU cores used by the source cluster", used.Source / wall, "cores"));
+            Console.WriteLine($"    {variant}: median {Series.Percentile(lags, 0.5):0.000} s, worst p95 {worstP95:0.000} s; {note}");
+        }
+        report.Note($"fan-out: {O.FanSeconds} s per level at {O.BusyRate:N0} transactions/s (pgbench -R plus the probe); every " +
+                    "subscription of the one set reads the whole queue; the extra subscriptions replicate only the marker table. " +
+                    "Londiste 3 and native replication were stopped. On 2 cores the levels compete for the same CPU: read the CPU " +
+                    "per added subscription, not the lag, to predict a bigger machine.");
+    }
+
     // ---------------------------------------------------------------- helpers
 
     private void SkipFerry(string benchmark)
@@ -499,6 +602,7 @@ internal sealed class ReplicationBench(BenchEnv env, Report report, List<IReplic
         public List<double> Seconds { get; } = [];
         public List<double> Rss { get; } = [];
         public List<string> Details { get; } = [];
+        public List<CpuMeter.Used> Cpu { get; } = [];
     }
 
     private sealed class LagRun
