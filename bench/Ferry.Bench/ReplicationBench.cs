@@ -131,7 +131,7 @@ internal sealed class ReplicationBench(BenchEnv env, Report report, List<IReplic
                   $"{Median(used, u => u.Source, rows)} / {Median(used, u => u.Target, rows)} / {Median(used, u => u.Process, rows)} s");
 
     private static string Median(List<CpuMeter.Used> used, Func<CpuMeter.Used, double> part, long rows) =>
-        Series.Number(Series.Percentile([.. used.Select(u => part(u) * 1e6 / rows)], 0.5));
+        Series.Number(Math.Round(Series.Percentile([.. used.Select(u => part(u) * 1e6 / rows)], 0.5), 1));
 
     private async Task TimeAddAsync(IReplicator tool, Run run, string table, CancellationToken ct)
     {
@@ -249,12 +249,14 @@ internal sealed class ReplicationBench(BenchEnv env, Report report, List<IReplic
                     throw new BenchException($"{tool.Name} applied the backlog while stopped.");
                 }
                 var window = tool.Rss?.Start();
+                var cpu = CpuMeter.Start(env, tool.Rss?.Pid);
                 var watch = Stopwatch.StartNew();
                 await tool.StartApplyAsync(ct);
                 await Db.WaitAsync($"{tool.Name} to apply the backlog", async () =>
                     await Db.ScalarAsync<long>(tool.TargetConnection, $"SELECT seq FROM {Marker} WHERE id = 1", ct) >= seq,
                     TimeSpan.FromMinutes(20), ct, pollMs: 25);
                 var seconds = watch.Elapsed.TotalSeconds;
+                run.Cpu.Add(cpu.Stop());
                 if (window is not null)
                 {
                     await window.StopAsync();
@@ -277,6 +279,17 @@ internal sealed class ReplicationBench(BenchEnv env, Report report, List<IReplic
             var isBase = tool is NativeReplicator || native is null;
             report.Add(new Figure(CatchUpName, tool.Name, $"backlog of {events:N0} row changes", Series.Of(run.Seconds), "events/s",
                 isBase ? null : Series.Ratio(run.Seconds, native!.Seconds), isBase ? null : "native (same round)", note, Series.Of(run.Rss)));
+            // What predicts catch-up on more cores: which side each tool keeps busy (docs/benchmarks/2026-12-03-two-cores.md).
+            report.Add(new Figure(CatchUpName, tool.Name, "CPU per row change applied (source + target + applying process)",
+                Series.Of(run.Cpu.Select(u => u.Total / events * 1e6)), "µs",
+                Note: $"median split source / target / process: {Median(run.Cpu, u => u.Source, events)} / " +
+                      $"{Median(run.Cpu, u => u.Target, events)} / {Median(run.Cpu, u => u.Process, events)} µs" +
+                      (tool switch
+                      {
+                          PortalReplicator => "; the applying process is the portal",
+                          LondisteReplicator => "; Londiste's python worker is not counted",
+                          _ => "; native replication applies inside the clusters",
+                      })));
             if (tool is PortalReplicator)
             {
                 if (londiste is not null)
@@ -568,8 +581,11 @@ internal sealed class ReplicationBench(BenchEnv env, Report report, List<IReplic
             report.Add(new Figure(FanOutName, variant, $"lag median, {O.BusyRate:N0} transactions/s, every subscription's samples",
                 Series.Percentile(lags, 0.5), "s", Note: note));
             report.Add(new Figure(FanOutName, variant, "lag 95th percentile (worst subscription)", worstP95, "s"));
-            report.Add(new Figure(FanOutName, variant, "CPU cores used by the portal", used.Process / wall, "cores"));
-            report.Add(new Figure(FanOutName, variant, "CPU cores used by the source cluster", used.Source / wall, "cores"));
+            // Per transaction written, so that a level whose rate pgbench could not keep still compares.
+            var written = (tps + O.LagRate) * wall;
+            report.Add(new Figure(FanOutName, variant, "portal CPU per transaction written", used.Process / written * 1e6, "µs"));
+            report.Add(new Figure(FanOutName, variant, "source CPU per transaction written (server processes)", used.Source / written * 1e6, "µs"));
+            report.Add(new Figure(FanOutName, variant, "target CPU per transaction written (server processes)", used.Target / written * 1e6, "µs"));
             Console.WriteLine($"    {variant}: median {Series.Percentile(lags, 0.5):0.000} s, worst p95 {worstP95:0.000} s; {note}");
         }
         report.Note($"fan-out: {O.FanSeconds} s per level at {O.BusyRate:N0} transactions/s (pgbench -R plus the probe); every " +
