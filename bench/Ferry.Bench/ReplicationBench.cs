@@ -21,6 +21,7 @@ internal sealed class ReplicationBench(BenchEnv env, Report report, List<IReplic
     private const string Session = "digoal_01.user_session";
     private static readonly TimeSpan OkTimeout = TimeSpan.FromMinutes(10);
     private readonly List<double> _idleRss = [];
+    private readonly List<string> _idleWhen = [];
     private long _markerSeq;
 
     private Options O => env.Options;
@@ -89,9 +90,9 @@ internal sealed class ReplicationBench(BenchEnv env, Report report, List<IReplic
             if (tool is PortalReplicator)
             {
                 report.Goal(new Goal($"initial copy, {rows:N0} rows, add to ok, against the binary COPY pipe", "≤ 1.15x", ratio, "x",
-                    SmallerIsBetter: true, 1.15, Series.Of(run.Rss)));
+                    SmallerIsBetter: true, 1.15, Series.Of(run.Rss)) { Key = "copy" });
                 report.Goal(new Goal($"portal RSS during a {rows:N0}-row copy (peak)", "≤ 500 MB", Series.Of(run.Rss), "MB",
-                    SmallerIsBetter: true, 500, Note: $"peak of each copy round; {Ferry!.Rss!.Method}"));
+                    SmallerIsBetter: true, 500, Note: $"peak of each copy round; {Ferry!.Rss!.Method}") { Key = "rss.copy" });
             }
         }
         SkipFerry(CopyName);
@@ -118,7 +119,7 @@ internal sealed class ReplicationBench(BenchEnv env, Report report, List<IReplic
             {
                 var native = empty.FirstOrDefault(e => e.Key is NativeReplicator).Value;
                 report.Goal(new Goal("empty table, add to ok", "≤ 0.3 s", Series.Of(run.Seconds), "s", SmallerIsBetter: true, 0.3,
-                    Series.Of(run.Rss), native is null ? null : $"native replication: {Series.Of(native.Seconds)?.Format()} s"));
+                    Series.Of(run.Rss), native is null ? null : $"native replication: {Series.Of(native.Seconds)?.Format()} s") { Key = "empty" });
             }
         }
         SkipFerry(CopyName);
@@ -188,6 +189,7 @@ internal sealed class ReplicationBench(BenchEnv env, Report report, List<IReplic
         await Task.Delay(TimeSpan.FromSeconds(O.Quick ? 2 : 10), ct);
         await window.StopAsync();
         _idleRss.Add(window.PeakMb);
+        _idleWhen.Add(when);
         Console.WriteLine($"    portal idle ({when}): {window.PeakMb:0} MB");
     }
 
@@ -199,10 +201,9 @@ internal sealed class ReplicationBench(BenchEnv env, Report report, List<IReplic
             return;
         }
         report.Add(new Figure("portal memory", "Ferry", "resident memory at rest (peak over each idle window)", Series.Of(_idleRss), "MB",
-            Note: $"windows of {(O.Quick ? 2 : 10)} s after set-up, after the copies and after the lag benchmarks; no browser connected; " +
-                  Ferry!.Rss!.Method));
+            Note: $"windows of {(O.Quick ? 2 : 10)} s: {string.Join(", ", _idleWhen)}; no browser connected; {Ferry!.Rss!.Method}"));
         report.Goal(new Goal("portal RSS idle", "≤ 300 MB", Series.Of(_idleRss), "MB", SmallerIsBetter: true, 300,
-            Note: "after set-up, after the copies, after the lag benchmarks"));
+            Note: string.Join(", ", _idleWhen)) { Key = "rss.idle" });
     }
 
     // ---------------------------------------------------------------- setup for catch-up and lag
@@ -297,12 +298,12 @@ internal sealed class ReplicationBench(BenchEnv env, Report report, List<IReplic
                     var vs = Series.Ratio(run.Seconds, londiste.Seconds);
                     report.Add(new Figure(CatchUpName, tool.Name, "against Londiste 3", (Series?)null, "", vs, "Londiste 3 (same round)"));
                     report.Goal(new Goal($"catch-up of {events:N0} changes, against Londiste 3", "≥ 4x", vs, "x", SmallerIsBetter: false, 4,
-                        Series.Of(run.Rss)));
+                        Series.Of(run.Rss)) { Key = "catchup.londiste" });
                 }
                 if (native is not null)
                 {
                     report.Goal(new Goal($"catch-up of {events:N0} changes, against native replication", "≥ 1.5x",
-                        Series.Ratio(run.Seconds, native.Seconds), "x", SmallerIsBetter: false, 1.5, Series.Of(run.Rss)));
+                        Series.Ratio(run.Seconds, native.Seconds), "x", SmallerIsBetter: false, 1.5, Series.Of(run.Rss)) { Key = "catchup.native" });
                 }
             }
         }
@@ -340,7 +341,7 @@ internal sealed class ReplicationBench(BenchEnv env, Report report, List<IReplic
             "delay). Each tool applies with its own settings (native's apply worker commits with synchronous_commit=off, its " +
             "subscription default).";
         var quiet = await LagRoundsAsync(tools, busy: false, ct);
-        ReportLag(quiet, $"{O.LagRate} logins/s for {O.LagSeconds} s", $"lag at {O.LagRate} logins/s", (0.05, 0.15));
+        ReportLag(quiet, $"{O.LagRate} logins/s for {O.LagSeconds} s", $"lag at {O.LagRate} logins/s", "lag10", (0.05, 0.15));
 
         // Londiste's python worker applies one statement per event and falls behind at this rate, taking the CPU that the
         // others need: its leaf worker is stopped for this benchmark (its triggers keep capturing on the source).
@@ -350,14 +351,14 @@ internal sealed class ReplicationBench(BenchEnv env, Report report, List<IReplic
             await londiste.StopApplyAsync(ct);
         }
         var busy = await LagRoundsAsync(busyTools, busy: true, ct);
-        ReportLag(busy, $"{O.BusyRate:N0} transactions/s for {O.BusySeconds} s", $"lag at {O.BusyRate:N0} transactions/s", (0.10, 0.30));
+        ReportLag(busy, $"{O.BusyRate:N0} transactions/s for {O.BusySeconds} s", $"lag at {O.BusyRate:N0} transactions/s", "busy", (0.10, 0.30));
         report.Note($"lag: every tool applied the same stream at the same time; a poller per target read the marker row every 5 ms; " +
                     "lag = first seen minus commit returned (one process, one clock). Busy lag: pgbench wrote the seed workload at " +
                     $"{O.BusyRate - O.LagRate:N0} transactions/s (-R, {O.Clients} clients) beside the probe's {O.LagRate} a second; " +
                     "Londiste 3's leaf worker was stopped (its PgQ triggers kept capturing on the source).");
     }
 
-    private void ReportLag(Dictionary<IReplicator, LagRun> runs, string what, string goal, (double Median, double P95) target)
+    private void ReportLag(Dictionary<IReplicator, LagRun> runs, string what, string goal, string key, (double Median, double P95) target)
     {
         var name = LagName;
         var native = runs.FirstOrDefault(r => r.Key is NativeReplicator).Value;
@@ -378,9 +379,9 @@ internal sealed class ReplicationBench(BenchEnv env, Report report, List<IReplic
                 var beside = native is null ? null
                     : $"native: median {Series.Of(native.Median)?.Format()} s, p95 {Series.Of(native.P95)?.Format()} s";
                 report.Goal(new Goal($"{goal}, median", $"≤ {target.Median} s", Series.Of(run.Median), "s", SmallerIsBetter: true,
-                    target.Median, Series.Of(run.Rss), beside));
+                    target.Median, Series.Of(run.Rss), beside) { Key = key + ".median" });
                 report.Goal(new Goal($"{goal}, 95th percentile", $"≤ {target.P95} s", Series.Of(run.P95), "s", SmallerIsBetter: true,
-                    target.P95, Series.Of(run.Rss)));
+                    target.P95, Series.Of(run.Rss)) { Key = key + ".p95" });
             }
         }
         SkipFerry(name);

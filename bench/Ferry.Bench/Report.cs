@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace Ferry.Bench;
 
@@ -22,16 +23,52 @@ internal sealed record Figure(
 
 /// <summary>
 /// One row of issue 15's goal table: the figure in every round, the goal (at most or at least a threshold), judged on the
-/// worst round. <see cref="Note"/> says when the figure is the closest equivalent of what the goal describes.
+/// worst round. <see cref="Note"/> says when the figure is the closest equivalent of what the goal describes;
+/// <see cref="Key"/> names its row in <see cref="GoalRows"/>.
 /// </summary>
 internal sealed record Goal(
     string Figure, string Target, Series? Value, string Unit, bool SmallerIsBetter, double Threshold, Series? PeakRssMb = null,
     string? Note = null)
 {
+    public required string Key { get; init; }
+
     public double? Worst => Value?.Worst(SmallerIsBetter);
 
     public string Status => Worst is not { } w ? "not measured"
         : (SmallerIsBetter ? w <= Threshold : w >= Threshold) ? "met" : "missed";
+}
+
+/// <summary>
+/// The rows of issue 15's goal table, in its order: a row no benchmark reported (not run, or failed) still appears in the
+/// report, as "not measured".
+/// </summary>
+internal static class GoalRows
+{
+    public static readonly (string Key, string Figure, string Target, string Benchmark)[] All =
+    [
+        ("lag10.median", "lag at 10 logins/s, median", "≤ 0.05 s", "lag"),
+        ("lag10.p95", "lag at 10 logins/s, 95th percentile", "≤ 0.15 s", "lag"),
+        ("busy.median", "lag at 1,000 transactions/s, median", "≤ 0.1 s", "lag"),
+        ("busy.p95", "lag at 1,000 transactions/s, 95th percentile", "≤ 0.3 s", "lag"),
+        ("catchup.londiste", "catch-up of 150k changes, against Londiste 3", "≥ 4x", "catchup"),
+        ("catchup.native", "catch-up of 150k changes, against native replication", "≥ 1.5x", "catchup"),
+        ("copy", "initial copy, 2M rows, add to ok, against the binary COPY pipe", "≤ 1.15x", "copy"),
+        ("empty", "empty table, add to ok", "≤ 0.3 s", "copy"),
+        ("bulk", "bulk UPDATE of 1M rows with capture, against uncaptured", "≤ 1.8x", "capture"),
+        ("tps", "pgbench TPS kept with capture", "≥ 0.85", "capture"),
+        ("add", "adding 1,000 tables (every add, total)", "≤ 10 s", "tables1000"),
+        ("add1", "one add at 1,000 tables", "≤ 50 ms", "tables1000"),
+        ("rebuild", "a runner with 1,000 tables: rebuild", "≤ 0.5 s", "tables1000"),
+        ("reads", "a runner with 1,000 tables: control rows read per second at rest, against 10 tables", "≤ 2x", "tables1000"),
+        ("rss.idle", "portal RSS idle", "≤ 300 MB", "copy"),
+        ("rss.copy", "portal RSS during a 2M-row copy (peak)", "≤ 500 MB", "copy"),
+    ];
+
+    public static int Row(string key)
+    {
+        var i = Array.FindIndex(All, r => r.Key == key);
+        return i < 0 ? All.Length : i;
+    }
 }
 
 /// <summary>Collects the figures of one invocation and writes them as markdown and JSON.</summary>
@@ -61,19 +98,6 @@ internal sealed class Report
 
     public void Skip(string benchmark, string variant, string why) =>
         Add(new Figure(benchmark, variant, "-", (Series?)null, "", Note: why));
-
-    /// <summary>The rows of issue 15's goal table in its order; a goal is listed by the first of these its figure starts with.</summary>
-    private static readonly string[] GoalOrder =
-    [
-        "lag at 10 ", "lag at", "catch-up", "initial copy", "empty table", "bulk UPDATE", "pgbench TPS", "adding", "one add", "a runner",
-        "portal RSS idle", "portal RSS",
-    ];
-
-    private static int GoalRow(Goal g)
-    {
-        var i = Array.FindIndex(GoalOrder, p => g.Figure.StartsWith(p, StringComparison.Ordinal));
-        return i < 0 ? GoalOrder.Length : i;
-    }
 
     public void Goal(Goal g)
     {
@@ -131,11 +155,11 @@ internal sealed class Report
             loadAverage = new { start = LoadAtStart, end = LoadAtEnd },
             environment = Environment,
             settings = Settings,
-            goals = _goals.OrderBy(GoalRow).Select(g => new { g.Figure, g.Target, g.Value, g.Unit, g.Worst, g.Status, g.PeakRssMb, g.Note }),
+            goals = GoalTable(options).Select(g => new { g.Figure, g.Target, g.Value, g.Unit, g.Worst, g.Status, g.PeakRssMb, g.Note }),
             figures = _figures,
             notes = _notes,
             errors = _errors,
-        }, new JsonSerializerOptions { WriteIndented = true }));
+        }, new JsonSerializerOptions { WriteIndented = true, NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals }));
         return (md, json);
     }
 
@@ -194,12 +218,12 @@ internal sealed class Report
             }
             s.Append('\n');
         }
-        if (_goals.Count > 0)
+        if (options.Only.Overlaps(Options.DefaultBenchmarks))
         {
             s.Append("## Goals (issue 15), judged on the worst round\n\n");
             s.Append("| figure | goal | rounds (min / median / max) | worst round | peak RSS of Ferry (worst round) | met? | note |\n");
             s.Append("|---|---|---|---|---|---|---|\n");
-            foreach (var g in _goals.OrderBy(GoalRow)) // stable: rows of one kind keep the order they were measured in
+            foreach (var g in GoalTable(options))
             {
                 var value = g.Value is null ? "—" : WithUnit(g.Value.Format(), g.Unit);
                 var worst = g.Worst is { } w ? WithUnit(Series.Number(w), g.Unit) : "—";
@@ -208,10 +232,24 @@ internal sealed class Report
                 s.Append(CultureInfo.InvariantCulture,
                     $"| {Cell(g.Figure)} | {Cell(g.Target)} | {value} | {worst} | {rss} | {status} | {Cell(g.Note)} |\n");
             }
-            var met = _goals.Count(g => g.Status == "met");
-            s.Append(CultureInfo.InvariantCulture, $"\n{met} of {_goals.Count} goals met.\n");
+            var table = GoalTable(options);
+            s.Append(CultureInfo.InvariantCulture,
+                $"\n{table.Count(g => g.Status == "met")} of {table.Count} goals met, {table.Count(g => g.Status == "missed")} missed, " +
+                $"{table.Count(g => g.Status == "not measured")} not measured.\n");
         }
         return s.ToString();
+    }
+
+    /// <summary>The goals measured, in the issue's order, plus a "not measured" row for each goal row nobody reported.</summary>
+    private List<Goal> GoalTable(Options options)
+    {
+        var rows = _goals.OrderBy(g => GoalRows.Row(g.Key)).ToList(); // stable: one row's goals keep their order
+        foreach (var (key, figure, target, benchmark) in GoalRows.All.Where(r => _goals.All(g => g.Key != r.Key)))
+        {
+            var why = options.Only.Contains(benchmark) ? "its benchmark failed or was skipped (see Errors)" : $"not run (--only without {benchmark})";
+            rows.Add(new Goal(figure, target, null, "", true, 0, Note: why) { Key = key });
+        }
+        return [.. rows.OrderBy(g => GoalRows.Row(g.Key))];
     }
 
     private static string WithUnit(string value, string unit) => unit switch

@@ -16,7 +16,7 @@ internal sealed record Series(IReadOnlyList<double> Values)
     /// <summary>The worst round: the largest value when smaller is better, else the smallest.</summary>
     public double Worst(bool smallerIsBetter) => smallerIsBetter ? Max : Min;
 
-    public static Series? Of(double? value) => value is { } v ? new Series([v]) : null;
+    public static Series? Of(double? value) => value is { } v && !double.IsNaN(v) ? new Series([v]) : null;
 
     public static Series? Of(IEnumerable<double> values)
     {

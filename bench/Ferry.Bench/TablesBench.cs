@@ -214,7 +214,8 @@ internal sealed class TablesBench(BenchEnv env, Report report)
                 (FerryPlugs.AddTablesMethod is null
                     ? "closest equivalent: ReplicationService has no call that adds a list of tables yet (goal: one call, API and " +
                       "the picker's multi-select), so this is one AddTableAsync per table, in the benchmark's process, no HTTP"
-                    : "one call of ReplicationService.AddTablesAsync, in the benchmark's process, no HTTP") + RoundsNote(addRounds.Count)));
+                    : "one call of ReplicationService.AddTablesAsync, in the benchmark's process, no HTTP") + RoundsNote(addRounds.Count))
+            { Key = "add" });
             Report.Add(new Figure(Name, b, "from the first add to every table ok (control database)", fewOk, "s"));
             Report.Add(new Figure(Name, m, "from the first add to every table ok (control database)", Series.Of(okRounds), "s",
                 Series.Of(okRounds.Select(o => o / bench.Many / (fewOk / bench.Baseline))), "baseline, per table",
@@ -222,7 +223,7 @@ internal sealed class TablesBench(BenchEnv env, Report report)
             Report.Add(new Figure(Name, m, "one more table added (AddTableAsync) to the subscription", Series.Of(singles.Ms), "ms",
                 Note: "one per round, each a table the subscription did not have", PeakRssMb: Series.Of(singles.Rss)));
             Report.Goal(new Goal($"one add at {bench.Many:N0} tables", "≤ 50 ms", Series.Of(singles.Ms), "ms", SmallerIsBetter: true, 50,
-                Series.Of(singles.Rss), "ReplicationService.AddTableAsync in the benchmark's process (no HTTP)"));
+                Series.Of(singles.Rss), "ReplicationService.AddTableAsync in the benchmark's process (no HTTP)") { Key = "add1" });
             Report.Add(new Figure(Name, m, "apply-loop jobs started while adding (round 1)", jobs, "jobs",
                 Note: $"{shortJobs} ended after waiting for the lock ({shortSeconds:0} worker-seconds of {LoopWorkers} loop workers); " +
                       $"longest queue {backlog}, longest wait for a worker {backlogWait:0.0} s"));
@@ -380,7 +381,7 @@ internal sealed class TablesBench(BenchEnv env, Report report)
                 Series.Of(seconds), "s", Note: "the runner loads and validates every rule, as on a rebuild", PeakRssMb: Series.Of(peaks)));
             Report.Goal(new Goal($"a runner with {bench.Many:N0} tables: rebuild", "≤ 0.5 s", Series.Of(seconds), "s", SmallerIsBetter: true, 0.5,
                 Series.Of(peaks), "closest equivalent: the runner's start after a pause (resume until a row written while paused is " +
-                                  "applied), which loads and validates every rule like a rebuild, plus the loop job's start"));
+                                  "applied), which loads and validates every rule like a rebuild, plus the loop job's start") { Key = "rebuild" });
         }
 
         /// <summary>Seconds until every table of the subscription is ok in the control database (what the portal shows).</summary>
@@ -585,7 +586,7 @@ internal sealed class TablesBench(BenchEnv env, Report report)
                     Report.Goal(new Goal($"a runner with {bench.Many:N0} tables: control rows read per second at rest, against {bench.Baseline} tables",
                         "≤ 2x (reads only what changed)", Series.Of(n.Value / f.Value), "x", SmallerIsBetter: true, 2,
                         Note: "the harness's reading of \"reads only what changed\": nothing changes at rest, so the loops should read " +
-                              "about as little at 1,000 tables as at 10; one window at rest per subscription"));
+                              "about as little at 1,000 tables as at 10; one window at rest per subscription") { Key = "reads" });
                 }
             }
             Report.Note($"{Name}: runner figures were taken with the other subscription paused (only one apply loop, the set's ticker and " +
