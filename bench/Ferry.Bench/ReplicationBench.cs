@@ -526,6 +526,7 @@ internal sealed class ReplicationBench(BenchEnv env, Report report, List<IReplic
             report.Skip(FanOutName, "Ferry", "the portal did not start (see Errors)");
             return;
         }
+        report.Settings[FanOutName] = "PostgreSQL's defaults everywhere, as for lag (the probe and pgbench's load commit durably).";
         foreach (var other in tools.Where(t => t is not PortalReplicator))
         {
             await other.StopApplyAsync(ct);

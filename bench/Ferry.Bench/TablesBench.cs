@@ -49,6 +49,8 @@ internal sealed class TablesBench(BenchEnv env, Report report)
 
     public async Task RunAsync(CancellationToken ct)
     {
+        report.Settings[Name] = "PostgreSQL's defaults on source, targets and the control database (every add and state change " +
+                                "commits durably, as in production).";
         Step($"creating {Many:N0} tables on the source and the targets");
         var sourceCs = await CreateDatabaseAsync(env.Source, "tables_src", ct);
         var fewCs = await CreateDatabaseAsync(env.Target, "tables_few", ct);
