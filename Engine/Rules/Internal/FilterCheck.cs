@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using Npgsql;
 
 namespace Ferry.Engine.Rules.Internal;
@@ -9,12 +8,13 @@ namespace Ferry.Engine.Rules.Internal;
 /// </summary>
 /// <remarks>
 /// <para>
-/// A filter may not hold a query parameter (<c>$n</c>). The server parses, never runs,
-/// <c>SELECT $1::int FROM tbl WHERE (filter)</c> in a READ ONLY transaction with a statement and lock timeout: the
-/// statement is only prepared (extended protocol Parse), and the positional parameter makes Npgsql send it as ONE
-/// statement. With <c>debug_print_parse</c> and
+/// First the text (<see cref="FilterText"/>): balanced outside quotes, comments and dollar quotes, no <c>;</c>, no
+/// <c>$n</c>. Then the server parses, never runs, <c>SELECT $1::int FROM tbl WHERE NOT (filter)</c> in a READ ONLY
+/// transaction with a statement and lock timeout: the statement is only prepared (extended protocol Parse), and the
+/// positional parameter makes Npgsql send it as ONE statement. With <c>debug_print_parse</c> and
 /// <c>client_min_messages = log</c> (both settable by any role) the server sends the analysed parse tree back as a LOG
-/// notice, and the filter's tree is proven safe from the catalog (<see cref="FilterExpressionCheck"/>).
+/// notice. Its WHERE clause must be the <c>NOT</c> with the filter as its only argument, which a text that escapes its
+/// parentheses cannot give; and the filter's tree is proven safe from the catalog (<see cref="FilterExpressionCheck"/>).
 /// </para>
 /// <para>
 /// The whole query must keep the shape Ferry wrote (one table, no set operation, CTE, grouping or ordering), so nothing
@@ -22,7 +22,7 @@ namespace Ferry.Engine.Rules.Internal;
 /// names, whose spaces, braces and parentheses the server escapes; a tree Ferry cannot read is refused.
 /// </para>
 /// </remarks>
-internal static partial class FilterCheck
+internal static class FilterCheck
 {
     private const string ParseTreeMessage = "parse tree:";
 
@@ -30,9 +30,10 @@ internal static partial class FilterCheck
     public static async Task<string?> ProblemAsync(
         NpgsqlConnection connection, TableName table, TableDescription description, string filter, CancellationToken cancellationToken)
     {
-        if (ParameterReference().IsMatch(filter))
+        var standardStrings = !(connection.PostgresParameters.TryGetValue("standard_conforming_strings", out var scs) && scs == "off");
+        if (FilterText.Problem(filter, standardStrings) is { } textProblem)
         {
-            return "it refers to a query parameter ($n); write the value into the expression";
+            return textProblem;
         }
         // Npgsql hides a notice's detail (where the parse tree is) unless the connection string asks for it: check on a clone
         // of the connection (same credentials) that does.
@@ -65,7 +66,13 @@ internal static partial class FilterCheck
             {
                 return shape;
             }
-            return await new FilterExpressionCheck(connection, transaction).ProblemAsync(where!, cancellationToken).ConfigureAwait(false);
+            if (where is not ParseTreeNode { Name: "BOOLEXPR" } negation || negation["boolop"] as string != "not"
+                || negation["args"] is not ParseTreeList { Items: [var expression] })
+            {
+                return "it is not one expression: the server reads it as several conditions joined outside its parentheses";
+            }
+            return await new FilterExpressionCheck(connection, transaction).ProblemAsync(expression, cancellationToken)
+                .ConfigureAwait(false);
         }
         catch (PostgresException e)
         {
@@ -95,7 +102,7 @@ internal static partial class FilterCheck
             }
         }
         await using var command = new NpgsqlCommand(
-            $"SELECT $1::int FROM {Only(description)}{table.Quoted} WHERE {FilterSql.Parenthesized(filter)}", connection, transaction);
+            $"SELECT $1::int FROM {Only(description)}{table.Quoted} WHERE NOT {FilterSql.Parenthesized(filter)}", connection, transaction);
         command.Parameters.Add(new NpgsqlParameter { Value = 1 });
         connection.Notice += OnNotice;
         try
@@ -146,7 +153,4 @@ internal static partial class FilterCheck
 
     /// <summary><c>ONLY</c> for plain tables (inheritance children have capture of their own); none for partitioned ones.</summary>
     public static string Only(TableDescription description) => description.Kind == 'p' ? "" : "ONLY ";
-
-    [GeneratedRegex(@"\$[0-9]")]
-    private static partial Regex ParameterReference();
 }
