@@ -13,7 +13,7 @@ namespace Ferry.Engine.Tests.Rules;
 /// <summary>
 /// Wherever a row filter runs (the copy's COPY and the per-event verdicts on the source, the DELETE of a copy on the
 /// target), a filter whose IMMUTABLE label lies can neither write on the source nor run longer than the statement timeout.
-/// Validation trusts the label, as PostgreSQL does for indexes (docs/decisions/ADR-008-row-filters.md); these are the net under it.
+/// Validation trusts the label, as PostgreSQL does for indexes (docs/decisions/ADR-009-row-filters.md); these are the net under it.
 /// </summary>
 [Collection(ClusterCollection.Name)]
 public sealed class FilterEvaluationTests(ClusterFixture clusters) : IAsyncLifetime

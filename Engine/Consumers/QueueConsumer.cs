@@ -105,7 +105,7 @@ public sealed class QueueConsumer(NpgsqlDataSource dataSource, string queue, str
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         if (verdicts is { Count: > 0 } || options.RowFilters is { Count: > 0 })
         {
-            // Row filters run in this transaction: READ ONLY, each fetch under a timeout (docs/decisions/ADR-008-row-filters.md).
+            // Row filters run in this transaction: READ ONLY, each fetch under a timeout (docs/decisions/ADR-009-row-filters.md).
             await FilterSql.ReadOnlyAsync(connection, transaction, FilterSql.EvaluationTimeout, cancellationToken).ConfigureAwait(false);
         }
         await using (var declare = BuildDeclare(batch, options, verdicts, connection, transaction))

@@ -33,7 +33,7 @@ public sealed class TableCopy(NpgsqlDataSource source, NpgsqlDataSource target, 
         await using var sourceConnection = await source.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var snapshotTransaction = await sourceConnection
             .BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken).ConfigureAwait(false);
-        // READ ONLY: the row filter runs here, on the source (docs/decisions/ADR-008-row-filters.md).
+        // READ ONLY: the row filter runs here, on the source (docs/decisions/ADR-009-row-filters.md).
         await FilterSql.ReadOnlyAsync(sourceConnection, snapshotTransaction, options.StatementTimeout, cancellationToken)
             .ConfigureAwait(false);
         TxidSnapshot snapshot;

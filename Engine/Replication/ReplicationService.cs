@@ -347,7 +347,7 @@ public sealed partial class ReplicationService(
         var subscription = await LoadAsync(context, subscriptionId, cancellationToken).ConfigureAwait(false);
         var table = subscription.Tables.SingleOrDefault(t => t.Id == tableId) ?? throw NoTable(subscription, tableId);
         var before = Info(table);
-        // A resync empties the target table again: the node's target schemas (docs/decisions/ADR-009-target-schemas.md) hold now too.
+        // A resync empties the target table again: the node's target schemas (docs/decisions/ADR-010-target-schemas.md) hold now too.
         if (TargetSchemasOf(subscription).Problem(new TableName(table.TargetSchema, table.TargetTable)) is { } notAllowed)
         {
             throw new ReplicationRefusedException(notAllowed);

@@ -5,7 +5,7 @@ namespace Ferry.Engine.Rules;
 
 /// <summary>
 /// How Ferry runs a validated row filter: spliced between parentheses on lines of their own, in a READ ONLY transaction
-/// wherever it reads the source, and always under a statement timeout (docs/decisions/ADR-008-row-filters.md).
+/// wherever it reads the source, and always under a statement timeout (docs/decisions/ADR-009-row-filters.md).
 /// </summary>
 /// <remarks>
 /// Validation proves a filter calls only immutable functions (<see cref="TableRuleValidator"/>), but an IMMUTABLE label

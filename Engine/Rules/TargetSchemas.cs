@@ -3,7 +3,7 @@ using Ferry.Engine.Sql;
 namespace Ferry.Engine.Rules;
 
 /// <summary>
-/// The schemas of a target node into which table rules may write (docs/decisions/ADR-009-target-schemas.md). A copy or
+/// The schemas of a target node into which table rules may write (docs/decisions/ADR-010-target-schemas.md). A copy or
 /// resync empties its target table with triggers and foreign keys off, so an Admin limits where that can happen.
 /// </summary>
 /// <param name="Node">The target node's name, for the refusal.</param>

@@ -51,7 +51,7 @@ public static partial class Demo
         var nodes = scope.ServiceProvider.GetRequiredService<NodeAdministration>();
         var replication = scope.ServiceProvider.GetRequiredService<ReplicationService>();
         var source = await nodes.CreateAsync(user, Input("source", demo.Source), cancellationToken);
-        // Each target lets table rules write into its own seed schema only (docs/decisions/ADR-009-target-schemas.md).
+        // Each target lets table rules write into its own seed schema only (docs/decisions/ADR-010-target-schemas.md).
         var target1 = await nodes.CreateAsync(user, Input("target1", demo.Target1, "digoal_01"), cancellationToken);
         var target2 = await nodes.CreateAsync(user, Input("target2", demo.Target2, "digoal_02"), cancellationToken);
         var set = await replication.CreateSetAsync(user, "seed", source.Id, cancellationToken);

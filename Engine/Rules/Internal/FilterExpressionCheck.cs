@@ -13,7 +13,7 @@ namespace Ferry.Engine.Rules.Internal;
 /// the copy, on every event and on the target. Anything else, and anything this walk does not know (a subquery,
 /// <c>CURRENT_DATE</c>, a sequence, a node type of a future major), is refused: what cannot be proven safe is not
 /// accepted. An IMMUTABLE label is trusted as PostgreSQL trusts it for indexes; the READ ONLY transaction and the
-/// statement timeout every evaluation runs under are the net under a label that lies (docs/decisions/ADR-008-row-filters.md).
+/// statement timeout every evaluation runs under are the net under a label that lies (docs/decisions/ADR-009-row-filters.md).
 /// </remarks>
 internal sealed class FilterExpressionCheck(NpgsqlConnection connection, NpgsqlTransaction transaction)
 {
