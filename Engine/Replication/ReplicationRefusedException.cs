@@ -25,16 +25,3 @@ public sealed class ReplicationRefusedException : Exception
     /// <summary>The request clashes with what exists: a duplicate name, a table added twice, a set still in use.</summary>
     public static ReplicationRefusedException Conflict(string message) => new(message, RefusalKind.Conflict);
 }
-
-/// <summary>The kinds of <see cref="ReplicationRefusedException"/>.</summary>
-public enum RefusalKind
-{
-    /// <summary>The request itself is wrong (a bad name, filter or key); fixing the input fixes it.</summary>
-    BadInput,
-
-    /// <summary>What the request names does not exist (any more).</summary>
-    NotFound,
-
-    /// <summary>The request clashes with what exists.</summary>
-    Conflict,
-}

@@ -1,5 +1,6 @@
 using Bunit;
 using Ferry.Engine.Replication;
+using Ferry.Engine.Replication.Tables;
 using Ferry.Portal.Components.Pages.Tables.Components;
 using Ferry.Portal.Tests.Support;
 

@@ -4,6 +4,10 @@ using System.Security.Claims;
 using Ferry.Engine.Control;
 using Ferry.Engine.LocalServer;
 using Ferry.Engine.Replication;
+using Ferry.Engine.Replication.Sets;
+using Ferry.Engine.Replication.Status;
+using Ferry.Engine.Replication.Subscriptions;
+using Ferry.Engine.Replication.Tables;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
@@ -14,7 +18,7 @@ using Npgsql;
 namespace Ferry.Bench;
 
 /// <summary>
-/// Issue 5: one subscription with 1,000 small tables, through the real service layer (<see cref="ReplicationService"/>) and
+/// Issue 5: one subscription with 1,000 small tables, through the real service layer (<see cref="SetService"/>, <see cref="SubscriptionService"/>, <see cref="TableRuleService"/>) and
 /// the real loops (<see cref="SubscriptionRunner"/>, <see cref="SetTickerRunner"/>, run by a <see cref="LoopHost"/> that
 /// works like the portal's Hangfire loop workers), against a subscription with 10 tables in the same run:
 /// time to add and to reach ok, the status reads of the portal (and rows they read from the control database), the
@@ -149,7 +153,9 @@ internal sealed class TablesBench(BenchEnv env, Report report)
     private sealed class Run(
         TablesBench bench, ServiceProvider services, LoopHost loops, string controlCs, string sourceCs, string fewCs, string manyCs)
     {
-        private readonly ReplicationService _service = services.GetRequiredService<ReplicationService>();
+        private readonly SetService _sets = services.GetRequiredService<SetService>();
+        private readonly SubscriptionService _subscriptions = services.GetRequiredService<SubscriptionService>();
+        private readonly TableRuleService _tableRules = services.GetRequiredService<TableRuleService>();
         private readonly string _dashboardCs = new NpgsqlConnectionStringBuilder(controlCs) { Username = DashboardRole, Password = null }.ConnectionString;
         private ReplicationStatusQuery? _dashboard;
         private int _few;
@@ -167,9 +173,9 @@ internal sealed class TablesBench(BenchEnv env, Report report)
             var sourceNode = await AddNodeAsync("source", sourceCs, ct);
             var fewNode = await AddNodeAsync("target-few", fewCs, ct);
             var manyNode = await AddNodeAsync("target-many", manyCs, ct);
-            var set = await _service.CreateSetAsync(Operator, SetName, sourceNode, ct);
-            _few = (await _service.SubscribeAsync(Operator, set.Id, fewNode, ct)).Id;
-            _many = (await _service.SubscribeAsync(Operator, set.Id, manyNode, ct)).Id;
+            var set = await _sets.CreateSetAsync(Operator, SetName, sourceNode, ct);
+            _few = (await _subscriptions.SubscribeAsync(Operator, set.Id, fewNode, ct)).Id;
+            _many = (await _subscriptions.SubscribeAsync(Operator, set.Id, manyNode, ct)).Id;
             await using var notifications = await NotificationCounter.StartAsync(controlCs, ct);
 
             // Baseline: 10 tables.
@@ -179,7 +185,7 @@ internal sealed class TablesBench(BenchEnv env, Report report)
             var baselineReads = await MeasureReadsAsync("baseline", both: false, ct);
 
             // 1,000 tables.
-            Step($"adding {bench.Many:N0} tables to one subscription through ReplicationService");
+            Step($"adding {bench.Many:N0} tables to one subscription through TableRuleService");
             loops.ResetCounters();
             var notified = notifications.Count;
             var (manyAdd, manyAdds) = await AddTablesAsync(_many, bench.Many, ct);
@@ -192,9 +198,9 @@ internal sealed class TablesBench(BenchEnv env, Report report)
 
             var b = $"{bench.Baseline} tables";
             var m = $"{bench.Many:N0} tables";
-            Report.Add(new Figure(Name, b, "add every table (ReplicationService.AddTableAsync, one by one)", fewAdd, "s",
+            Report.Add(new Figure(Name, b, "add every table (TableRuleService.AddTableAsync, one by one)", fewAdd, "s",
                 Note: $"median {Median(fewAdds):0} ms per table"));
-            Report.Add(new Figure(Name, m, "add every table (ReplicationService.AddTableAsync, one by one)", manyAdd, "s",
+            Report.Add(new Figure(Name, m, "add every table (TableRuleService.AddTableAsync, one by one)", manyAdd, "s",
                 manyAdd / bench.Many / (fewAdd / bench.Baseline), "baseline, per table",
                 $"median {Median(manyAdds):0} ms per table; first 50: {Median(manyAdds[..Math.Min(50, manyAdds.Count)]):0} ms, " +
                 $"last 50: {Median(manyAdds[^Math.Min(50, manyAdds.Count)..]):0} ms"));
@@ -256,7 +262,7 @@ internal sealed class TablesBench(BenchEnv env, Report report)
             for (var i = 1; i <= count; i++)
             {
                 var started = watch.Elapsed;
-                await _service.AddTableAsync(Operator, subscription, new AddTableRequest(TableName(i)), ct);
+                await _tableRules.AddTableAsync(Operator, subscription, new AddTableRequest(TableName(i)), ct);
                 each.Add((watch.Elapsed - started).TotalMilliseconds);
                 if (i % 100 == 0)
                 {
@@ -315,8 +321,8 @@ internal sealed class TablesBench(BenchEnv env, Report report)
             string label, bool both, CancellationToken ct)
         {
             Step($"timing the status reads ({label})");
-            await _service.PauseAsync(Operator, _few, ct);
-            await _service.PauseAsync(Operator, _many, ct);
+            await _subscriptions.PauseAsync(Operator, _few, ct);
+            await _subscriptions.PauseAsync(Operator, _many, ct);
             await WaitStoppedAsync(_few, ct);
             await WaitStoppedAsync(_many, ct);
             GC.Collect();
@@ -337,8 +343,8 @@ internal sealed class TablesBench(BenchEnv env, Report report)
                 [.. subscriptions.Select(v => (v.Item1, (Func<Task>)(() => Dashboard.GetTablesPageAsync(Operator, v.Item2,
                     new TableQuery(0, 25, "t000", [new TableFilter(TableColumn.State, TextMatch.Is, "ok")],
                         [new TableSort(TableColumn.RowsCopied, true), new TableSort(TableColumn.Source, true)]), ct))))], ct);
-            await _service.ResumeAsync(Operator, _few, ct);
-            await _service.ResumeAsync(Operator, _many, ct);
+            await _subscriptions.ResumeAsync(Operator, _few, ct);
+            await _subscriptions.ResumeAsync(Operator, _many, ct);
             return figures;
         }
 
@@ -426,8 +432,8 @@ internal sealed class TablesBench(BenchEnv env, Report report)
         {
             var results = new Dictionary<int, List<(string Metric, double Value, string Unit, string? Note)>>();
             // Both start paused; each is resumed (timed), measured, and paused again.
-            await _service.PauseAsync(Operator, _many, ct);
-            await _service.PauseAsync(Operator, _few, ct);
+            await _subscriptions.PauseAsync(Operator, _many, ct);
+            await _subscriptions.PauseAsync(Operator, _few, ct);
             await WaitStoppedAsync(_many, ct);
             await WaitStoppedAsync(_few, ct);
             foreach (var (subscription, target, label) in new[] { (_few, fewCs, "baseline"), (_many, manyCs, "1,000 tables") })
@@ -437,7 +443,7 @@ internal sealed class TablesBench(BenchEnv env, Report report)
                 // Start: a row written while paused; timed from ResumeAsync until the target has it.
                 var marker = await Db.ScalarAsync<int>(sourceCs, $"UPDATE {TableName(1)} SET hits = hits + 1 WHERE id = 1 RETURNING hits", ct);
                 var watch = Stopwatch.StartNew();
-                await _service.ResumeAsync(Operator, subscription, ct);
+                await _subscriptions.ResumeAsync(Operator, subscription, ct);
                 await Db.WaitAsync("the resumed runner to apply", async () =>
                     await Db.ScalarAsync<int>(target, $"SELECT hits FROM {TableName(1)} WHERE id = 1", ct) >= marker,
                     TimeSpan.FromMinutes(10), ct, pollMs: 20);
@@ -452,11 +458,11 @@ internal sealed class TablesBench(BenchEnv env, Report report)
                 list.Add(($"lag median, {O.LagRate} transactions/s on 3 tables for {(O.Quick ? 10 : 30)} s", median, "s",
                     missing > 0 ? $"{missing} commits not seen" : null));
                 list.Add(("lag 95th percentile", p95, "s", null));
-                await _service.PauseAsync(Operator, subscription, ct);
+                await _subscriptions.PauseAsync(Operator, subscription, ct);
                 await WaitStoppedAsync(subscription, ct);
             }
-            await _service.ResumeAsync(Operator, _few, ct);
-            await _service.ResumeAsync(Operator, _many, ct);
+            await _subscriptions.ResumeAsync(Operator, _few, ct);
+            await _subscriptions.ResumeAsync(Operator, _many, ct);
             var b = $"{bench.Baseline} tables";
             var m = $"{bench.Many:N0} tables";
             foreach (var (f, n) in results[_few].Zip(results[_many]))

@@ -2,6 +2,9 @@ using System.Globalization;
 using System.Security.Claims;
 using Ferry.Engine.Control;
 using Ferry.Engine.Replication;
+using Ferry.Engine.Replication.Sequences;
+using Ferry.Engine.Replication.Status;
+using Ferry.Engine.Replication.Tables;
 using Ferry.Portal.Components.Pages.Tables.Components;
 using Ferry.Portal.Components.Shared;
 using Microsoft.AspNetCore.Components;
@@ -33,7 +36,10 @@ public sealed partial class Tables : IDisposable
     private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
 
     [Inject]
-    private ReplicationService Service { get; set; } = default!;
+    private TableRuleService TableRules { get; set; } = default!;
+
+    [Inject]
+    private SequenceRuleService SequenceRules { get; set; } = default!;
 
     [Inject]
     private ReplicationStatusQuery Status { get; set; } = default!;
@@ -125,7 +131,7 @@ public sealed partial class Tables : IDisposable
 
     private void Pick(int? id) => Navigation.NavigateTo($"/tables/{id}");
 
-    private Task<TableInfo> AddAsync(AddTableRequest request) => Service.AddTableAsync(_user, _status!.Id, request, CancellationToken.None);
+    private Task<TableInfo> AddAsync(AddTableRequest request) => TableRules.AddTableAsync(_user, _status!.Id, request, CancellationToken.None);
 
     private async Task AddedAsync(IReadOnlyList<TableInfo> added)
     {
@@ -135,7 +141,7 @@ public sealed partial class Tables : IDisposable
 
     private async Task AddSequenceAsync(string source, string? target)
     {
-        var sequence = await Service.AddSequenceAsync(_user, _status!.Id, source, target, CancellationToken.None);
+        var sequence = await SequenceRules.AddSequenceAsync(_user, _status!.Id, source, target, CancellationToken.None);
         Snackbar.Add($"Added sequence {sequence.Source}.", Severity.Success);
         await ReloadAsync();
         StateHasChanged(); // called through a Func from the section, not an EventCallback
@@ -143,11 +149,11 @@ public sealed partial class Tables : IDisposable
 
     private Task ResyncAsync(TableInfo table) => ActAsync(
         "Resync table", $"Copy {table.Source} again? Its rows on the target are replaced; the other tables keep applying.", "Resync",
-        () => Service.ResyncTableAsync(_user, _status!.Id, table.Id, CancellationToken.None), $"Resync of {table.Source} started.");
+        () => TableRules.ResyncTableAsync(_user, _status!.Id, table.Id, CancellationToken.None), $"Resync of {table.Source} started.");
 
     private Task RemoveAsync(TableInfo table) => ActAsync(
         "Remove table", $"Stop replicating {table.Source}? Its rows on the target stay.", "Remove",
-        () => Service.RemoveTableAsync(_user, _status!.Id, table.Id, CancellationToken.None), $"Removed {table.Source}.");
+        () => TableRules.RemoveTableAsync(_user, _status!.Id, table.Id, CancellationToken.None), $"Removed {table.Source}.");
 
     private async Task ActAsync(string title, string question, string confirm, Func<Task> action, string done)
     {

@@ -6,7 +6,7 @@ using Ferry.Engine.Rules;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
-namespace Ferry.Engine.Replication;
+namespace Ferry.Engine.Replication.Catalog;
 
 /// <summary>
 /// Lists the tables a subscription can add (role Operator): the source's ordinary and partitioned tables with their estimated
@@ -113,7 +113,7 @@ public sealed class SourceCatalogQuery(IDbContextFactory<ControlDbContext> conte
         }
         catch (NpgsqlException e)
         {
-            throw ReplicationService.Unreachable(root.Name, e);
+            throw NodeReachability.Unreachable(root.Name, e);
         }
         return new SourceCatalog(subscription.Id, root.Name, tables);
     }
