@@ -1,8 +1,9 @@
+using Ferry.Engine.Control;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
-namespace Ferry.Engine.Control;
+namespace Ferry.Engine.Nodes;
 
 /// <summary>Connects to every node, records its server version (or why it did not answer) in the control database.</summary>
 public sealed class NodeHealthProbe(
