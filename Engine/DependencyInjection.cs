@@ -37,7 +37,7 @@ public static class DependencyInjection
         services.AddDataProtection();
         services.AddSingleton<ControlDatabaseInitializer>();
         services.AddSingleton<NodePasswordProtector>();
-        services.AddSingleton<NodeConnections>();
+        services.AddSingleton<NodeDataSources>();
         services.AddTransient<NodeHealthProbe>();
         services.AddTransient<ControlOverviewQuery>();
         services.AddTransient<AuditTrailQuery>();

@@ -1,5 +1,6 @@
 using Ferry.Engine.Control;
 using Ferry.Engine.Demo;
+using Ferry.Engine.Nodes;
 using Ferry.Engine.Replication;
 using Ferry.Engine.Replication.Internal;
 using Ferry.Engine.Replication.Sets;
@@ -83,7 +84,7 @@ public sealed class ThroughputTests(ClusterFixture clusters)
             await context.Subscriptions.Where(s => s.Id == subscriptionId)
                 .ExecuteUpdateAsync(u => u.SetProperty(s => s.State, SubscriptionState.Active), ct);
         }
-        var runner = new SubscriptionRunner(contexts, engine.Services.GetRequiredService<NodeConnections>(),
+        var runner = new SubscriptionRunner(contexts, engine.Services.GetRequiredService<NodeDataSources>(),
             Microsoft.Extensions.Options.Options.Create(new ReplicationOptions { ControlPollInterval = TimeSpan.FromHours(1) }),
             TimeProvider.System, engine.Services.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>());
         using var stop = new CancellationTokenSource();

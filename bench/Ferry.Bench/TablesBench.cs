@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Security.Claims;
 using Ferry.Engine.Control;
 using Ferry.Engine.LocalServer;
+using Ferry.Engine.Nodes;
 using Ferry.Engine.Replication;
 using Ferry.Engine.Replication.Sets;
 using Ferry.Engine.Replication.Status;
@@ -166,7 +167,7 @@ internal sealed class TablesBench(BenchEnv env, Report report)
 
         /// <summary>The status query as the portal runs it, on its own role (so its statements count apart).</summary>
         private ReplicationStatusQuery Dashboard => _dashboard ??= new ReplicationStatusQuery(
-            new ControlContexts(_dashboardCs), services.GetRequiredService<NodeConnections>());
+            new ControlContexts(_dashboardCs), services.GetRequiredService<NodeDataSources>());
 
         public async Task ExecuteAsync(CancellationToken ct)
         {

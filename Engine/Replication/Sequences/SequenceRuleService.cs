@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Ferry.Engine.Control;
+using Ferry.Engine.Nodes;
 using Ferry.Engine.Replication.Internal;
 using Ferry.Engine.Rules;
 using Microsoft.EntityFrameworkCore;
@@ -17,9 +18,8 @@ namespace Ferry.Engine.Replication.Sequences;
 /// change writes an audit entry.
 /// </summary>
 public sealed class SequenceRuleService(
-    IDbContextFactory<ControlDbContext> contexts, NodeConnections connections, TimeProvider time, ILogger<SequenceRuleService> logger)
+    IDbContextFactory<ControlDbContext> contexts, NodeDataSources nodes, TimeProvider time, ILogger<SequenceRuleService> logger)
 {
-    private readonly NodeDataSources _nodes = new(connections);
     private readonly ReplicationAudit _audit = new(time, logger);
 
     /// <summary>Adds a sequence whose value the subscription carries to the target (never backwards).</summary>
@@ -35,8 +35,8 @@ public sealed class SequenceRuleService(
         {
             throw ReplicationRefusedException.Conflict($"{sourceName} is already part of this subscription.");
         }
-        await using (var sourceData = _nodes.Open(subscription.Set!.RootNode!, "ferry-admin"))
-        await using (var targetData = _nodes.Open(subscription.TargetNode!, "ferry-admin"))
+        await using (var sourceData = nodes.Open(subscription.Set!.RootNode!, "ferry-admin", freshConnections: true))
+        await using (var targetData = nodes.Open(subscription.TargetNode!, "ferry-admin", freshConnections: true))
         {
             if (!await OnNodeAsync(subscription.Set.RootNode!, () => IsSequenceAsync(sourceData, sourceName, cancellationToken))
                 .ConfigureAwait(false))

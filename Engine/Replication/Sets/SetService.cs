@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using System.Text.RegularExpressions;
 using Ferry.Engine.Control;
+using Ferry.Engine.Nodes;
 using Ferry.Engine.Queue;
 using Ferry.Engine.Replication.Internal;
 using Microsoft.EntityFrameworkCore;
@@ -15,10 +16,9 @@ namespace Ferry.Engine.Replication.Sets;
 /// Refusals are <see cref="ReplicationRefusedException"/>s thrown before anything changes; every change writes an audit entry.
 /// </summary>
 public sealed partial class SetService(
-    IDbContextFactory<ControlDbContext> contexts, NodeConnections connections, IReplicationLoopStarter loops, TimeProvider time,
+    IDbContextFactory<ControlDbContext> contexts, NodeDataSources nodes, IReplicationLoopStarter loops, TimeProvider time,
     ILogger<SetService> logger)
 {
-    private readonly NodeDataSources _nodes = new(connections);
     private readonly ReplicationAudit _audit = new(time, logger);
 
     /// <summary>Creates a set rooted at a node: installs the queue schema on the root and creates the set's queue there.</summary>
@@ -39,7 +39,7 @@ public sealed partial class SetService(
         {
             throw ReplicationRefusedException.Conflict($"A set named '{name}' exists already: choose another name.");
         }
-        await using (var source = _nodes.Open(root, "ferry-admin"))
+        await using (var source = nodes.Open(root, "ferry-admin", freshConnections: true))
         {
             await OnNodeAsync(root, async () =>
             {
@@ -69,7 +69,7 @@ public sealed partial class SetService(
             throw ReplicationRefusedException.Conflict(
                 $"Set '{set.Name}' still has {set.Subscriptions.Count} subscription(s): drop them first.");
         }
-        await using (var source = _nodes.Open(set.RootNode!, "ferry-admin"))
+        await using (var source = nodes.Open(set.RootNode!, "ferry-admin", freshConnections: true))
         {
             await OnNodeAsync(set.RootNode!, () => new QueueAdmin(source).DropQueueAsync(set.QueueName, cancellationToken))
                 .ConfigureAwait(false);

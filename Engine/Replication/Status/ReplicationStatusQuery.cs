@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Ferry.Engine.Control;
+using Ferry.Engine.Nodes;
 using Ferry.Engine.Replication.Sets;
 using Ferry.Engine.Replication.Status.Internal;
 using Microsoft.EntityFrameworkCore;
@@ -18,9 +19,9 @@ namespace Ferry.Engine.Replication.Status;
 /// <see cref="GetSummariesAsync"/> (tables counted per state in SQL, only the failing ones read) and
 /// <see cref="GetTablesPageAsync"/> (one sorted, filtered page), whose cost does not grow with a subscription's tables.
 /// </remarks>
-public sealed class ReplicationStatusQuery(IDbContextFactory<ControlDbContext> contexts, NodeConnections connections)
+public sealed class ReplicationStatusQuery(IDbContextFactory<ControlDbContext> contexts, NodeDataSources nodes)
 {
-    private readonly RootLags _lags = new(connections);
+    private readonly RootLags _lags = new(nodes);
 
     /// <summary>Failing tables a <see cref="SubscriptionSummary"/> lists at most (it counts all of them).</summary>
     public const int ErrorTablesShown = 10;

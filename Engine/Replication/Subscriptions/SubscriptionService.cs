@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using Ferry.Engine.Apply;
 using Ferry.Engine.Consumers;
 using Ferry.Engine.Control;
+using Ferry.Engine.Nodes;
 using Ferry.Engine.Queue;
 using Ferry.Engine.Replication.Internal;
 using Ferry.Engine.Rules;
@@ -25,10 +26,9 @@ namespace Ferry.Engine.Replication.Subscriptions;
 /// <see cref="IReplicationLoopStarter"/> (the supervisor would start them within a minute anyway).
 /// </remarks>
 public sealed partial class SubscriptionService(
-    IDbContextFactory<ControlDbContext> contexts, NodeConnections connections, IReplicationLoopStarter loops, TimeProvider time,
+    IDbContextFactory<ControlDbContext> contexts, NodeDataSources nodes, IReplicationLoopStarter loops, TimeProvider time,
     ILogger<SubscriptionService> logger)
 {
-    private readonly NodeDataSources _nodes = new(connections);
     private readonly ReplicationAudit _audit = new(time, logger);
 
     /// <summary>
@@ -52,8 +52,8 @@ public sealed partial class SubscriptionService(
             throw ReplicationRefusedException.Conflict($"Node '{target.Name}' is already subscribed to set '{set.Name}'.");
         }
         var consumer = ConsumerName(set, target);
-        await using (var source = _nodes.Open(set.RootNode!, "ferry-admin"))
-        await using (var targetData = _nodes.Open(target, "ferry-admin"))
+        await using (var source = nodes.Open(set.RootNode!, "ferry-admin", freshConnections: true))
+        await using (var targetData = nodes.Open(target, "ferry-admin", freshConnections: true))
         {
             await OnNodeAsync(target, () => new TargetStateStore(targetData, consumer).InstallAsync(cancellationToken))
                 .ConfigureAwait(false);
@@ -109,8 +109,8 @@ public sealed partial class SubscriptionService(
                     $"The apply loop of subscription {subscriptionId} did not stop within {LoopStopWait.TotalSeconds:0} s (it may be "
                     + "in the middle of a long batch or waiting to retry a node): pause the subscription, wait until it shows "
                     + "paused, then drop it.");
-            await using (var source = _nodes.Open(set.RootNode!, "ferry-admin"))
-            await using (var target = _nodes.Open(subscription.TargetNode!, "ferry-admin"))
+            await using (var source = nodes.Open(set.RootNode!, "ferry-admin", freshConnections: true))
+            await using (var target = nodes.Open(subscription.TargetNode!, "ferry-admin", freshConnections: true))
             {
                 await OnNodeAsync(set.RootNode!, async () =>
                 {
@@ -159,7 +159,7 @@ public sealed partial class SubscriptionService(
         if (to == SubscriptionState.Active)
         {
             // The apply loop stopped itself on the target too; clear that so it applies again.
-            await using var target = _nodes.Open(subscription.TargetNode!, "ferry-admin");
+            await using var target = nodes.Open(subscription.TargetNode!, "ferry-admin", freshConnections: true);
             await OnNodeAsync(subscription.TargetNode!, () => new TargetStateStore(target, subscription.ConsumerName)
                 .ClearErrorAsync(cancellationToken)).ConfigureAwait(false);
             subscription.LastError = null;

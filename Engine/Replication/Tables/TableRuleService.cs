@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Ferry.Engine.Apply;
 using Ferry.Engine.Control;
+using Ferry.Engine.Nodes;
 using Ferry.Engine.Queue;
 using Ferry.Engine.Replication.Internal;
 using Ferry.Engine.Rules;
@@ -26,10 +27,9 @@ namespace Ferry.Engine.Replication.Tables;
 /// started through <see cref="IReplicationLoopStarter"/>.
 /// </remarks>
 public sealed class TableRuleService(
-    IDbContextFactory<ControlDbContext> contexts, NodeConnections connections, IReplicationLoopStarter loops, TimeProvider time,
+    IDbContextFactory<ControlDbContext> contexts, NodeDataSources nodes, IReplicationLoopStarter loops, TimeProvider time,
     ILogger<TableRuleService> logger)
 {
-    private readonly NodeDataSources _nodes = new(connections);
     private readonly ReplicationAudit _audit = new(time, logger);
 
     /// <summary>
@@ -81,8 +81,8 @@ public sealed class TableRuleService(
         var set = subscription.Set!;
         var key = string.IsNullOrWhiteSpace(request.Key) ? null : request.Key.Trim();
         Rules.TableRule rule;
-        await using (var source = _nodes.Open(set.RootNode!, "ferry-admin"))
-        await using (var target = _nodes.Open(subscription.TargetNode!, "ferry-admin"))
+        await using (var source = nodes.Open(set.RootNode!, "ferry-admin", freshConnections: true))
+        await using (var target = nodes.Open(subscription.TargetNode!, "ferry-admin", freshConnections: true))
         {
             try
             {
@@ -146,8 +146,8 @@ public sealed class TableRuleService(
         // The control row goes first: the apply loop rereads its rules and stops applying the table.
         context.TableRules.Remove(table);
         await context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-        await using (var source = _nodes.Open(set.RootNode!, "ferry-admin"))
-        await using (var target = _nodes.Open(subscription.TargetNode!, "ferry-admin"))
+        await using (var source = nodes.Open(set.RootNode!, "ferry-admin", freshConnections: true))
+        await using (var target = nodes.Open(subscription.TargetNode!, "ferry-admin", freshConnections: true))
         {
             var sourceName = new TableName(table.SourceSchema, table.SourceTable);
             var eventName = await EventNameAsync(source, sourceName, cancellationToken).ConfigureAwait(false);
@@ -173,8 +173,8 @@ public sealed class TableRuleService(
         var subscription = await LoadAsync(context, subscriptionId, cancellationToken).ConfigureAwait(false);
         var table = subscription.Tables.SingleOrDefault(t => t.Id == tableId) ?? throw NoTable(subscription, tableId);
         var before = Info(table);
-        await using (var source = _nodes.Open(subscription.Set!.RootNode!, "ferry-admin"))
-        await using (var target = _nodes.Open(subscription.TargetNode!, "ferry-admin"))
+        await using (var source = nodes.Open(subscription.Set!.RootNode!, "ferry-admin", freshConnections: true))
+        await using (var target = nodes.Open(subscription.TargetNode!, "ferry-admin", freshConnections: true))
         {
             var eventName = await EventNameAsync(source, new TableName(table.SourceSchema, table.SourceTable), cancellationToken)
                 .ConfigureAwait(false);

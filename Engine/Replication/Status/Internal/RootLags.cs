@@ -1,11 +1,17 @@
 using Ferry.Engine.Consumers;
 using Ferry.Engine.Control;
+using Ferry.Engine.Nodes;
+using Ferry.Engine.Queue;
 using Npgsql;
 
 namespace Ferry.Engine.Replication.Status.Internal;
 
-/// <summary>The lags of subscriptions' consumers, read from their roots' queues.</summary>
-internal sealed class RootLags(NodeConnections connections)
+/// <summary>
+/// The lags of subscriptions' consumers, read from their roots' queues on the roots' pooled data sources (the dashboard reads
+/// them every few seconds and on every change). A pooled connection that went stale (the root restarted) costs one more
+/// read on a new connection, not an error on the dashboard.
+/// </summary>
+internal sealed class RootLags(NodeDataSources nodes)
 {
     /// <summary>Asks each root once for the lags of all its consumers.</summary>
     public async Task<Dictionary<int, (IReadOnlyList<ConsumerLag>? Lags, string? Error)>> ReadAsync(
@@ -16,8 +22,10 @@ internal sealed class RootLags(NodeConnections connections)
         {
             try
             {
-                lags[set.Id] = (await LagSources.ReadAsync(connections.ConnectionString(set.RootNode!, "ferry-status"), set.QueueName,
-                    cancellationToken).ConfigureAwait(false), null);
+                await using var root = nodes.Open(set.RootNode!, "ferry-status");
+                lags[set.Id] = (await root.ReadAsync(
+                    source => new QueueAdmin(source).GetConsumerLagsAsync(set.QueueName, cancellationToken), cancellationToken)
+                    .ConfigureAwait(false), null);
             }
             catch (NpgsqlException e)
             {
