@@ -40,7 +40,6 @@ public static class DependencyInjection
         services.AddSingleton<NodeDataSources>();
         services.AddTransient<NodeHealthProbe>();
         services.AddTransient<ControlOverviewQuery>();
-        services.AddTransient<AuditTrailQuery>();
         services.AddTransient<NodeAdministration>();
         services.AddTransient<AuditTrailSearch>();
         services.AddTransient<ScheduleAdministration>();
