@@ -1,4 +1,4 @@
-namespace Ferry.Portal.Components.Pages.Dashboard;
+namespace Ferry.Portal.Components.Shared;
 
 /// <summary>
 /// The one periodic refresh the dashboard has. Lag grows while nothing changes, so no change notification announces it:
