@@ -12,15 +12,17 @@ using MudBlazor;
 
 namespace Ferry.Portal.Components.Pages.Sets;
 
-/// <summary>Sets and their subscriptions; Operators create, subscribe, pause, resume and drop (drops are confirmed).</summary>
-public sealed partial class Sets : IDisposable
+/// <summary>
+/// Sets and their subscriptions; Operators create, subscribe, pause, resume and drop (drops are confirmed). It reloads when a
+/// subscription changes (<see cref="LiveRefresh"/>).
+/// </summary>
+public sealed partial class Sets
 {
     private IReadOnlyList<SetInfo>? _sets;
     private IReadOnlyList<SubscriptionSummary> _subscriptions = [];
     private IReadOnlyList<NodeView> _nodes = [];
     private ClaimsPrincipal _user = new();
     private bool _canChange;
-    private IDisposable? _changes;
 
     [CascadingParameter]
     private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
@@ -28,7 +30,6 @@ public sealed partial class Sets : IDisposable
     [Inject] private SetService SetService { get; set; } = default!;
     [Inject] private SubscriptionService SubscriptionService { get; set; } = default!;
     [Inject] private ReplicationStatusQuery Status { get; set; } = default!;
-    [Inject] private ReplicationChanges Changes { get; set; } = default!;
     [Inject] private NodeAdministration Nodes { get; set; } = default!;
     [Inject] private Confirmation Confirmation { get; set; } = default!;
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
@@ -38,25 +39,6 @@ public sealed partial class Sets : IDisposable
         _user = (await AuthenticationState).User;
         _canChange = FerryRoles.Allows(_user, FerryRoles.Operator);
         await ReloadAsync();
-    }
-
-    protected override void OnAfterRender(bool firstRender)
-    {
-        if (firstRender)
-        {
-            _changes = Changes.Subscribe(id => _ = InvokeAsync(async () =>
-            {
-                try
-                {
-                    await ReloadAsync();
-                    StateHasChanged();
-                }
-                catch (Exception e)
-                {
-                    await DispatchExceptionAsync(e);
-                }
-            }));
-        }
     }
 
     private async Task ReloadAsync()
@@ -130,6 +112,4 @@ public sealed partial class Sets : IDisposable
         }
         await ReloadAsync();
     }
-
-    public void Dispose() => _changes?.Dispose();
 }

@@ -15,19 +15,17 @@ namespace Ferry.Portal.Components.Pages.Tables;
 
 /// <summary>
 /// One subscription's tables and sequences. It reloads when <see cref="ReplicationChanges"/> says the subscription changed
-/// (states, copy progress, errors), so copies are seen progressing without a reload. The head reads the subscription's
-/// summary (tables counted per state) and the grid one page of tables, so neither grows with the number of tables.
+/// (states, copy progress, errors; through <see cref="LiveRefresh"/>), so copies are seen progressing without a reload. The
+/// head reads the subscription's summary (tables counted per state) and the grid one page of tables, so neither grows with
+/// the number of tables.
 /// </summary>
-public sealed partial class Tables : IDisposable
+public sealed partial class Tables
 {
     private IReadOnlyList<SubscriptionSummary>? _subscriptions;
     private SubscriptionSummary? _status;
     private TablesGrid? _grid;
     private ClaimsPrincipal _user = new();
     private bool _canChange;
-    private IDisposable? _changes;
-    private bool _reading;
-    private bool _again;
 
     [Parameter]
     public int? SubscriptionId { get; set; }
@@ -43,9 +41,6 @@ public sealed partial class Tables : IDisposable
 
     [Inject]
     private ReplicationStatusQuery Status { get; set; } = default!;
-
-    [Inject]
-    private ReplicationChanges Changes { get; set; } = default!;
 
     [Inject]
     private Confirmation Confirmation { get; set; } = default!;
@@ -68,48 +63,6 @@ public sealed partial class Tables : IDisposable
     {
         _subscriptions = await Status.GetSummariesAsync(_user, CancellationToken.None);
         _status = _subscriptions.FirstOrDefault(s => s.Id == (SubscriptionId ?? _subscriptions.FirstOrDefault()?.Id));
-    }
-
-    protected override void OnAfterRender(bool firstRender)
-    {
-        if (firstRender)
-        {
-            _changes = Changes.Subscribe(id => _ = InvokeAsync(() => OnChangedAsync(id)));
-        }
-    }
-
-    // Runs on the renderer's context: changes that arrive while a read is under way are read once more after it (a
-    // subscription copying many tables announces a change every control poll).
-    private async Task OnChangedAsync(int id)
-    {
-        if (_status?.Id != id)
-        {
-            return;
-        }
-        if (_reading)
-        {
-            _again = true;
-            return;
-        }
-        _reading = true;
-        try
-        {
-            do
-            {
-                _again = false;
-                await ReloadAsync();
-                StateHasChanged();
-            }
-            while (_again);
-        }
-        catch (Exception e)
-        {
-            await DispatchExceptionAsync(e);
-        }
-        finally
-        {
-            _reading = false;
-        }
     }
 
     /// <summary>Reads the summary again, and the grid's current page.</summary>
@@ -172,6 +125,4 @@ public sealed partial class Tables : IDisposable
         }
         await ReloadAsync();
     }
-
-    public void Dispose() => _changes?.Dispose();
 }
