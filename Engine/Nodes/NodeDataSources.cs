@@ -54,24 +54,22 @@ public sealed class NodeDataSources(NodePasswordProtector passwords) : IDisposab
         }
         var settings = Settings.Of(node);
         Entry entry;
-        Entry? replaced = null;
+        Entry? idle = null;
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             var key = (node.Id, applicationName);
             if (!_entries.TryGetValue(key, out entry!) || entry.Settings != settings)
             {
-                replaced = entry;
+                var replaced = entry;
                 entry = new Entry(Create(node, applicationName, ConnectTimeoutSeconds, pooling: true), settings);
                 _entries[key] = entry;
                 replaced?.Retire();
+                idle = replaced is { Leases: 0 } ? replaced : null; // with leases out, the last one returned disposes it
             }
             entry.Leases++;
         }
-        if (replaced is { Leases: 0 })
-        {
-            replaced.Source.Dispose();
-        }
+        idle?.Source.Dispose();
         if (freshConnections)
         {
             entry.Source.Clear();
