@@ -19,7 +19,7 @@ namespace Ferry.Engine.Nodes;
 /// <para>
 /// One data source per node keeps Npgsql's pool and its type information (a new data source per read costs a log-in, a new
 /// server process and Npgsql's type loading, about 17 ms of CPU against 0.2 ms on a pooled connection; see
-/// docs/benchmarks/2026-11-29-tables1000.md). Idle pooled connections close after a minute. What the callers do with the pool:
+/// docs/benchmarks/2026-11-29-tables1000.md). Idle pooled connections are pruned after about a minute. What callers do with the pool:
 /// loops use it as it is (they retry on their own); status reads run through <see cref="NodeDataSource.ReadAsync"/>, which reads
 /// once more on a new connection when a pooled one went stale; a user's change opens with <c>freshConnections</c>, so a node
 /// restarted since the last request answers rather than failing on a connection its restart ended. Connection tests use
