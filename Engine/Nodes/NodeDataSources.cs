@@ -19,11 +19,12 @@ namespace Ferry.Engine.Nodes;
 /// <para>
 /// One data source per node keeps Npgsql's pool and its type information (a new data source per read costs a log-in, a new
 /// server process and Npgsql's type loading, about 17 ms of CPU against 0.2 ms on a pooled connection; see
-/// docs/benchmarks/2026-11-29-tables1000.md). Idle pooled connections are pruned after about a minute. What callers do with the pool:
-/// loops use it as it is (they retry on their own); status reads run through <see cref="NodeDataSource.ReadAsync"/>, which reads
-/// once more on a new connection when a pooled one went stale; a user's change opens with <c>freshConnections</c>, so a node
-/// restarted since the last request answers rather than failing on a connection its restart ended. Connection tests use
-/// <see cref="CreateForCheck"/>: a new, unpooled data source each time, so they test a new connection.
+/// docs/benchmarks/2026-11-29-tables1000.md). Idle pooled connections are pruned after about a minute. What callers do with
+/// the pool (ADR-008): loops use it as it is (they retry on their own); status and catalog reads run through
+/// <see cref="NodeDataSource.ReadAsync"/>, which reads once more on a new connection when a pooled one went stale; a user's
+/// change opens with <c>freshConnections</c>, so a node restarted since the last request answers rather than failing on a
+/// connection its restart ended. Connection tests use <see cref="CreateForCheck"/>: a new, unpooled data source each time,
+/// so they test a new connection.
 /// </para>
 /// </remarks>
 public sealed class NodeDataSources(NodePasswordProtector passwords) : IDisposable, IAsyncDisposable
@@ -50,7 +51,8 @@ public sealed class NodeDataSources(NodePasswordProtector passwords) : IDisposab
         ArgumentException.ThrowIfNullOrEmpty(applicationName);
         if (node.Id <= 0)
         {
-            throw new ArgumentException("Only a saved node has a data source: use CreateForCheck for a node that is not saved.", nameof(node));
+            throw new ArgumentException(
+                "Only a saved node has a data source: use CreateForCheck for a node that is not saved.", nameof(node));
         }
         var settings = Settings.Of(node);
         Entry entry;
