@@ -4,6 +4,10 @@ using Ferry.Engine.Demo;
 using Ferry.Engine.Nodes;
 using Ferry.Engine.Queue;
 using Ferry.Engine.Replication;
+using Ferry.Engine.Replication.Sets;
+using Ferry.Engine.Replication.Status;
+using Ferry.Engine.Replication.Subscriptions;
+using Ferry.Engine.Replication.Tables;
 using Ferry.Engine.Tests.Support;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -128,9 +132,9 @@ public sealed class TargetSchemasTests(ClusterFixture clusters)
         var nodes = engine.Services.GetRequiredService<NodeAdministration>();
         var sourceNode = await nodes.CreateAsync(Admin, FromConnectionString("source", sourceCs, null), ct);
         var targetNode = await nodes.CreateAsync(Admin, FromConnectionString("target", targetCs, targetSchemas), ct);
-        var service = engine.Services.GetRequiredService<ReplicationService>();
-        var set = await service.CreateSetAsync(Operator, name, sourceNode.Id, ct);
-        var subscription = await service.SubscribeAsync(Operator, set.Id, targetNode.Id, ct);
+        var set = await engine.Services.GetRequiredService<SetService>().CreateSetAsync(Operator, name, sourceNode.Id, ct);
+        var subscription = await engine.Services.GetRequiredService<SubscriptionService>().SubscribeAsync(Operator, set.Id, targetNode.Id, ct);
+        var service = engine.Services.GetRequiredService<TableRuleService>();
         return new Scenario(engine, service, NpgsqlDataSource.Create(sourceCs), target, subscription.Id, targetNode.Id);
     }
 
@@ -147,7 +151,7 @@ public sealed class TargetSchemasTests(ClusterFixture clusters)
     }
 
     private sealed record Scenario(
-        ReplicationTestEnvironment Engine, ReplicationService Service, NpgsqlDataSource Source, NpgsqlDataSource Target,
+        ReplicationTestEnvironment Engine, TableRuleService Service, NpgsqlDataSource Source, NpgsqlDataSource Target,
         int SubscriptionId, int TargetNodeId) : IAsyncDisposable
     {
         public async Task<int> CountRulesAsync()

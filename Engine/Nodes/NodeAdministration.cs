@@ -16,7 +16,7 @@ namespace Ferry.Engine.Nodes;
 public sealed class NodeAdministration(
     IDbContextFactory<ControlDbContext> contexts,
     NodePasswordProtector passwords,
-    NodeConnections connections,
+    NodeDataSources nodes,
     TimeProvider time,
     ILogger<NodeAdministration> logger)
 {
@@ -94,6 +94,7 @@ public sealed class NodeAdministration(
         }
         Audit.Add(context, user, time.GetUtcNow(), "update", EntityType, Id(node), before, Audited(node) with { PasswordChanged = passwordChanged });
         await SaveAsync(context, cancellationToken).ConfigureAwait(false);
+        nodes.Forget(node.Id);
         return ToView(node);
     }
 
@@ -124,6 +125,7 @@ public sealed class NodeAdministration(
         context.Nodes.Remove(node);
         Audit.Add(context, user, time.GetUtcNow(), "delete", EntityType, Id(node), Audited(node), null);
         await context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        nodes.Forget(id);
     }
 
     /// <summary>Tests a saved node's connection (Operator or higher) and records what it saw as the node's health.</summary>
@@ -188,14 +190,9 @@ public sealed class NodeAdministration(
     private async Task<NodeCheck> ConnectAndCheckAsync(Node node, bool install, CancellationToken cancellationToken)
     {
         var latest = QueueSchema.LatestVersion;
-        var builder = new NpgsqlConnectionStringBuilder(connections.ConnectionString(node, "ferry-check"))
-        {
-            Timeout = ConnectTimeoutSeconds,
-            Pooling = false,
-        };
+        await using var dataSource = nodes.CreateForCheck(node, "ferry-check", ConnectTimeoutSeconds);
         try
         {
-            await using var dataSource = NpgsqlDataSource.Create(builder.ConnectionString);
             string serverVersion;
             await using (var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false))
             {

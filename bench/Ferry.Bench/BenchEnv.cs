@@ -105,7 +105,7 @@ internal sealed class BenchEnv : IAsyncDisposable
         report.Environment["commit"] = System.Environment.GetEnvironmentVariable("FERRY_BENCH_COMMIT") ?? "unknown";
         report.Environment["Ferry"] = $"capture {Found(FerryPlugs.HasCapture)}, ticker and batch reader {Found(FerryPlugs.HasQueueReader)}; " +
                                       "replication through the portal (Portal/bin/Release, default settings, driven over /api); " +
-                                      "tables1000 through ReplicationService and the runners in the benchmark's own process";
+                                      "tables1000 through TableRuleService and the runners in the benchmark's own process";
         report.Environment["machine"] = $"{System.Environment.ProcessorCount} cores, {System.Environment.MachineName}";
         return new BenchEnv(options, source, target, control);
     }

@@ -1,6 +1,7 @@
 using System.Reflection;
 using System.Security.Claims;
 using Ferry.Engine.Replication;
+using Ferry.Engine.Replication.Tables;
 using Ferry.Engine.Queue;
 using Npgsql;
 
@@ -77,11 +78,11 @@ internal static class FerryPlugs
             : null;
 
     /// <summary>
-    /// Issue 15: <c>ReplicationService.AddTablesAsync(ClaimsPrincipal, int subscriptionId, &lt;list of AddTableRequest&gt;,
+    /// Issue 15: <c>TableRuleService.AddTablesAsync(ClaimsPrincipal, int subscriptionId, &lt;list of AddTableRequest&gt;,
     /// CancellationToken)</c>, one call that adds a list of tables; null while the service has none (tables1000 then adds
     /// them one call each, and its report says so).
     /// </summary>
-    public static MethodInfo? AddTablesMethod { get; } = typeof(ReplicationService).GetMethods(BindingFlags.Public | BindingFlags.Instance)
+    public static MethodInfo? AddTablesMethod { get; } = typeof(TableRuleService).GetMethods(BindingFlags.Public | BindingFlags.Instance)
         .FirstOrDefault(m => m.Name == "AddTablesAsync" && typeof(Task).IsAssignableFrom(m.ReturnType) && m.GetParameters() is
         [
             { ParameterType: var user }, { ParameterType: var id }, { ParameterType: var list }, { ParameterType: var token },
@@ -89,9 +90,9 @@ internal static class FerryPlugs
           && (list.IsAssignableFrom(typeof(AddTableRequest[])) || list.IsAssignableFrom(typeof(List<AddTableRequest>))));
 
     public static async Task AddTablesAsync(
-        ReplicationService service, ClaimsPrincipal user, int subscriptionId, AddTableRequest[] tables, CancellationToken ct)
+        TableRuleService service, ClaimsPrincipal user, int subscriptionId, AddTableRequest[] tables, CancellationToken ct)
     {
-        var method = AddTablesMethod ?? throw new InvalidOperationException("ReplicationService has no AddTablesAsync.");
+        var method = AddTablesMethod ?? throw new InvalidOperationException("TableRuleService has no AddTablesAsync.");
         object list = method.GetParameters()[2].ParameterType.IsAssignableFrom(typeof(AddTableRequest[])) ? tables : tables.ToList();
         await (Task)method.Invoke(service, [user, subscriptionId, list, ct])!;
     }

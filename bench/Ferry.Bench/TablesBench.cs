@@ -3,7 +3,12 @@ using System.Globalization;
 using System.Security.Claims;
 using Ferry.Engine.Control;
 using Ferry.Engine.LocalServer;
+using Ferry.Engine.Nodes;
 using Ferry.Engine.Replication;
+using Ferry.Engine.Replication.Sets;
+using Ferry.Engine.Replication.Status;
+using Ferry.Engine.Replication.Subscriptions;
+using Ferry.Engine.Replication.Tables;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
@@ -14,7 +19,7 @@ using Npgsql;
 namespace Ferry.Bench;
 
 /// <summary>
-/// Issue 5: one subscription with 1,000 small tables, through the real service layer (<see cref="ReplicationService"/>) and
+/// Issue 5: one subscription with 1,000 small tables, through the real service layer (<see cref="SetService"/>, <see cref="SubscriptionService"/>, <see cref="TableRuleService"/>) and
 /// the real loops (<see cref="SubscriptionRunner"/>, <see cref="SetTickerRunner"/>, run by a <see cref="LoopHost"/> that
 /// works like the portal's Hangfire loop workers), against a subscription with 10 tables in the same run:
 /// time to add and to reach ok, the status reads of the portal (and rows they read from the control database), the
@@ -145,7 +150,9 @@ internal sealed class TablesBench(BenchEnv env, Report report)
     private sealed class Run(
         TablesBench bench, ServiceProvider services, LoopHost loops, string controlCs, string sourceCs, string fewCs, string manyCs)
     {
-        private readonly ReplicationService _service = services.GetRequiredService<ReplicationService>();
+        private readonly SetService _sets = services.GetRequiredService<SetService>();
+        private readonly SubscriptionService _subscriptions = services.GetRequiredService<SubscriptionService>();
+        private readonly TableRuleService _tableRules = services.GetRequiredService<TableRuleService>();
         private readonly string _dashboardCs = new NpgsqlConnectionStringBuilder(controlCs) { Username = DashboardRole, Password = null }.ConnectionString;
         private ReplicationStatusQuery? _dashboard;
         private int _few;
@@ -156,16 +163,16 @@ internal sealed class TablesBench(BenchEnv env, Report report)
 
         /// <summary>The status query as the portal runs it, on its own role (so its statements count apart).</summary>
         private ReplicationStatusQuery Dashboard => _dashboard ??= new ReplicationStatusQuery(
-            new ControlContexts(_dashboardCs), services.GetRequiredService<NodeConnections>());
+            new ControlContexts(_dashboardCs), services.GetRequiredService<NodeDataSources>());
 
         public async Task ExecuteAsync(CancellationToken ct)
         {
             var sourceNode = await AddNodeAsync("source", sourceCs, ct);
             var fewNode = await AddNodeAsync("target-few", fewCs, ct);
             var manyNode = await AddNodeAsync("target-many", manyCs, ct);
-            var set = await _service.CreateSetAsync(Operator, SetName, sourceNode, ct);
-            _few = (await _service.SubscribeAsync(Operator, set.Id, fewNode, ct)).Id;
-            _many = (await _service.SubscribeAsync(Operator, set.Id, manyNode, ct)).Id;
+            var set = await _sets.CreateSetAsync(Operator, SetName, sourceNode, ct);
+            _few = (await _subscriptions.SubscribeAsync(Operator, set.Id, fewNode, ct)).Id;
+            _many = (await _subscriptions.SubscribeAsync(Operator, set.Id, manyNode, ct)).Id;
             await using var notifications = await NotificationCounter.StartAsync(controlCs, ct);
 
             // Baseline: 10 tables.
@@ -175,7 +182,7 @@ internal sealed class TablesBench(BenchEnv env, Report report)
             var baselineReads = await MeasureReadsAsync("baseline", both: false, ct);
 
             // 1,000 tables (round 1 of the goal row "adding 1,000 tables").
-            Step($"adding {bench.Many:N0} tables to one subscription through ReplicationService ({AddHow})");
+            Step($"adding {bench.Many:N0} tables to one subscription through TableRuleService ({AddHow})");
             loops.ResetCounters();
             var notified = notifications.Count;
             var rss = new RssProbe(Environment.ProcessId);
@@ -214,9 +221,9 @@ internal sealed class TablesBench(BenchEnv env, Report report)
             Report.Goal(new Goal($"adding {bench.Many:N0} tables (every add, total)", $"≤ {bench.AddGoalSeconds:0.#} s", Series.Of(addRounds), "s",
                 SmallerIsBetter: true, bench.AddGoalSeconds, Series.Of(addRss),
                 (FerryPlugs.AddTablesMethod is null
-                    ? "closest equivalent: ReplicationService has no call that adds a list of tables yet (goal: one call, API and " +
+                    ? "closest equivalent: TableRuleService has no call that adds a list of tables yet (goal: one call, API and " +
                       "the picker's multi-select), so this is one AddTableAsync per table, in the benchmark's process, no HTTP"
-                    : "one call of ReplicationService.AddTablesAsync, in the benchmark's process, no HTTP") + RoundsNote(addRounds.Count))
+                    : "one call of TableRuleService.AddTablesAsync, in the benchmark's process, no HTTP") + RoundsNote(addRounds.Count))
             { Key = "add" });
             Report.Add(new Figure(Name, b, "from the first add to every table ok (control database)", fewOk, "s"));
             Report.Add(new Figure(Name, m, "from the first add to every table ok (control database)", Series.Of(okRounds), "s",
@@ -225,7 +232,7 @@ internal sealed class TablesBench(BenchEnv env, Report report)
             Report.Add(new Figure(Name, m, "one more table added (AddTableAsync) to the subscription", Series.Of(singles.Ms), "ms",
                 Note: "one per round, each a table the subscription did not have", PeakRssMb: Series.Of(singles.Rss)));
             Report.Goal(new Goal($"one add at {bench.Many:N0} tables", "≤ 50 ms", Series.Of(singles.Ms), "ms", SmallerIsBetter: true, 50,
-                Series.Of(singles.Rss), "ReplicationService.AddTableAsync in the benchmark's process (no HTTP)") { Key = "add1" });
+                Series.Of(singles.Rss), "TableRuleService.AddTableAsync in the benchmark's process (no HTTP)") { Key = "add1" });
             Report.Add(new Figure(Name, m, "apply-loop jobs started while adding (round 1)", jobs, "jobs",
                 Note: $"{shortJobs} ended after waiting for the lock ({shortSeconds:0} worker-seconds of {LoopWorkers} loop workers); " +
                       $"longest queue {backlog}, longest wait for a worker {backlogWait:0.0} s"));
@@ -273,8 +280,8 @@ internal sealed class TablesBench(BenchEnv env, Report report)
 
         /// <summary>How the tables are added: one call for the list once the service has one, else one call per table.</summary>
         private static string AddHow => FerryPlugs.AddTablesMethod is null
-            ? "ReplicationService.AddTableAsync, one by one"
-            : "ReplicationService.AddTablesAsync, one call";
+            ? "TableRuleService.AddTableAsync, one by one"
+            : "TableRuleService.AddTablesAsync, one call";
 
         /// <summary>Adds tables <paramref name="first"/>.. of the schema; returns the seconds and, one by one, each add's milliseconds.</summary>
         private async Task<(double Seconds, List<double> PerTableMs)> AddTablesAsync(int subscription, int first, int count, CancellationToken ct)
@@ -283,14 +290,14 @@ internal sealed class TablesBench(BenchEnv env, Report report)
             var watch = Stopwatch.StartNew();
             if (FerryPlugs.AddTablesMethod is not null)
             {
-                await FerryPlugs.AddTablesAsync(_service, Operator, subscription,
+                await FerryPlugs.AddTablesAsync(_tableRules, Operator, subscription,
                     [.. Enumerable.Range(first, count).Select(i => new AddTableRequest(TableName(i)))], ct);
                 return (watch.Elapsed.TotalSeconds, each);
             }
             for (var i = first; i < first + count; i++)
             {
                 var started = watch.Elapsed;
-                await _service.AddTableAsync(Operator, subscription, new AddTableRequest(TableName(i)), ct);
+                await _tableRules.AddTableAsync(Operator, subscription, new AddTableRequest(TableName(i)), ct);
                 each.Add((watch.Elapsed - started).TotalMilliseconds);
                 if (each.Count % 100 == 0)
                 {
@@ -324,7 +331,7 @@ internal sealed class TablesBench(BenchEnv env, Report report)
                 var cs = await CreateDatabaseAsync(bench.Env.Target, $"tables_many{round}", ct);
                 await CreateTablesAsync(cs, bench.Many, rows: 0, ct);
                 var node = await AddNodeAsync($"target-many{round}", cs, ct);
-                var subscription = (await _service.SubscribeAsync(Operator, setId, node, ct)).Id;
+                var subscription = (await _subscriptions.SubscribeAsync(Operator, setId, node, ct)).Id;
                 var window = rss.Start();
                 var (seconds, _) = await AddTablesAsync(subscription, 1, bench.Many, ct);
                 var ok = await WaitOkAsync(subscription, bench.Many, ct);
@@ -332,7 +339,7 @@ internal sealed class TablesBench(BenchEnv env, Report report)
                 addRounds.Add(seconds);
                 okRounds.Add(seconds + ok);
                 addRss.Add(window.PeakMb);
-                await _service.DropSubscriptionAsync(Operator, subscription, ct);
+                await _subscriptions.DropSubscriptionAsync(Operator, subscription, ct);
                 await WaitStoppedAsync(subscription, ct);
             }
         }
@@ -346,7 +353,7 @@ internal sealed class TablesBench(BenchEnv env, Report report)
             {
                 var window = rss.Start();
                 var watch = Stopwatch.StartNew();
-                await _service.AddTableAsync(Operator, _many, new AddTableRequest(TableName(bench.Many + i)), ct);
+                await _tableRules.AddTableAsync(Operator, _many, new AddTableRequest(TableName(bench.Many + i)), ct);
                 ms.Add(watch.Elapsed.TotalMilliseconds);
                 await window.StopAsync();
                 peaks.Add(window.PeakMb);
@@ -365,12 +372,12 @@ internal sealed class TablesBench(BenchEnv env, Report report)
             var peaks = new List<double>();
             for (var round = 0; round < O.Rounds; round++)
             {
-                await _service.PauseAsync(Operator, _many, ct);
+                await _subscriptions.PauseAsync(Operator, _many, ct);
                 await WaitStoppedAsync(_many, ct);
                 var marker = await Db.ScalarAsync<int>(sourceCs, $"UPDATE {TableName(1)} SET hits = hits + 1 WHERE id = 1 RETURNING hits", ct);
                 var window = rss.Start();
                 var watch = Stopwatch.StartNew();
-                await _service.ResumeAsync(Operator, _many, ct);
+                await _subscriptions.ResumeAsync(Operator, _many, ct);
                 await Db.WaitAsync("the resumed runner to apply", async () =>
                     await Db.ScalarAsync<int>(manyCs, $"SELECT hits FROM {TableName(1)} WHERE id = 1", ct) >= marker,
                     TimeSpan.FromMinutes(10), ct, pollMs: 10);
@@ -435,8 +442,8 @@ internal sealed class TablesBench(BenchEnv env, Report report)
             string label, bool both, CancellationToken ct)
         {
             Step($"timing the status reads ({label})");
-            await _service.PauseAsync(Operator, _few, ct);
-            await _service.PauseAsync(Operator, _many, ct);
+            await _subscriptions.PauseAsync(Operator, _few, ct);
+            await _subscriptions.PauseAsync(Operator, _many, ct);
             await WaitStoppedAsync(_few, ct);
             await WaitStoppedAsync(_many, ct);
             GC.Collect();
@@ -457,8 +464,8 @@ internal sealed class TablesBench(BenchEnv env, Report report)
                 [.. subscriptions.Select(v => (v.Item1, (Func<Task>)(() => Dashboard.GetTablesPageAsync(Operator, v.Item2,
                     new TableQuery(0, 25, "t000", [new TableFilter(TableColumn.State, TextMatch.Is, "ok")],
                         [new TableSort(TableColumn.RowsCopied, true), new TableSort(TableColumn.Source, true)]), ct))))], ct);
-            await _service.ResumeAsync(Operator, _few, ct);
-            await _service.ResumeAsync(Operator, _many, ct);
+            await _subscriptions.ResumeAsync(Operator, _few, ct);
+            await _subscriptions.ResumeAsync(Operator, _many, ct);
             return figures;
         }
 
@@ -546,8 +553,8 @@ internal sealed class TablesBench(BenchEnv env, Report report)
         {
             var results = new Dictionary<int, List<(string Metric, double Value, string Unit, string? Note)>>();
             // Both start paused; each is resumed (timed), measured, and paused again.
-            await _service.PauseAsync(Operator, _many, ct);
-            await _service.PauseAsync(Operator, _few, ct);
+            await _subscriptions.PauseAsync(Operator, _many, ct);
+            await _subscriptions.PauseAsync(Operator, _few, ct);
             await WaitStoppedAsync(_many, ct);
             await WaitStoppedAsync(_few, ct);
             foreach (var (subscription, target, label) in new[] { (_few, fewCs, "baseline"), (_many, manyCs, "1,000 tables") })
@@ -557,7 +564,7 @@ internal sealed class TablesBench(BenchEnv env, Report report)
                 // Start: a row written while paused; timed from ResumeAsync until the target has it.
                 var marker = await Db.ScalarAsync<int>(sourceCs, $"UPDATE {TableName(1)} SET hits = hits + 1 WHERE id = 1 RETURNING hits", ct);
                 var watch = Stopwatch.StartNew();
-                await _service.ResumeAsync(Operator, subscription, ct);
+                await _subscriptions.ResumeAsync(Operator, subscription, ct);
                 await Db.WaitAsync("the resumed runner to apply", async () =>
                     await Db.ScalarAsync<int>(target, $"SELECT hits FROM {TableName(1)} WHERE id = 1", ct) >= marker,
                     TimeSpan.FromMinutes(10), ct, pollMs: 20);
@@ -572,11 +579,11 @@ internal sealed class TablesBench(BenchEnv env, Report report)
                 list.Add(($"lag median, {O.LagRate} transactions/s on 3 tables for {(O.Quick ? 4 : 30)} s", median, "s",
                     missing > 0 ? $"{missing} commits not seen" : null));
                 list.Add(("lag 95th percentile", p95, "s", null));
-                await _service.PauseAsync(Operator, subscription, ct);
+                await _subscriptions.PauseAsync(Operator, subscription, ct);
                 await WaitStoppedAsync(subscription, ct);
             }
-            await _service.ResumeAsync(Operator, _few, ct);
-            await _service.ResumeAsync(Operator, _many, ct);
+            await _subscriptions.ResumeAsync(Operator, _few, ct);
+            await _subscriptions.ResumeAsync(Operator, _many, ct);
             var b = $"{bench.Baseline} tables";
             var m = $"{bench.Many:N0} tables";
             foreach (var (f, n) in results[_few].Zip(results[_many]))

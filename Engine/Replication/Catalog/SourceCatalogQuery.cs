@@ -1,12 +1,13 @@
 using System.Security.Claims;
 using System.Text.Json;
 using Ferry.Engine.Control;
+using Ferry.Engine.Nodes;
 using Ferry.Engine.Replication.Internal;
 using Ferry.Engine.Rules;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
-namespace Ferry.Engine.Replication;
+namespace Ferry.Engine.Replication.Catalog;
 
 /// <summary>
 /// Lists the tables a subscription can add (role Operator): the source's ordinary and partitioned tables with their estimated
@@ -16,7 +17,7 @@ namespace Ferry.Engine.Replication;
 /// The key columns follow <see cref="TableRuleValidator"/> and <c>ferry.table_key</c>: a key index is unique, immediate, valid,
 /// without WHERE or expressions, over NOT NULL key columns. Partitions are left out: the engine adds their partitioned parent.
 /// </remarks>
-public sealed class SourceCatalogQuery(IDbContextFactory<ControlDbContext> contexts, NodeConnections connections)
+public sealed class SourceCatalogQuery(IDbContextFactory<ControlDbContext> contexts, NodeDataSources nodes)
 {
     // Estimated rows as the planner reckons them (estimate_rel_size): the density of the last VACUUM/ANALYZE times the pages
     // the table has now. reltuples is -1 before the first of them on PostgreSQL 14+ and 0 (with relpages 0) before it on 13,
@@ -67,8 +68,6 @@ public sealed class SourceCatalogQuery(IDbContextFactory<ControlDbContext> conte
     // queue schema on the node.
     private static readonly string[] HiddenSchemas = ["information_schema", "ferry"];
 
-    private readonly NodeDataSources _nodes = new(connections);
-
     /// <summary>The source tables of the subscription's set root, by schema and name.</summary>
     /// <exception cref="ReplicationRefusedException">No such subscription, or the root did not answer.</exception>
     public async Task<SourceCatalog> GetAsync(ClaimsPrincipal user, int subscriptionId, CancellationToken cancellationToken)
@@ -85,26 +84,12 @@ public sealed class SourceCatalogQuery(IDbContextFactory<ControlDbContext> conte
         var added = subscription.Tables.ToDictionary(
             t => (t.SourceSchema, t.SourceTable), t => new TableName(t.TargetSchema, t.TargetTable).Quoted);
 
-        var tables = new List<SourceTable>();
+        List<SourceTable> tables;
         try
         {
-            await using var source = _nodes.Open(root, "ferry-catalog");
-            await using var command = source.CreateCommand(TablesSql);
-            command.Parameters.Add(new NpgsqlParameter { Value = HiddenSchemas });
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                var schema = reader.GetString(0);
-                var name = reader.GetString(1);
-                var primaryKey = reader.GetFieldValue<string[]>(5);
-                tables.Add(new SourceTable(
-                    schema, name, reader.GetString(2),
-                    reader.IsDBNull(4) ? null : reader.GetInt64(4),
-                    reader.GetBoolean(3),
-                    primaryKey,
-                    primaryKey.Length > 0 || reader.IsDBNull(6) ? [] : KeyIndexes(reader.GetString(6)),
-                    added.GetValueOrDefault((schema, name))));
-            }
+            await using var source = nodes.Open(root, "ferry-catalog");
+            tables = await source.ReadAsync(data => ReadTablesAsync(data, added, cancellationToken), cancellationToken)
+                .ConfigureAwait(false);
         }
         catch (PostgresException e)
         {
@@ -113,9 +98,32 @@ public sealed class SourceCatalogQuery(IDbContextFactory<ControlDbContext> conte
         }
         catch (NpgsqlException e)
         {
-            throw ReplicationService.Unreachable(root.Name, e);
+            throw NodeReachability.Unreachable(root.Name, e);
         }
         return new SourceCatalog(subscription.Id, root.Name, tables);
+    }
+
+    private static async Task<List<SourceTable>> ReadTablesAsync(
+        NpgsqlDataSource source, Dictionary<(string, string), string> added, CancellationToken cancellationToken)
+    {
+        var tables = new List<SourceTable>();
+        await using var command = source.CreateCommand(TablesSql);
+        command.Parameters.Add(new NpgsqlParameter { Value = HiddenSchemas });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var schema = reader.GetString(0);
+            var name = reader.GetString(1);
+            var primaryKey = reader.GetFieldValue<string[]>(5);
+            tables.Add(new SourceTable(
+                schema, name, reader.GetString(2),
+                reader.IsDBNull(4) ? null : reader.GetInt64(4),
+                reader.GetBoolean(3),
+                primaryKey,
+                primaryKey.Length > 0 || reader.IsDBNull(6) ? [] : KeyIndexes(reader.GetString(6)),
+                added.GetValueOrDefault((schema, name))));
+        }
+        return tables;
     }
 
     private static List<SourceKeyIndex> KeyIndexes(string json)

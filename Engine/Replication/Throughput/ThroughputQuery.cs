@@ -2,7 +2,7 @@ using System.Security.Claims;
 using Ferry.Engine.Control;
 using Microsoft.EntityFrameworkCore;
 
-namespace Ferry.Engine.Replication;
+namespace Ferry.Engine.Replication.Throughput;
 
 /// <summary>
 /// Events applied per second over the last hour, per subscription (role Viewer): for the dashboard's chart and
@@ -50,17 +50,3 @@ public sealed class ThroughputQuery(IDbContextFactory<ControlDbContext> contexts
         }
     }
 }
-
-/// <summary>One subscription's events applied over the last hour, oldest point first, without gaps (a quiet minute is 0).</summary>
-/// <param name="BucketSeconds">The seconds one point covers (the last point covers the seconds elapsed so far).</param>
-public sealed record SubscriptionThroughput(int SubscriptionId, int BucketSeconds, IReadOnlyList<ThroughputPoint> Points)
-{
-    /// <summary>Events applied in the whole hour.</summary>
-    public long TotalEvents => Points.Sum(p => p.Events);
-
-    /// <summary>The highest rate of the hour, in events per second.</summary>
-    public double PeakEventsPerSecond => Points.Count == 0 ? 0 : Points.Max(p => p.EventsPerSecond);
-}
-
-/// <summary>Events applied in the bucket starting at <paramref name="Start"/> (UTC), and as a rate per second.</summary>
-public sealed record ThroughputPoint(DateTimeOffset Start, long Events, double EventsPerSecond);

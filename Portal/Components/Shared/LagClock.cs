@@ -1,9 +1,9 @@
-namespace Ferry.Portal.Components.Pages.Dashboard;
+namespace Ferry.Portal.Components.Shared;
 
 /// <summary>
-/// The one periodic refresh the dashboard has. Lag grows while nothing changes, so no change notification announces it:
-/// this singleton ticks every <see cref="Interval"/> while at least one view is subscribed, and views re-read the lag on
-/// each tick. Everything else on the dashboard is pushed by <see cref="Ferry.Engine.Replication.ReplicationChanges"/>.
+/// The one periodic refresh the portal has. Lag grows while nothing changes, so no change notification announces it:
+/// this singleton ticks every <see cref="Interval"/> while at least one view is subscribed (through <see cref="LiveRefresh"/>),
+/// and views re-read the lag on each tick. Everything else is pushed by <see cref="Ferry.Engine.Replication.ReplicationChanges"/>.
 /// </summary>
 public sealed class LagClock : IDisposable
 {
@@ -11,9 +11,13 @@ public sealed class LagClock : IDisposable
 
     private readonly Lock _gate = new();
     private readonly List<Action> _handlers = [];
-    private readonly Timer _timer;
+    private readonly ITimer _timer;
 
-    public LagClock() => _timer = new Timer(_ => Tick(), null, Timeout.Infinite, Timeout.Infinite);
+    public LagClock(TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(time);
+        _timer = time.CreateTimer(_ => Tick(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+    }
 
     /// <summary>Calls <paramref name="onTick"/> every <see cref="Interval"/> until the result is disposed.</summary>
     public IDisposable Subscribe(Action onTick)
@@ -49,7 +53,7 @@ public sealed class LagClock : IDisposable
             _handlers.Remove(onTick);
             if (_handlers.Count == 0)
             {
-                _timer.Change(Timeout.Infinite, Timeout.Infinite);
+                _timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
             }
         }
     }

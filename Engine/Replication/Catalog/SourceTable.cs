@@ -1,11 +1,4 @@
-namespace Ferry.Engine.Replication;
-
-/// <summary>The tables a subscription's source (its set's root) offers, as the portal's table picker and the API show them.</summary>
-/// <param name="SubscriptionId">The subscription the catalog was read for (<see cref="SourceTable.Target"/> is about it).</param>
-/// <param name="RootNodeName">The node that was read.</param>
-/// <param name="Tables">Ordinary and partitioned tables outside the system schemas and Ferry's <c>ferry</c> schema, by schema and
-/// name; partitions are left out (their partitioned parent replicates them).</param>
-public sealed record SourceCatalog(int SubscriptionId, string RootNodeName, IReadOnlyList<SourceTable> Tables);
+namespace Ferry.Engine.Replication.Catalog;
 
 /// <summary>One source table with what decides whether Ferry can replicate it: its key.</summary>
 /// <param name="Schema">Schema, exactly as in the catalog.</param>
@@ -47,12 +40,4 @@ public sealed record SourceTable(
         && Target == other.Target && PrimaryKey.SequenceEqual(other.PrimaryKey) && KeyIndexes.SequenceEqual(other.KeyIndexes);
 
     public override int GetHashCode() => HashCode.Combine(Schema, Name, Target);
-}
-
-/// <summary>A unique index that can identify rows: its name (what the engine's <c>key</c> takes) and its columns.</summary>
-public sealed record SourceKeyIndex(string Name, IReadOnlyList<string> Columns)
-{
-    public bool Equals(SourceKeyIndex? other) => other is not null && Name == other.Name && Columns.SequenceEqual(other.Columns);
-
-    public override int GetHashCode() => Name.GetHashCode(StringComparison.Ordinal);
 }

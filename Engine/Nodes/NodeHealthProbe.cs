@@ -1,13 +1,17 @@
+using Ferry.Engine.Control;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
-namespace Ferry.Engine.Control;
+namespace Ferry.Engine.Nodes;
 
-/// <summary>Connects to every node, records its server version (or why it did not answer) in the control database.</summary>
+/// <summary>
+/// Connects to every node, records its server version (or why it did not answer) in the control database. Each probe opens a
+/// new connection (<see cref="NodeDataSources.CreateForCheck"/>), so a node that went away is never reported by a pooled one.
+/// </summary>
 public sealed class NodeHealthProbe(
     IDbContextFactory<ControlDbContext> contexts,
-    NodeConnections connections,
+    NodeDataSources nodes,
     TimeProvider time,
     ILogger<NodeHealthProbe> logger)
 {
@@ -32,8 +36,8 @@ public sealed class NodeHealthProbe(
         node.LastProbedAt = time.GetUtcNow();
         try
         {
-            await using var connection = new NpgsqlConnection(connections.ConnectionString(node, "ferry-probe"));
-            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            await using var source = nodes.CreateForCheck(node, "ferry-probe", NodeDataSources.ConnectTimeoutSeconds);
+            await using var connection = await source.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
             node.ServerVersion = connection.PostgreSqlVersion.ToString() + " (" + connection.ServerVersion + ")";
             node.LastProbeError = null;
             ControlLog.NodeProbed(logger, node.Name, connection.ServerVersion);
