@@ -1,6 +1,7 @@
 using Ferry.Engine.Apply;
 using Ferry.Engine.Apply.Handlers;
 using Ferry.Engine.Rules;
+using Ferry.Engine.Target;
 using Ferry.Engine.Tests.Support;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;

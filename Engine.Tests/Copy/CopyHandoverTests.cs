@@ -1,5 +1,6 @@
 using Ferry.Engine.Copy;
 using Ferry.Engine.Rules;
+using Ferry.Engine.Target;
 
 namespace Ferry.Engine.Tests.Copy;
 

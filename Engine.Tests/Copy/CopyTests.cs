@@ -4,6 +4,7 @@ using Ferry.Engine.Apply.Handlers;
 using Ferry.Engine.Copy;
 using Ferry.Engine.Demo;
 using Ferry.Engine.Rules;
+using Ferry.Engine.Target;
 using Ferry.Engine.Tests.Apply;
 using Ferry.Engine.Tests.Support;
 using Npgsql;

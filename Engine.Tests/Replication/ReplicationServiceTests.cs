@@ -3,6 +3,7 @@ using Ferry.Engine.Control;
 using Ferry.Engine.Demo;
 using Ferry.Engine.Queue;
 using Ferry.Engine.Replication;
+using Ferry.Engine.Target;
 using Ferry.Engine.Tests.Apply;
 using Ferry.Engine.Tests.Support;
 using Microsoft.EntityFrameworkCore;

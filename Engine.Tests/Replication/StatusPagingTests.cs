@@ -2,6 +2,7 @@ using Ferry.Engine.Consumers;
 using Ferry.Engine.Control;
 using Ferry.Engine.Queue;
 using Ferry.Engine.Replication;
+using Ferry.Engine.Target;
 using Ferry.Engine.Tests.Support;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;

@@ -2,6 +2,7 @@ using Ferry.Engine.Control;
 using Ferry.Engine.Demo;
 using Ferry.Engine.Replication;
 using Ferry.Engine.Replication.Internal;
+using Ferry.Engine.Target;
 using Ferry.Engine.Tests.Apply;
 using Ferry.Engine.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;

@@ -4,6 +4,7 @@ using Ferry.Engine.Apply.Handlers;
 using Ferry.Engine.Apply.Internal;
 using Ferry.Engine.Copy;
 using Ferry.Engine.Rules;
+using Ferry.Engine.Target;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 

@@ -1,5 +1,5 @@
 using Ferry.Engine.Copy;
-using Ferry.Engine.Rules;
+using Ferry.Engine.Target;
 
 namespace Ferry.Engine.Apply;
 

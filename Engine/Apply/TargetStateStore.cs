@@ -1,6 +1,7 @@
 using System.Reflection;
 using Ferry.Engine.Copy;
 using Ferry.Engine.Rules;
+using Ferry.Engine.Target;
 using Npgsql;
 
 namespace Ferry.Engine.Apply;

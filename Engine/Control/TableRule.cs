@@ -1,3 +1,5 @@
+using Ferry.Engine.Target;
+
 namespace Ferry.Engine.Control;
 
 /// <summary>Which source table goes to which target table of one subscription, how, and where it stands.</summary>

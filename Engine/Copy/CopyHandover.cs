@@ -1,4 +1,4 @@
-using Ferry.Engine.Rules;
+using Ferry.Engine.Target;
 
 namespace Ferry.Engine.Copy;
 

@@ -6,6 +6,7 @@ using Ferry.Engine.Apply.Internal;
 using Ferry.Engine.Copy.Internal;
 using Ferry.Engine.Rules;
 using Ferry.Engine.Sql;
+using Ferry.Engine.Target;
 using Npgsql;
 
 namespace Ferry.Engine.Copy;

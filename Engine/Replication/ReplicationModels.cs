@@ -42,7 +42,7 @@ public sealed record SubscriptionStatus(
 /// for the tables themselves).
 /// </summary>
 /// <param name="TableCount">Every table of the subscription.</param>
-/// <param name="TablesByState">Tables per state (names of <c>Control.TableState</c>); states without tables are left out.</param>
+/// <param name="TablesByState">Tables per state (names of <c>Target.TableState</c>); states without tables are left out.</param>
 /// <param name="ErrorTableCount">Tables with a last error.</param>
 /// <param name="ErrorTables">The first <see cref="ReplicationStatusQuery.ErrorTablesShown"/> of them, by source name.</param>
 public sealed record SubscriptionSummary(

@@ -6,11 +6,11 @@ using Ferry.Engine.Control;
 using Ferry.Engine.Queue;
 using Ferry.Engine.Replication.Internal;
 using Ferry.Engine.Rules;
+using Ferry.Engine.Target;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using ControlTableRule = Ferry.Engine.Control.TableRule;
-using ControlTableState = Ferry.Engine.Control.TableState;
 
 namespace Ferry.Engine.Replication;
 
@@ -289,7 +289,7 @@ public sealed partial class ReplicationService(
             TargetTable = rule.Target.Name,
             RowFilter = rule.Filter,
             KeyColumns = [.. rule.Key],
-            State = ControlTableState.New,
+            State = TableState.New,
         };
         context.TableRules.Add(table);
         await context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
@@ -354,15 +354,15 @@ public sealed partial class ReplicationService(
             var store = new TargetStateStore(target, subscription.ConsumerName);
             var state = (await OnNodeAsync(subscription.TargetNode!, () => store.GetTablesAsync(cancellationToken)).ConfigureAwait(false))
                 .SingleOrDefault(t => t.SourceTable == eventName)?.State;
-            if (state is null or Rules.TableState.New or Rules.TableState.Copying)
+            if (state is null or TableState.New or TableState.Copying)
             {
                 throw ReplicationRefusedException.Conflict(
                     $"{table.SourceSchema}.{table.SourceTable} is not copied yet (state {before.State}): its copy will run by itself.");
             }
-            await OnNodeAsync(subscription.TargetNode!, () => store.MoveTableAsync(eventName, Rules.TableState.Copying,
+            await OnNodeAsync(subscription.TargetNode!, () => store.MoveTableAsync(eventName, TableState.Copying,
                 cancellationToken: cancellationToken)).ConfigureAwait(false);
         }
-        table.State = ControlTableState.Copying;
+        table.State = TableState.Copying;
         table.RowsCopied = 0;
         table.LastError = null;
         await context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);

@@ -4,6 +4,7 @@ using System.Security.Claims;
 using Ferry.Engine.Consumers;
 using Ferry.Engine.Control;
 using Ferry.Engine.Queue;
+using Ferry.Engine.Target;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 

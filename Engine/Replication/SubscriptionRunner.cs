@@ -8,12 +8,11 @@ using Ferry.Engine.Copy;
 using Ferry.Engine.Queue;
 using Ferry.Engine.Replication.Internal;
 using Ferry.Engine.Rules;
+using Ferry.Engine.Target;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
-using ControlTableState = Ferry.Engine.Control.TableState;
-using RuleTableState = Ferry.Engine.Rules.TableState;
 
 namespace Ferry.Engine.Replication;
 
@@ -195,7 +194,7 @@ public sealed class SubscriptionRunner(
                 var tables = await store.GetTablesAsync(cancellationToken).ConfigureAwait(false);
                 foreach (var table in tables)
                 {
-                    if (table.State is RuleTableState.New or RuleTableState.Copying && !copies.ContainsKey(table.SourceTable)
+                    if (table.State is TableState.New or TableState.Copying && !copies.ContainsKey(table.SourceTable)
                         && bySource.TryGetValue(table.SourceTable, out var rule)
                         && (!retryAfter.TryGetValue(table.SourceTable, out var after) || time.GetTimestamp() >= after))
                     {
@@ -227,7 +226,7 @@ public sealed class SubscriptionRunner(
                 }
                 if (outcome == ApplyOutcome.Idle)
                 {
-                    if (tables.Any(t => t.State == RuleTableState.CatchingUp))
+                    if (tables.Any(t => t.State == TableState.CatchingUp))
                     {
                         // A catching-up table is ok once a batch starts past its copy; on an idle queue the ticker would
                         // wait its idle period for that tick. Ticks are serialized on the root, so an extra one is harmless.
@@ -283,7 +282,7 @@ public sealed class SubscriptionRunner(
                 {
                     var message = e is PostgresException server ? $"{server.MessageText} (SQLSTATE {server.SqlState})" : e.Message;
                     _logger.CopyFailed(e, subscriptionId, table, message);
-                    await store.MoveTableAsync(table, RuleTableState.Error, $"The copy failed: {message}", cancellationToken)
+                    await store.MoveTableAsync(table, TableState.Error, $"The copy failed: {message}", cancellationToken)
                         .ConfigureAwait(false);
                 }
             }
@@ -354,12 +353,12 @@ public sealed class SubscriptionRunner(
             {
                 continue;
             }
-            table.State = Enum.Parse<ControlTableState>(row.State.ToString());
+            table.State = row.State;
             table.LastError = row.Error;
             if (progress.Get(rule.SourceTable) is { } copy)
             {
                 table.RowsEstimated = copy.RowsEstimated;
-                table.RowsCopied = row.State == RuleTableState.Copying || row.RowsCopied is null ? copy.RowsCopied : row.RowsCopied.Value;
+                table.RowsCopied = row.State == TableState.Copying || row.RowsCopied is null ? copy.RowsCopied : row.RowsCopied.Value;
             }
             else if (row.RowsCopied is { } copied)
             {
@@ -450,7 +449,7 @@ public sealed class SubscriptionRunner(
     {
         await using var context = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
         await context.TableRules.Where(t => t.Id == tableId)
-            .ExecuteUpdateAsync(u => u.SetProperty(t => t.State, ControlTableState.Error).SetProperty(t => t.LastError, message),
+            .ExecuteUpdateAsync(u => u.SetProperty(t => t.State, TableState.Error).SetProperty(t => t.LastError, message),
                 cancellationToken).ConfigureAwait(false);
     }
 

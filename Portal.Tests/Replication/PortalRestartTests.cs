@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Ferry.Engine.Control;
 using Ferry.Engine.Demo;
 using Ferry.Engine.Replication;
+using Ferry.Engine.Target;
 using Ferry.Portal.Jobs;
 using Ferry.Portal.Tests.Support;
 using Hangfire;

@@ -4,6 +4,7 @@ using Ferry.Engine.Consumers;
 using Ferry.Engine.Copy;
 using Ferry.Engine.Queue;
 using Ferry.Engine.Rules;
+using Ferry.Engine.Target;
 using Ferry.Engine.Ticker;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
