@@ -1,4 +1,5 @@
 using Ferry.Engine.Copy;
+using Ferry.Engine.Queue;
 using Ferry.Engine.Rules;
 using Ferry.Engine.Target;
 

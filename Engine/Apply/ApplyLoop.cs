@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Ferry.Engine.Apply.Handlers;
 using Ferry.Engine.Apply.Internal;
+using Ferry.Engine.Consumers;
 using Ferry.Engine.Copy;
 using Ferry.Engine.Rules;
 using Ferry.Engine.Target;
@@ -114,7 +115,7 @@ public sealed class ApplyLoop(
             await transaction.RollbackAsync(cancellationToken).ConfigureAwait(false);
             if (commit)
             {
-                logger.BatchAlreadyApplied(store.Subscription, batch.BatchId, batch.TickId);
+                logger.BatchAlreadyApplied(store.Subscription, batch.PreviousTickId, batch.TickId);
                 await batches.FinishBatchAsync(batch, cancellationToken).ConfigureAwait(false);
             }
             return ApplyOutcome.AlreadyApplied;
@@ -128,7 +129,7 @@ public sealed class ApplyLoop(
         await store.KeepPendingAsync(connection, transaction, kept, cancellationToken).ConfigureAwait(false);
 
         var caughtUp = tables.Values
-            .Where(t => t.State == TableState.CatchingUp && t.CopySnapshot is not null && batch.StartSnapshot is not null
+            .Where(t => t.State == TableState.CatchingUp && t.CopySnapshot is not null
                 && CopyHandover.IsCaughtUp(t.CopySnapshot, batch.StartSnapshot))
             .ToList();
         foreach (var table in caughtUp)
@@ -154,7 +155,7 @@ public sealed class ApplyLoop(
             _warnedReplicaRole = true;
             logger.NoReplicaRole(store.Subscription, ReplicaRole.MissingRight);
         }
-        logger.BatchApplied(store.Subscription, batch.BatchId, batch.TickId, result.Events);
+        logger.BatchApplied(store.Subscription, batch.PreviousTickId, batch.TickId, result.Events);
         // A crash here leaves the batch unfinished on the source and its tick on the target: the next run finishes it.
         await batches.FinishBatchAsync(batch, cancellationToken).ConfigureAwait(false);
         return ApplyOutcome.Applied;

@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using Ferry.Engine.Consumers;
-using Ferry.Engine.Copy;
 using Ferry.Engine.Queue;
 using Npgsql;
 
@@ -19,7 +18,7 @@ public sealed class QueueBatchSource(QueueConsumer consumer, NpgsqlDataSource so
     : IBatchSource, IAsyncDisposable
 {
     private const int FilterChunk = 1000;
-    private Consumers.Batch? _open;
+    private Batch? _open;
     private TickListener? _ticks;
 
     public async Task<Batch?> NextBatchAsync(CancellationToken cancellationToken)
@@ -27,17 +26,8 @@ public sealed class QueueBatchSource(QueueConsumer consumer, NpgsqlDataSource so
         ArgumentNullException.ThrowIfNull(consumer);
         // Listen before looking, so that a tick made in between wakes the next wait.
         _ticks ??= await consumer.ListenAsync(cancellationToken).ConfigureAwait(false);
-        var batch = await consumer.NextBatchAsync(cancellationToken).ConfigureAwait(false);
-        _open = batch;
-        if (batch is null)
-        {
-            return null;
-        }
-        // The previous tick's snapshot: its xmin is the oldest transaction it saw running, or its xmax when none was.
-        var xip = batch.Bounds.PreviousXip;
-        var xmax = batch.Bounds.PreviousXmax;
-        var start = new TxidSnapshot(xip.Length == 0 ? xmax : Math.Min(xip.Min(), xmax), xmax, xip);
-        return new Batch(batch.TickId, batch.TickId, start);
+        _open = await consumer.NextBatchAsync(cancellationToken).ConfigureAwait(false);
+        return _open;
     }
 
     public async IAsyncEnumerable<ApplyEvent> ReadEventsAsync(
@@ -47,7 +37,7 @@ public sealed class QueueBatchSource(QueueConsumer consumer, NpgsqlDataSource so
         ArgumentNullException.ThrowIfNull(rowFilters);
         var open = _open is { } b && b.TickId == batch.TickId
             ? b
-            : throw new InvalidOperationException($"Batch {batch.BatchId} is not the consumer's open batch.");
+            : throw new InvalidOperationException($"Batch ({batch.PreviousTickId}, {batch.TickId}] is not the consumer's open batch.");
         var events = consumer.ReadEventsAsync(open, readOptions, cancellationToken);
         if (rowFilters.Count == 0)
         {

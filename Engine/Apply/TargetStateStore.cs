@@ -1,5 +1,6 @@
 using System.Reflection;
 using Ferry.Engine.Copy;
+using Ferry.Engine.Queue;
 using Ferry.Engine.Rules;
 using Ferry.Engine.Target;
 using Npgsql;

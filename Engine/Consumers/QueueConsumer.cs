@@ -51,13 +51,18 @@ public sealed class QueueConsumer(NpgsqlDataSource dataSource, string queue, str
         {
             return null;
         }
+        // The previous tick's xmin is not stored: it is the oldest transaction that snapshot saw running, or its xmax when none was.
+        var previousXmax = reader.GetInt64(4);
+        var previousXip = reader.GetFieldValue<long[]>(5);
+        var start = new TxidSnapshot(
+            previousXip.Length == 0 ? previousXmax : Math.Min(previousXip.Min(), previousXmax), previousXmax, previousXip);
+        var end = new TxidSnapshot(reader.GetInt64(6), reader.GetInt64(7), reader.GetFieldValue<long[]>(8));
         return new Batch(
             queue, consumer,
-            reader.GetInt64(0), reader.GetFieldValue<DateTimeOffset>(1), reader.GetInt64(2), reader.GetFieldValue<DateTimeOffset>(3))
+            reader.GetInt64(0), reader.GetFieldValue<DateTimeOffset>(1), reader.GetInt64(2), reader.GetFieldValue<DateTimeOffset>(3),
+            start, end)
         {
-            Bounds = new BatchBounds(
-                reader.GetInt64(4), reader.GetFieldValue<long[]>(5), reader.GetInt64(6), reader.GetInt64(7),
-                reader.GetFieldValue<long[]>(8), reader.GetInt32(9), Identifiers.Quote("ferry", $"event_{reader.GetInt32(10)}")),
+            Location = new BatchLocation(reader.GetInt32(9), Identifiers.Quote("ferry", $"event_{reader.GetInt32(10)}")),
         };
     }
 
@@ -180,14 +185,16 @@ public sealed class QueueConsumer(NpgsqlDataSource dataSource, string queue, str
         Batch batch, BatchReadOptions options, IReadOnlyDictionary<string, string>? verdicts, NpgsqlConnection connection,
         NpgsqlTransaction transaction)
     {
-        var b = batch.Bounds;
+        var location = batch.Location
+            ?? throw new InvalidOperationException(
+                $"Batch ({batch.PreviousTickId}, {batch.TickId}] was not opened by a consumer: it has no events to read.");
         var command = new NpgsqlCommand { Connection = connection, Transaction = transaction };
-        command.Parameters.Add(new NpgsqlParameter { Value = b.PreviousXip });
-        command.Parameters.Add(new NpgsqlParameter { Value = b.PreviousXmax });
-        command.Parameters.Add(new NpgsqlParameter { Value = b.Xmax });
-        command.Parameters.Add(new NpgsqlParameter { Value = b.Xmin });
-        command.Parameters.Add(new NpgsqlParameter { Value = b.Xip });
-        command.Parameters.Add(new NpgsqlParameter { Value = b.ConsumerId });
+        command.Parameters.Add(new NpgsqlParameter { Value = batch.StartSnapshot.InProgress.ToArray() });
+        command.Parameters.Add(new NpgsqlParameter { Value = batch.StartSnapshot.Xmax });
+        command.Parameters.Add(new NpgsqlParameter { Value = batch.EndSnapshot.Xmax });
+        command.Parameters.Add(new NpgsqlParameter { Value = batch.EndSnapshot.Xmin });
+        command.Parameters.Add(new NpgsqlParameter { Value = batch.EndSnapshot.InProgress.ToArray() });
+        command.Parameters.Add(new NpgsqlParameter { Value = location.ConsumerId });
         var verdict = Verdict(verdicts, command);
         // Events of transactions running at the previous tick (its xip) or started since (>= its xmax), and finished
         // at this tick. Two index conditions on ev_txid, not one range from the previous xmin: a long transaction
@@ -197,7 +204,7 @@ public sealed class QueueConsumer(NpgsqlDataSource dataSource, string queue, str
             DECLARE ferry_batch NO SCROLL CURSOR FOR
             SELECT e.ev_id, e.ev_txid, e.ev_time, e.ev_type, e.ev_table, e.ev_data::text, e.ev_extra, coalesce(e.ev_retry, 0),
                    {verdict}
-              FROM {b.EventTable} AS e
+              FROM {location.EventTable} AS e
              WHERE (e.ev_txid = ANY($1) OR (e.ev_txid >= $2 AND e.ev_txid < $3))
                AND (e.ev_txid < $4 OR e.ev_txid <> ALL ($5))
                AND (e.ev_owner IS NULL OR e.ev_owner = $6)

@@ -1,3 +1,4 @@
+using Ferry.Engine.Queue;
 using Ferry.Engine.Target;
 
 namespace Ferry.Engine.Copy;

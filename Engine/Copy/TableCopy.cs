@@ -4,6 +4,7 @@ using Ferry.Engine.Apply;
 using Ferry.Engine.Apply.Handlers;
 using Ferry.Engine.Apply.Internal;
 using Ferry.Engine.Copy.Internal;
+using Ferry.Engine.Queue;
 using Ferry.Engine.Rules;
 using Ferry.Engine.Sql;
 using Ferry.Engine.Target;
