@@ -170,7 +170,7 @@ public sealed class StatusPagingTests(ClusterFixture clusters)
 
     private static TableQuery Filter(TableColumn column, TextMatch match, string? value = null) => new(Filters: [new TableFilter(column, match, value)]);
 
-    private static TableRule Rule(
+    private static TableRuleRecord Rule(
         Subscription subscription, string schema, string table, TableState state, long rows, string? filter = null, string? error = null) => new()
         {
             Subscription = subscription,

@@ -10,7 +10,6 @@ using Ferry.Engine.Target;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Npgsql;
-using ControlTableRule = Ferry.Engine.Control.TableRule;
 
 namespace Ferry.Engine.Replication;
 
@@ -253,7 +252,7 @@ public sealed partial class ReplicationService(
         }
         var set = subscription.Set!;
         var key = string.IsNullOrWhiteSpace(request.Key) ? null : request.Key.Trim();
-        Rules.TableRule rule;
+        TableRule rule;
         await using (var source = _nodes.Open(set.RootNode!, "ferry-admin"))
         await using (var target = _nodes.Open(subscription.TargetNode!, "ferry-admin"))
         {
@@ -280,7 +279,7 @@ public sealed partial class ReplicationService(
                 throw new ReplicationRefusedException(e.Message, e);
             }
         }
-        var table = new ControlTableRule
+        var table = new TableRuleRecord
         {
             SubscriptionId = subscription.Id,
             SourceSchema = rule.Source.Schema,
@@ -294,7 +293,7 @@ public sealed partial class ReplicationService(
         context.TableRules.Add(table);
         await context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
         var info = Info(table);
-        await AuditAsync(context, user, "create", nameof(ControlTableRule), table.Id, null, info, subscription.Id, cancellationToken)
+        await AuditAsync(context, user, "create", TableRuleRecord.AuditEntityType, table.Id, null, info, subscription.Id, cancellationToken)
             .ConfigureAwait(false);
         if (subscription.State == SubscriptionState.Active)
         {
@@ -333,7 +332,7 @@ public sealed partial class ReplicationService(
                     .ConfigureAwait(false);
             }
         }
-        await AuditAsync(context, user, "delete", nameof(ControlTableRule), tableId, before, null, subscription.Id, cancellationToken)
+        await AuditAsync(context, user, "delete", TableRuleRecord.AuditEntityType, tableId, before, null, subscription.Id, cancellationToken)
             .ConfigureAwait(false);
     }
 
@@ -367,7 +366,7 @@ public sealed partial class ReplicationService(
         table.LastError = null;
         await context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
         var info = Info(table);
-        await AuditAsync(context, user, "resync", nameof(ControlTableRule), tableId, before, info, subscription.Id, cancellationToken)
+        await AuditAsync(context, user, "resync", TableRuleRecord.AuditEntityType, tableId, before, info, subscription.Id, cancellationToken)
             .ConfigureAwait(false);
         if (subscription.State == SubscriptionState.Active)
         {
@@ -552,7 +551,7 @@ public sealed partial class ReplicationService(
 
     internal static SubscriptionInfo Info(Subscription s) => new(s.Id, s.SetId, s.TargetNodeId, s.ConsumerName, s.State.ToString());
 
-    internal static TableInfo Info(ControlTableRule t) => new(
+    internal static TableInfo Info(TableRuleRecord t) => new(
         t.Id, new TableName(t.SourceSchema, t.SourceTable).Quoted, new TableName(t.TargetSchema, t.TargetTable).Quoted, t.RowFilter,
         t.KeyColumns, t.State.ToString(), t.RowsCopied, t.RowsEstimated, t.LastError);
 

@@ -139,7 +139,7 @@ public sealed class SubscriptionRunner(
         await using var source = _nodes.Open(set.RootNode!, "ferry-apply");
         await using var target = _nodes.Open(subscription.TargetNode!, "ferry-apply");
         var store = new TargetStateStore(target, subscription.ConsumerName);
-        var rules = new Dictionary<int, Rules.TableRule>();
+        var rules = new Dictionary<int, TableRule>();
         foreach (var table in subscription.Tables)
         {
             try
@@ -293,8 +293,8 @@ public sealed class SubscriptionRunner(
     /// Rebuilds the validated rule the apply loop and copies need from the stored one (columns are read again from the
     /// source, so a column added since is replicated too); the stored key wins.
     /// </summary>
-    private static async Task<Rules.TableRule> BuildRuleAsync(
-        NpgsqlDataSource source, NpgsqlDataSource target, Control.TableRule table, CancellationToken cancellationToken)
+    private static async Task<TableRule> BuildRuleAsync(
+        NpgsqlDataSource source, NpgsqlDataSource target, TableRuleRecord table, CancellationToken cancellationToken)
     {
         var sourceName = new TableName(table.SourceSchema, table.SourceTable);
         var targetName = new TableName(table.TargetSchema, table.TargetTable);
@@ -336,7 +336,7 @@ public sealed class SubscriptionRunner(
 
     /// <summary>Copies the target's table states and the copies' progress into the control database; returns the subscription.</summary>
     private async Task<Subscription?> MirrorAsync(
-        int subscriptionId, Dictionary<int, Rules.TableRule> rules, IReadOnlyList<TableStateRow> tables, LatestProgress progress,
+        int subscriptionId, Dictionary<int, TableRule> rules, IReadOnlyList<TableStateRow> tables, LatestProgress progress,
         CancellationToken cancellationToken)
     {
         await using var context = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);

@@ -391,7 +391,7 @@ namespace Ferry.Engine.Control.Migrations
                     b.ToTable("subscriptions", "ferry");
                 });
 
-            modelBuilder.Entity("Ferry.Engine.Control.TableRule", b =>
+            modelBuilder.Entity("Ferry.Engine.Control.TableRuleRecord", b =>
                 {
                     b.Property<int>("Id")
                         .ValueGeneratedOnAdd()
@@ -766,7 +766,7 @@ namespace Ferry.Engine.Control.Migrations
                         .IsRequired()
                         .HasConstraintName("fk_schedules_subscriptions_subscription_id");
 
-                    b.HasOne("Ferry.Engine.Control.TableRule", "TableRule")
+                    b.HasOne("Ferry.Engine.Control.TableRuleRecord", "TableRule")
                         .WithMany()
                         .HasForeignKey("TableRuleId")
                         .OnDelete(DeleteBehavior.Cascade)
@@ -810,7 +810,7 @@ namespace Ferry.Engine.Control.Migrations
                     b.Navigation("TargetNode");
                 });
 
-            modelBuilder.Entity("Ferry.Engine.Control.TableRule", b =>
+            modelBuilder.Entity("Ferry.Engine.Control.TableRuleRecord", b =>
                 {
                     b.HasOne("Ferry.Engine.Control.Subscription", "Subscription")
                         .WithMany("Tables")

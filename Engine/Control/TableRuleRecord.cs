@@ -2,9 +2,16 @@ using Ferry.Engine.Target;
 
 namespace Ferry.Engine.Control;
 
-/// <summary>Which source table goes to which target table of one subscription, how, and where it stands.</summary>
-public sealed class TableRule : ITimestamped
+/// <summary>
+/// A table rule as the control database stores it: which source table goes to which target table of one subscription, how,
+/// and where it stands (mirrored from the target). The loops never use it as is: the subscription runner validates it into a
+/// <see cref="Rules.TableRule"/> against the nodes first.
+/// </summary>
+public sealed class TableRuleRecord : ITimestamped
 {
+    /// <summary>The entity type audit entries name (kept from before the class was called TableRuleRecord).</summary>
+    public const string AuditEntityType = "TableRule";
+
     public int Id { get; set; }
 
     public int SubscriptionId { get; set; }
