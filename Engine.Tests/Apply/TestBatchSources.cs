@@ -27,7 +27,7 @@ internal sealed class ListBatchSource(IReadOnlyList<(Batch Batch, List<ApplyEven
         Task.FromResult(_next < batches.Count ? batches[_next].Batch : null);
 
     public async IAsyncEnumerable<ApplyEvent> ReadEventsAsync(
-        Batch batch, IReadOnlyDictionary<string, string> rowFilters, [EnumeratorCancellation] CancellationToken cancellationToken)
+        Batch batch, IReadOnlyDictionary<string, string> filters, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         BeforeRead?.Invoke(batch);
         Reads.AddOrUpdate(batch.TickId, 1, (_, n) => n + 1);
@@ -80,11 +80,11 @@ internal sealed class SnapshotBatchSource(NpgsqlDataSource source) : IBatchSourc
     }
 
     public async IAsyncEnumerable<ApplyEvent> ReadEventsAsync(
-        Batch batch, IReadOnlyDictionary<string, string> rowFilters, [EnumeratorCancellation] CancellationToken cancellationToken)
+        Batch batch, IReadOnlyDictionary<string, string> filters, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await using var connection = await source.OpenConnectionAsync(cancellationToken);
         // Only transactions below the end snapshot's xmax can be in the batch; the others wait for a later one.
-        var events = await TestCapture.ReadAsync(connection, 0, long.MaxValue, rowFilters, batch.StartSnapshot.Xmin);
+        var events = await TestCapture.ReadAsync(connection, 0, long.MaxValue, filters, batch.StartSnapshot.Xmin);
         foreach (var e in events.Where(e => batch.EndSnapshot.IsVisible(e.Event.TxId) && !batch.StartSnapshot.IsVisible(e.Event.TxId)))
         {
             yield return e;

@@ -178,7 +178,7 @@ public sealed class StatusPagingTests(ClusterFixture clusters)
             SourceTable = table,
             TargetSchema = schema,
             TargetTable = table,
-            RowFilter = filter,
+            Filter = filter,
             KeyColumns = ["id"],
             State = state,
             RowsCopied = rows,

@@ -10,7 +10,7 @@ namespace Ferry.Engine.Apply;
 /// verdict for each insert and update computed on the source database in one query per chunk of events.
 /// </summary>
 /// <remarks>
-/// The consumer's own <see cref="BatchReadOptions.RowFilters"/> drops events outside a filter; the apply side needs them
+/// The consumer's own <see cref="BatchReadOptions.Filters"/> drops events outside a filter; the apply side needs them
 /// (an update that leaves the filter deletes the row on the target), so filters are evaluated here instead, on the
 /// events as read: <c>json_populate_record(NULL::table, data)</c> gives the row the filter is written against.
 /// </remarks>
@@ -31,15 +31,15 @@ public sealed class QueueBatchSource(QueueConsumer consumer, NpgsqlDataSource so
     }
 
     public async IAsyncEnumerable<ApplyEvent> ReadEventsAsync(
-        Batch batch, IReadOnlyDictionary<string, string> rowFilters, [EnumeratorCancellation] CancellationToken cancellationToken)
+        Batch batch, IReadOnlyDictionary<string, string> filters, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        ArgumentNullException.ThrowIfNull(rowFilters);
+        ArgumentNullException.ThrowIfNull(filters);
         var open = _open is { } b && b.TickId == batch.TickId
             ? b
             : throw new InvalidOperationException($"Batch ({batch.PreviousTickId}, {batch.TickId}] is not the consumer's open batch.");
         var events = consumer.ReadEventsAsync(open, readOptions, cancellationToken);
-        if (rowFilters.Count == 0)
+        if (filters.Count == 0)
         {
             await foreach (var e in events.ConfigureAwait(false))
             {
@@ -55,14 +55,14 @@ public sealed class QueueBatchSource(QueueConsumer consumer, NpgsqlDataSource so
             chunk.Add(e);
             if (chunk.Count == FilterChunk)
             {
-                foreach (var item in await JudgeAsync(connection, chunk, rowFilters, cancellationToken).ConfigureAwait(false))
+                foreach (var item in await JudgeAsync(connection, chunk, filters, cancellationToken).ConfigureAwait(false))
                 {
                     yield return item;
                 }
                 chunk.Clear();
             }
         }
-        foreach (var item in await JudgeAsync(connection, chunk, rowFilters, cancellationToken).ConfigureAwait(false))
+        foreach (var item in await JudgeAsync(connection, chunk, filters, cancellationToken).ConfigureAwait(false))
         {
             yield return item;
         }
@@ -112,7 +112,7 @@ public sealed class QueueBatchSource(QueueConsumer consumer, NpgsqlDataSource so
 
     /// <summary>The chunk's events with the filter verdicts of its inserts and updates, one query per filtered table.</summary>
     private static async Task<List<ApplyEvent>> JudgeAsync(
-        NpgsqlConnection connection, List<QueueEvent> chunk, IReadOnlyDictionary<string, string> rowFilters,
+        NpgsqlConnection connection, List<QueueEvent> chunk, IReadOnlyDictionary<string, string> filters,
         CancellationToken cancellationToken)
     {
         var verdicts = new bool[chunk.Count];
@@ -120,7 +120,7 @@ public sealed class QueueBatchSource(QueueConsumer consumer, NpgsqlDataSource so
         foreach (var group in chunk
             .Select((e, i) => (Event: e, Index: i))
             .Where(x => x.Event.Table is not null && x.Event.Data is not null && x.Event.Type is EventTypes.Insert or EventTypes.Update
-                && rowFilters.ContainsKey(x.Event.Table))
+                && filters.ContainsKey(x.Event.Table))
             .GroupBy(x => x.Event.Table!))
         {
             var items = group.ToList();
@@ -128,7 +128,7 @@ public sealed class QueueBatchSource(QueueConsumer consumer, NpgsqlDataSource so
             // The filter stands on lines of its own, as everywhere it is used, so a trailing -- comment ends with it.
             await using var command = new NpgsqlCommand($"""
                 SELECT coalesce((SELECT (
-                {rowFilters[group.Key]}
+                {filters[group.Key]}
                 ) FROM json_populate_record(NULL::{group.Key}, u.ferry_row::json)), false)
                 FROM unnest($1::text[]) WITH ORDINALITY AS u(ferry_row, ferry_ord)
                 ORDER BY u.ferry_ord

@@ -82,20 +82,20 @@ public sealed class QueueConsumer(NpgsqlDataSource dataSource, string queue, str
 
     /// <summary>
     /// Like <see cref="ReadEventsAsync"/>, and evaluates on the source, for each insert and update of a table in
-    /// <paramref name="rowFilters"/>, that table's row filter: a SQL boolean expression over the table's columns (e.g.
+    /// <paramref name="filters"/>, that table's row filter: a SQL boolean expression over the table's columns (e.g.
     /// <c>region = 'EU'</c>), run against <c>json_populate_record(NULL::table, data)</c>. Events are not left out: a
     /// row that no longer satisfies the filter is news too ("it left the filter").
     /// </summary>
-    /// <param name="rowFilters">
+    /// <param name="filters">
     /// Table (regclass text, as events name it; used as SQL text for the row type) to expression. Both are put into the
     /// query as SQL text: they must come from a validated rule, never straight from a user.
     /// </param>
-    public IAsyncEnumerable<FilteredEvent> ReadEventsWithRowFilterAsync(
-        Batch batch, IReadOnlyDictionary<string, string> rowFilters, BatchReadOptions? options = null,
+    public IAsyncEnumerable<FilteredEvent> ReadEventsWithFiltersAsync(
+        Batch batch, IReadOnlyDictionary<string, string> filters, BatchReadOptions? options = null,
         CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(rowFilters);
-        return ReadAsync(batch, options, rowFilters, cancellationToken);
+        ArgumentNullException.ThrowIfNull(filters);
+        return ReadAsync(batch, options, filters, cancellationToken);
     }
 
     private async IAsyncEnumerable<FilteredEvent> ReadAsync(
@@ -214,7 +214,7 @@ public sealed class QueueConsumer(NpgsqlDataSource dataSource, string queue, str
             command.Parameters.Add(new NpgsqlParameter { Value = tables.ToArray() });
             sql.Append($"\n   AND (e.ev_table IS NULL OR e.ev_table = ANY (${command.Parameters.Count}))");
         }
-        if (options.RowFilters is { Count: > 0 } filters)
+        if (options.Filters is { Count: > 0 } filters)
         {
             // The extension point for row filters: each table's expression decides for that table's events only.
             sql.Append("\n   AND CASE");

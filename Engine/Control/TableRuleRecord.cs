@@ -27,7 +27,7 @@ public sealed class TableRuleRecord : ITimestamped
     public required string TargetTable { get; set; }
 
     /// <summary>A SQL boolean expression on the source row; only matching rows are copied and applied. Null: every row.</summary>
-    public string? RowFilter { get; set; }
+    public string? Filter { get; set; }
 
     /// <summary>The columns that identify a row (the primary key unless the operator chose others).</summary>
     public List<string> KeyColumns { get; set; } = [];

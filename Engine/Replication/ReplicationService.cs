@@ -286,7 +286,7 @@ public sealed partial class ReplicationService(
             SourceTable = rule.Source.Name,
             TargetSchema = rule.Target.Schema,
             TargetTable = rule.Target.Name,
-            RowFilter = rule.Filter,
+            Filter = rule.Filter,
             KeyColumns = [.. rule.Key],
             State = TableState.New,
         };
@@ -552,7 +552,7 @@ public sealed partial class ReplicationService(
     internal static SubscriptionInfo Info(Subscription s) => new(s.Id, s.SetId, s.TargetNodeId, s.ConsumerName, s.State.ToString());
 
     internal static TableInfo Info(TableRuleRecord t) => new(
-        t.Id, new TableName(t.SourceSchema, t.SourceTable).Quoted, new TableName(t.TargetSchema, t.TargetTable).Quoted, t.RowFilter,
+        t.Id, new TableName(t.SourceSchema, t.SourceTable).Quoted, new TableName(t.TargetSchema, t.TargetTable).Quoted, t.Filter,
         t.KeyColumns, t.State.ToString(), t.RowsCopied, t.RowsEstimated, t.LastError);
 
     internal static SequenceInfo Info(SequenceRule s) => new(

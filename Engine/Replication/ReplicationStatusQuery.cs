@@ -279,7 +279,7 @@ internal static class TableQueries
             {
                 TableColumn.Source => By(By(sorted, tables, t => t.SourceSchema, sort.Descending), tables, t => t.SourceTable, sort.Descending),
                 TableColumn.Target => By(By(sorted, tables, t => t.TargetSchema, sort.Descending), tables, t => t.TargetTable, sort.Descending),
-                TableColumn.Filter => By(sorted, tables, t => t.RowFilter ?? "", sort.Descending),
+                TableColumn.Filter => By(sorted, tables, t => t.Filter ?? "", sort.Descending),
                 TableColumn.State => By(sorted, tables, StateOrder, sort.Descending),
                 TableColumn.RowsCopied => By(sorted, tables, t => t.RowsCopied, sort.Descending),
                 TableColumn.LastError => By(sorted, tables, t => t.LastError ?? "", sort.Descending),
@@ -320,7 +320,7 @@ internal static class TableQueries
         {
             TableColumn.Source => SourceLike(pattern),
             TableColumn.Target => TargetLike(pattern),
-            TableColumn.Filter => t => EF.Functions.ILike((t.RowFilter ?? "").Trim(), pattern, Escape),
+            TableColumn.Filter => t => EF.Functions.ILike((t.Filter ?? "").Trim(), pattern, Escape),
             TableColumn.LastError => t => EF.Functions.ILike((t.LastError ?? "").Trim(), pattern, Escape),
             TableColumn.RowsCopied => throw new ReplicationRefusedException("Rows copied can be sorted by, not filtered."),
             _ => throw new ArgumentOutOfRangeException(nameof(filter), filter.Column, "Unknown column."),

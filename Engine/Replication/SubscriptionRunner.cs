@@ -300,7 +300,7 @@ public sealed class SubscriptionRunner(
         var targetName = new TableName(table.TargetSchema, table.TargetTable);
         try
         {
-            var rule = await TableRuleValidator.ValidateAsync(source, target, new TableRuleRequest(sourceName, targetName, table.RowFilter),
+            var rule = await TableRuleValidator.ValidateAsync(source, target, new TableRuleRequest(sourceName, targetName, table.Filter),
                 cancellationToken).ConfigureAwait(false);
             if (table.KeyColumns.Count == 0 || rule.Key.SequenceEqual(table.KeyColumns, StringComparer.Ordinal))
             {
@@ -315,7 +315,7 @@ public sealed class SubscriptionRunner(
             ?? throw new TableRuleException(
                 $"The source table {sourceName} has no unique index on the key ({string.Join(", ", table.KeyColumns)}) any more: "
                 + "give it back, or remove the table and add it again.");
-        return await TableRuleValidator.ValidateAsync(source, target, new TableRuleRequest(sourceName, targetName, table.RowFilter, index),
+        return await TableRuleValidator.ValidateAsync(source, target, new TableRuleRequest(sourceName, targetName, table.Filter, index),
             cancellationToken).ConfigureAwait(false);
     }
 
@@ -467,7 +467,7 @@ public sealed class SubscriptionRunner(
     /// <summary>What the loop was built from, per table rule id.</summary>
     private static Dictionary<int, string> Signature(Subscription subscription) => subscription.Tables.ToDictionary(
         t => t.Id,
-        t => $"{t.SourceSchema}|{t.SourceTable}|{t.TargetSchema}|{t.TargetTable}|{t.RowFilter}|{string.Join(',', t.KeyColumns)}");
+        t => $"{t.SourceSchema}|{t.SourceTable}|{t.TargetSchema}|{t.TargetTable}|{t.Filter}|{string.Join(',', t.KeyColumns)}");
 
     /// <summary>
     /// A removed or changed table rebuilds the loop at once (stop applying it). Added tables wait in state new until the

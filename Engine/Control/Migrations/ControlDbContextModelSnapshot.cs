@@ -404,6 +404,10 @@ namespace Ferry.Engine.Control.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
 
+                    b.Property<string>("Filter")
+                        .HasColumnType("text")
+                        .HasColumnName("filter");
+
                     b.Property<string>("HandlerName")
                         .HasMaxLength(100)
                         .HasColumnType("character varying(100)")
@@ -417,10 +421,6 @@ namespace Ferry.Engine.Control.Migrations
                     b.Property<string>("LastError")
                         .HasColumnType("text")
                         .HasColumnName("last_error");
-
-                    b.Property<string>("RowFilter")
-                        .HasColumnType("text")
-                        .HasColumnName("row_filter");
 
                     b.Property<long>("RowsCopied")
                         .HasColumnType("bigint")
