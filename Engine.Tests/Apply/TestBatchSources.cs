@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using Ferry.Engine.Apply;
 using Ferry.Engine.Consumers;
-using Ferry.Engine.Copy;
 using Ferry.Engine.Queue;
 using Npgsql;
 

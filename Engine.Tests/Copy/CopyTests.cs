@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
-using Ferry.Engine.Apply;
 using Ferry.Engine.Apply.Handlers;
+using Ferry.Engine.Consumers;
 using Ferry.Engine.Copy;
 using Ferry.Engine.Demo;
 using Ferry.Engine.Rules;

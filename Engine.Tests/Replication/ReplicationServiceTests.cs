@@ -4,7 +4,6 @@ using Ferry.Engine.Demo;
 using Ferry.Engine.Queue;
 using Ferry.Engine.Replication;
 using Ferry.Engine.Target;
-using Ferry.Engine.Tests.Apply;
 using Ferry.Engine.Tests.Support;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;

@@ -3,7 +3,6 @@ using System.Text.Json;
 using Ferry.Engine.Apply.Handlers;
 using Ferry.Engine.Apply.Internal;
 using Ferry.Engine.Consumers;
-using Ferry.Engine.Copy;
 using Ferry.Engine.Rules;
 using Ferry.Engine.Target;
 using Microsoft.Extensions.Logging;

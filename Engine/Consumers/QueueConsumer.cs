@@ -90,7 +90,7 @@ public sealed class QueueConsumer(NpgsqlDataSource dataSource, string queue, str
     /// Table (regclass text, as events name it; used as SQL text for the row type) to expression. Both are put into the
     /// query as SQL text: they must come from a validated rule, never straight from a user.
     /// </param>
-    public IAsyncEnumerable<FilteredEvent> ReadEventsWithFiltersAsync(
+    public IAsyncEnumerable<ApplyEvent> ReadEventsWithFiltersAsync(
         Batch batch, IReadOnlyDictionary<string, string> filters, BatchReadOptions? options = null,
         CancellationToken cancellationToken = default)
     {
@@ -98,7 +98,7 @@ public sealed class QueueConsumer(NpgsqlDataSource dataSource, string queue, str
         return ReadAsync(batch, options, filters, cancellationToken);
     }
 
-    private async IAsyncEnumerable<FilteredEvent> ReadAsync(
+    private async IAsyncEnumerable<ApplyEvent> ReadAsync(
         Batch batch, BatchReadOptions? options, IReadOnlyDictionary<string, string>? verdicts,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
@@ -127,7 +127,7 @@ public sealed class QueueConsumer(NpgsqlDataSource dataSource, string queue, str
                     {
                         Retry = reader.GetInt32(7),
                     };
-                    yield return new FilteredEvent(e, reader.GetBoolean(8));
+                    yield return new ApplyEvent(e, reader.GetBoolean(8));
                 }
             }
             if (rows < options.ChunkSize)
@@ -168,14 +168,9 @@ public sealed class QueueConsumer(NpgsqlDataSource dataSource, string queue, str
     }
 
     /// <summary>The consumer's position and lag.</summary>
-    public async Task<ConsumerLag> GetLagAsync(CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.CreateCommand(ConsumerLagReader.Sql);
-        command.Parameters.Add(new NpgsqlParameter { Value = queue });
-        command.Parameters.Add(new NpgsqlParameter { Value = consumer });
-        return (await ConsumerLagReader.ReadAllAsync(command, cancellationToken).ConfigureAwait(false)).SingleOrDefault()
-            ?? throw new InvalidOperationException($"Consumer '{consumer}' is not registered on queue '{queue}'.");
-    }
+    public async Task<ConsumerLag> GetLagAsync(CancellationToken cancellationToken) =>
+        await new QueueAdmin(dataSource).GetConsumerLagAsync(queue, consumer, cancellationToken).ConfigureAwait(false)
+        ?? throw new InvalidOperationException($"Consumer '{consumer}' is not registered on queue '{queue}'.");
 
     /// <summary>Starts listening for this queue's ticks (see <see cref="TickListener"/>).</summary>
     public Task<TickListener> ListenAsync(CancellationToken cancellationToken) =>

@@ -1,8 +1,7 @@
 using System.Buffers;
 using System.Diagnostics;
-using Ferry.Engine.Apply;
 using Ferry.Engine.Apply.Handlers;
-using Ferry.Engine.Apply.Internal;
+using Ferry.Engine.Consumers;
 using Ferry.Engine.Copy.Internal;
 using Ferry.Engine.Queue;
 using Ferry.Engine.Rules;
@@ -55,7 +54,7 @@ public sealed class TableCopy(NpgsqlDataSource source, NpgsqlDataSource target, 
         await using var targetConnection = await target.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await targetConnection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await ReplicaRole.TrySetAsync(targetConnection, transaction, cancellationToken).ConfigureAwait(false);
-        await ExecuteAsync(targetConnection, transaction, ApplySql.Empty(rule), cancellationToken).ConfigureAwait(false);
+        await ExecuteAsync(targetConnection, transaction, TargetTableSql.Empty(rule), cancellationToken).ConfigureAwait(false);
         var indexes = estimated >= options.BuildIndexesAfterDataAbove
             ? await DropSecondaryIndexesAsync(targetConnection, transaction, rule, cancellationToken).ConfigureAwait(false)
             : [];
@@ -115,7 +114,7 @@ public sealed class TableCopy(NpgsqlDataSource source, NpgsqlDataSource target, 
         NpgsqlConnection sourceConnection, NpgsqlConnection targetConnection, TableRule rule, bool partitioned, long estimated,
         IProgress<CopyProgress>? progress, CancellationToken cancellationToken)
     {
-        var columns = ApplySql.Columns(rule);
+        var columns = TargetTableSql.Columns(rule);
         var where = rule.Filter is null ? "" : $" WHERE (\n{rule.Filter}\n)";
         var from = (partitioned ? "" : "ONLY ") + rule.Source.Quoted;
         var counter = new BinaryCopyRowCounter();

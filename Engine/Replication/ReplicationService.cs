@@ -1,6 +1,5 @@
 using System.Security.Claims;
 using System.Text.RegularExpressions;
-using Ferry.Engine.Apply;
 using Ferry.Engine.Consumers;
 using Ferry.Engine.Control;
 using Ferry.Engine.Queue;

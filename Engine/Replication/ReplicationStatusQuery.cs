@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Linq.Expressions;
 using System.Security.Claims;
-using Ferry.Engine.Consumers;
 using Ferry.Engine.Control;
 using Ferry.Engine.Queue;
 using Ferry.Engine.Target;

@@ -4,7 +4,6 @@ using Ferry.Engine.Replication;
 using Ferry.Engine.Target;
 using Ferry.Portal.Tests.Support;
 using Microsoft.AspNetCore.DataProtection;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;

@@ -6,7 +6,6 @@ using Ferry.Engine.Target;
 using Ferry.Portal.Jobs;
 using Ferry.Portal.Tests.Support;
 using Hangfire;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 

@@ -1,3 +1,5 @@
+using Ferry.Engine.Consumers;
+
 namespace Ferry.Engine.Apply.Handlers;
 
 /// <summary>

@@ -1,6 +1,7 @@
-using Ferry.Engine.Apply.Internal;
+using Ferry.Engine.Consumers;
 using Ferry.Engine.Queue;
 using Ferry.Engine.Rules;
+using Ferry.Engine.Target;
 using Npgsql;
 
 namespace Ferry.Engine.Apply.Handlers;
@@ -72,8 +73,8 @@ public sealed class RowHandler : IHandler
 
     private static string Statement(TableRule rule, string kind) => kind switch
     {
-        "upsert" => ApplySql.Upsert(rule, ApplySql.Populate(rule, "$1::json")),
-        "delete" => ApplySql.Delete(rule, ApplySql.Populate(rule, "$1::json")),
-        _ => ApplySql.Empty(rule),
+        "upsert" => TargetTableSql.Upsert(rule, TargetTableSql.Populate(rule, "$1::json")),
+        "delete" => TargetTableSql.Delete(rule, TargetTableSql.Populate(rule, "$1::json")),
+        _ => TargetTableSql.Empty(rule),
     };
 }

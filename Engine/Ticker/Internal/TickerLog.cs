@@ -1,9 +1,9 @@
 using Microsoft.Extensions.Logging;
 
-namespace Ferry.Engine.Queue.Internal;
+namespace Ferry.Engine.Ticker.Internal;
 
-/// <summary>Log messages of the queue, ticker, consumers and maintenance (event ids 3000-3099).</summary>
-internal static partial class QueueLog
+/// <summary>Log messages of the ticker (event ids 3000-3009). Never logs a connection string.</summary>
+internal static partial class TickerLog
 {
     [LoggerMessage(3000, LogLevel.Information, "Ticker of queue {Queue} holds the ticker lock and runs")]
     public static partial void TickerLockAcquired(this ILogger logger, string queue);
@@ -19,8 +19,4 @@ internal static partial class QueueLog
 
     [LoggerMessage(3004, LogLevel.Information, "Ticker of queue {Queue} recovered after {Duration}")]
     public static partial void TickerRecovered(this ILogger logger, string queue, TimeSpan duration);
-
-    [LoggerMessage(3010, LogLevel.Information,
-        "Maintenance of queue {Queue}: rotated {Rotated}, requeued {Requeued} retry events, removed {Ticks} ticks")]
-    public static partial void MaintenanceDone(this ILogger logger, string queue, bool rotated, int requeued, int ticks);
 }

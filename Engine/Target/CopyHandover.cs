@@ -1,7 +1,6 @@
 using Ferry.Engine.Queue;
-using Ferry.Engine.Target;
 
-namespace Ferry.Engine.Copy;
+namespace Ferry.Engine.Target;
 
 /// <summary>
 /// The handover rule between a table's copy and the event stream (DESIGN.md invariant 4): an event whose transaction the
