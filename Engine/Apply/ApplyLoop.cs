@@ -191,7 +191,7 @@ public sealed class ApplyLoop(
     {
         var failed = (error as ApplyException)?.FailedEvent;
         var message = Describe(error);
-        if (failed is null && handler is not RowHandler)
+        if (failed is null && !handler.NamesFailingEvent)
         {
             try
             {

@@ -32,7 +32,10 @@ public sealed class TableRuleRecord : ITimestamped
     /// <summary>The columns that identify a row (the primary key unless the operator chose others).</summary>
     public List<string> KeyColumns { get; set; } = [];
 
-    /// <summary>The handler that applies this table's batches (see Engine/Apply/Handlers); null for the default.</summary>
+    /// <summary>
+    /// The name of the handler that applies this table's events, one of <c>HandlerRegistry.Names</c>
+    /// (Engine/Apply/Handlers/HandlerRegistry.cs); null for the default (<c>bulk</c>). An unknown name stops the table with an error.
+    /// </summary>
     public string? HandlerName { get; set; }
 
     public TableState State { get; set; } = TableState.New;

@@ -137,19 +137,21 @@ public sealed class SubscriptionRunner(
         await using var source = _nodes.Open(set.RootNode!, "ferry-apply");
         await using var target = _nodes.Open(subscription.TargetNode!, "ferry-apply");
         var store = new TargetStateStore(target, subscription.ConsumerName);
-        var rules = await BuildRulesAsync(subscription, source, target, store, mirror, cancellationToken).ConfigureAwait(false);
+        var (rules, handlers) = await BuildRulesAsync(subscription, source, target, store, mirror, cancellationToken)
+            .ConfigureAwait(false);
         var bySource = rules.Values.ToDictionary(r => r.SourceTable, StringComparer.Ordinal);
+        var handler = new TableHandlers(handlers, HandlerRegistry.Default);
         var signature = LoopSignature.Of(subscription);
         var consumer = new QueueConsumer(source, set.QueueName, subscription.ConsumerName);
         var apply = new ApplyLoop(
-            new QueueBatchSource(consumer, source), target, store, [.. rules.Values], new BulkHandler(),
+            new QueueBatchSource(consumer, source), target, store, [.. rules.Values], handler,
             new ApplyLoopOptions { InitialBackoff = settings.InitialBackoff, MaxBackoff = settings.MaxBackoff }, time,
             loggers.CreateLogger<ApplyLoop>());
         await using var listener = await consumer.ListenAsync(cancellationToken).ConfigureAwait(false);
         var copyOptions = new CopyOptions { MaxConcurrentCopies = settings.MaxConcurrentCopies, RetryDelay = settings.InitialBackoff };
         // Disposed first when the loop ends: stops the running copies before the data sources go.
         await using var copies = new CopyCoordinator(
-            new TableCopy(source, target, store, new BulkHandler(), copyOptions), store, copyOptions, time,
+            new TableCopy(source, target, store, handler, copyOptions), store, copyOptions, time,
             loggers.CreateLogger<CopyCoordinator>());
         _logger.ApplyStarted(subscriptionId, rules.Count);
         var lastPoll = time.GetTimestamp();
@@ -214,34 +216,58 @@ public sealed class SubscriptionRunner(
     }
 
     /// <summary>
-    /// Validates the subscription's stored rules against the nodes (a rule that does not hold any more marks its table
-    /// error in the control database and is left out), and adds their tables to the target's state: the apply loop only
-    /// applies tables with a state row there (a new one starts in state new; a table already there keeps its state).
+    /// Validates the subscription's stored rules against the nodes and picks each table's handler by the name its rule stores
+    /// (<see cref="HandlerRegistry"/>); adds their tables to the target's state: the apply loop only applies tables with a
+    /// state row there (a new one starts in state new; a table already there keeps its state). A table whose rule does not
+    /// hold any more, or names a handler that does not exist, is left out and marked error in the control database; for an
+    /// unknown handler also on the target (when its state allows), since its events are skipped from now on and it needs a
+    /// resync to come back.
     /// </summary>
-    /// <returns>The validated rules, by table rule id.</returns>
-    private async Task<Dictionary<int, TableRule>> BuildRulesAsync(
+    /// <returns>The validated rules by table rule id, and the handlers by source table.</returns>
+    private async Task<(Dictionary<int, TableRule> Rules, Dictionary<string, IHandler> Handlers)> BuildRulesAsync(
         Subscription subscription, NpgsqlDataSource source, NpgsqlDataSource target, TargetStateStore store, SubscriptionMirror mirror,
         CancellationToken cancellationToken)
     {
+        await store.InstallAsync(cancellationToken).ConfigureAwait(false);
         var rules = new Dictionary<int, TableRule>();
+        var handlers = new Dictionary<string, IHandler>(StringComparer.Ordinal);
         foreach (var table in subscription.Tables)
         {
+            TableRule rule;
             try
             {
-                rules[table.Id] = await TableRuleBuilder.BuildAsync(source, target, table, cancellationToken).ConfigureAwait(false);
+                rule = await TableRuleBuilder.BuildAsync(source, target, table, cancellationToken).ConfigureAwait(false);
             }
             catch (TableRuleException e)
             {
                 _logger.RuleInvalid(subscription.Id, $"{table.SourceSchema}.{table.SourceTable}", e.Message);
                 await mirror.SetTableErrorAsync(table.Id, e.Message, cancellationToken).ConfigureAwait(false);
+                continue;
             }
-        }
-        await store.InstallAsync(cancellationToken).ConfigureAwait(false);
-        foreach (var rule in rules.Values)
-        {
+            if (HandlerRegistry.Find(table.HandlerName) is not { } handler)
+            {
+                var message = HandlerRegistry.Unknown(table.HandlerName);
+                _logger.RuleInvalid(subscription.Id, $"{table.SourceSchema}.{table.SourceTable}", message);
+                await StopTableAsync(store, rule.SourceTable, message, cancellationToken).ConfigureAwait(false);
+                await mirror.SetTableErrorAsync(table.Id, message, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+            rules[table.Id] = rule;
+            handlers[rule.SourceTable] = handler;
             await store.AddTableAsync(rule, cancellationToken).ConfigureAwait(false);
         }
-        return rules;
+        return (rules, handlers);
+    }
+
+    /// <summary>Moves a table that will not be applied to error on the target, unless it is not there or its state forbids it.</summary>
+    private static async Task StopTableAsync(TargetStateStore store, string sourceTable, string message, CancellationToken cancellationToken)
+    {
+        var state = (await store.GetTablesAsync(cancellationToken).ConfigureAwait(false))
+            .SingleOrDefault(t => t.SourceTable == sourceTable)?.State;
+        if (state is { } current && TableStateMachine.CanMove(current, TableState.Error))
+        {
+            await store.MoveTableAsync(sourceTable, TableState.Error, message, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>

@@ -12,6 +12,9 @@ namespace Ferry.Engine.Apply.Handlers;
 /// </summary>
 public sealed class RowHandler : IHandler
 {
+    /// <summary>True: every error names the event it failed on.</summary>
+    public bool NamesFailingEvent => true;
+
     public async Task<HandlerResult> ApplyAsync(HandlerTarget target, IAsyncEnumerable<ApplyEvent> events, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(target);
