@@ -13,7 +13,7 @@ namespace Ferry.Engine.Apply;
 /// <summary>
 /// Applies one subscription's batches to its target: next batch → handler → ONE target transaction that applies the batch
 /// and records its tick → finish the batch on the source. A batch whose tick the target already holds is finished without
-/// being applied again (DESIGN.md invariant 2). Transient errors are retried with backoff; a permanent one stops the
+/// being applied again (exactly-once apply: docs/architecture.md). Transient errors are retried with backoff; a permanent one stops the
 /// subscription in state error, with the message and the failing event kept on the target.
 /// </summary>
 /// <remarks>

@@ -10,7 +10,7 @@ namespace Ferry.Engine.Consumers;
 /// One consumer of one queue in a node database: registration, batches, the events of a batch, retries and lag.
 /// A batch is (last finished tick, next tick]: an event belongs to it iff its transaction id is visible in the
 /// next tick's snapshot and not in the last one's, so every committed change lands in exactly one batch, in the
-/// batch in which it committed, and rolled-back work in none (DESIGN.md, invariant 1).
+/// batch in which it committed, and rolled-back work in none (docs/decisions/ADR-003-queue-capture-and-batches.md).
 /// </summary>
 /// <remarks>
 /// The usual loop: <see cref="NextBatchAsync"/>; if null, wait on a <see cref="TickListener"/> (started first);

@@ -19,8 +19,8 @@ namespace Ferry.Engine.Replication;
 /// (batch after batch, waking on the ticker's NOTIFY), and the subscription's table copies through a
 /// <see cref="CopyCoordinator"/>, at most <see cref="ReplicationOptions.MaxConcurrentCopies"/> at a time. Table states move
 /// <c>new → copying → catching-up → ok</c> on the target and are mirrored into the control database (state, rows copied and
-/// estimated, last error) for the portal (<c>Internal/SubscriptionMirror</c>). Every <see cref="ReplicationOptions.ControlPollInterval"/> it rereads the
-/// subscription and rebuilds itself when its tables changed.
+/// estimated, last error) for the portal (<c>Internal/SubscriptionMirror</c>). Every
+/// <see cref="ReplicationOptions.ControlPollInterval"/> it rereads the subscription and rebuilds itself when its tables changed.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -30,7 +30,7 @@ namespace Ferry.Engine.Replication;
 /// the same subscription, one gets the lock and runs; the other returns at once and its job ends. When the running process
 /// dies, PostgreSQL ends its session and frees the lock, and the supervisor's next round starts the loop elsewhere. Even
 /// a stray second applier could not apply twice: the apply transaction locks the subscription's row on the target and
-/// records the batch's tick there (DESIGN.md invariant 2).
+/// records the batch's tick there (exactly-once apply: docs/architecture.md).
 /// </para>
 /// <para>
 /// Throughput: the events each batch applied (and kept events replayed when a copy ends; never copied rows) are counted in
@@ -260,7 +260,8 @@ public sealed class SubscriptionRunner(
     }
 
     /// <summary>Moves a table that will not be applied to error on the target, unless it is not there or its state forbids it.</summary>
-    private static async Task StopTableAsync(TargetStateStore store, string sourceTable, string message, CancellationToken cancellationToken)
+    private static async Task StopTableAsync(
+        TargetStateStore store, string sourceTable, string message, CancellationToken cancellationToken)
     {
         var state = (await store.GetTablesAsync(cancellationToken).ConfigureAwait(false))
             .SingleOrDefault(t => t.SourceTable == sourceTable)?.State;

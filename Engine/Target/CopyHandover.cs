@@ -3,7 +3,7 @@ using Ferry.Engine.Queue;
 namespace Ferry.Engine.Target;
 
 /// <summary>
-/// The handover rule between a table's copy and the event stream (DESIGN.md invariant 4): an event whose transaction the
+/// The handover rule between a table's copy and the event stream (docs/decisions/ADR-005-copy-handover.md): an event whose transaction the
 /// copy's snapshot saw is already in the copied rows; every other event must be applied after the copy.
 /// </summary>
 public static class CopyHandover

@@ -5,7 +5,7 @@
 CREATE SCHEMA IF NOT EXISTS ferry;
 
 -- One row per subscription applying into this database. last_tick is written in the same transaction as the batch
--- it belongs to (exactly-once apply, DESIGN.md invariant 2).
+-- it belongs to (exactly-once apply: docs/architecture.md).
 CREATE TABLE IF NOT EXISTS ferry.subscription (
     name         text PRIMARY KEY,
     last_tick    bigint,
