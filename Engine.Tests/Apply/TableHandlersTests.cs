@@ -24,7 +24,8 @@ public sealed class TableHandlersTests(ClusterFixture clusters)
     public void Find_RefusesAnUnknownName_AndTheMessageSaysWhichExist(string name)
     {
         Assert.Null(HandlerRegistry.Find(name));
-        Assert.Equal($"The table's handler '{name}' does not exist: name one of bulk, row, or none for bulk.", HandlerRegistry.Unknown(name));
+        Assert.Equal(
+            $"The table's handler '{name}' does not exist: name one of bulk, row, or none for bulk.", HandlerRegistry.Unknown(name));
     }
 
     [Fact]
@@ -81,8 +82,11 @@ public sealed class TableHandlersTests(ClusterFixture clusters)
         Assert.Equal(events.Count, result.Events);
         Assert.Equal([ruleA.SourceTable], row.Tables.Distinct());
         Assert.Equal([ruleB.SourceTable], bulk.Tables.Distinct());
-        Assert.Equal(await TestCapture.HashAsync(connection, "a", "id, v", "id"), await TestCapture.HashAsync(connection, "ta", "id, v", "id"));
-        Assert.Equal(await TestCapture.HashAsync(connection, "b", "id, v", "id"), await TestCapture.HashAsync(connection, "tb", "id, v", "id"));
+        foreach (var (source, target) in new[] { ("a", "ta"), ("b", "tb") })
+        {
+            Assert.Equal(
+                await TestCapture.HashAsync(connection, source, "id, v", "id"), await TestCapture.HashAsync(connection, target, "id, v", "id"));
+        }
     }
 
     private static async Task ExecuteAsync(NpgsqlConnection connection, string sql)
@@ -96,7 +100,8 @@ public sealed class TableHandlersTests(ClusterFixture clusters)
     {
         public List<string?> Tables { get; } = [];
 
-        public async Task<HandlerResult> ApplyAsync(HandlerTarget target, IAsyncEnumerable<ApplyEvent> events, CancellationToken cancellationToken)
+        public async Task<HandlerResult> ApplyAsync(
+            HandlerTarget target, IAsyncEnumerable<ApplyEvent> events, CancellationToken cancellationToken)
         {
             var seen = new List<ApplyEvent>();
             await foreach (var e in events.WithCancellation(cancellationToken))

@@ -110,5 +110,6 @@ internal static class TestBatches
 
     /// <summary>The batch (<paramref name="tickId"/> - 1, <paramref name="tickId"/>] of queue "test", consumer "test".</summary>
     public static Batch Tick(long tickId, TxidSnapshot? start = null, TxidSnapshot? end = null) =>
-        new("test", "test", tickId, DateTimeOffset.UnixEpoch, tickId - 1, DateTimeOffset.UnixEpoch, start ?? NothingSeen, end ?? NothingSeen);
+        new("test", "test", tickId, DateTimeOffset.UnixEpoch, tickId - 1, DateTimeOffset.UnixEpoch, start ?? NothingSeen,
+            end ?? NothingSeen);
 }

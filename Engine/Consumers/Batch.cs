@@ -29,7 +29,9 @@ public sealed record Batch(
     TxidSnapshot StartSnapshot,
     TxidSnapshot EndSnapshot)
 {
-    /// <summary>Where the batch's events are: set by the <see cref="QueueConsumer"/> that opened it, null on a batch built by hand.</summary>
+    /// <summary>
+    /// Where the batch's events are: set by the <see cref="QueueConsumer"/> that opened it, null on a batch built by hand.
+    /// </summary>
     internal BatchLocation? Location { get; init; }
 }
 

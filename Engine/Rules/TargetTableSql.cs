@@ -4,9 +4,9 @@ namespace Ferry.Engine.Rules;
 
 /// <summary>
 /// The statements handlers (<c>Apply/Handlers</c>) and copies (<c>Copy</c>) run on a rule's target table. It lives with the
-/// rule because it is derived from the validated rule alone (target name, columns, key, filter) and trusts it. Rows arrive as JSON (<c>row_to_json</c> on the source) and
-/// become typed rows with <c>json_populate_record(NULL::target, data)</c>, so the values convert on the server exactly as
-/// the target's column types say. <paramref name="rows"/> arguments are FROM items that yield a row alias <c>r</c>.
+/// rule because it is derived from the validated rule alone (target name, columns, key, filter) and trusts it. Rows arrive
+/// as JSON (<c>row_to_json</c> on the source) and become typed rows with <c>json_populate_record(NULL::target, data)</c>, so
+/// the values convert on the server exactly as the target's column types say. <paramref name="rows"/> arguments are FROM items that yield a row alias <c>r</c>.
 /// </summary>
 public static class TargetTableSql
 {

@@ -9,7 +9,8 @@ internal static partial class LogMessages
     public static partial void BatchApplied(this ILogger logger, string subscription, long previousTickId, long tickId, int events);
 
     [LoggerMessage(4001, LogLevel.Information,
-        "Subscription {Subscription}: the target already holds tick {TickId} of batch ({PreviousTickId}, {TickId}]; finishing it without applying again")]
+        "Subscription {Subscription}: the target already holds tick {TickId} (batch after tick {PreviousTickId}); finishing it "
+        + "without applying again")]
     public static partial void BatchAlreadyApplied(this ILogger logger, string subscription, long previousTickId, long tickId);
 
     [LoggerMessage(4002, LogLevel.Warning, "Subscription {Subscription}: transient error (attempt {Attempt}), retrying in {Delay}")]

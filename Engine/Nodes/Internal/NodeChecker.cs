@@ -10,7 +10,7 @@ namespace Ferry.Engine.Nodes.Internal;
 internal sealed class NodeChecker(NodeConnections connections, ILogger logger)
 {
     /// <summary>
-    /// Connects to the node (without pooling, waiting at most <see cref="NodeAdministration.NodeAdministration.ConnectTimeoutSeconds"/>) and
+    /// Connects to the node (without pooling, waiting at most <see cref="NodeAdministration.ConnectTimeoutSeconds"/>) and
     /// reads its server version and Ferry's schema version; with <paramref name="install"/>, installs or upgrades the schema.
     /// A node that cannot be reached gives a check with a message a DBA can act on, not an exception.
     /// </summary>
