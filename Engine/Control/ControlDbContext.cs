@@ -26,7 +26,7 @@ public sealed class ControlDbContext(DbContextOptions<ControlDbContext> options)
 
     public DbSet<Subscription> Subscriptions => Set<Subscription>();
 
-    public DbSet<TableRule> TableRules => Set<TableRule>();
+    public DbSet<TableRuleRecord> TableRules => Set<TableRuleRecord>();
 
     public DbSet<SequenceRule> SequenceRules => Set<SequenceRule>();
 

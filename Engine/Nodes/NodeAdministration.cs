@@ -1,7 +1,6 @@
-using System.Net.Sockets;
 using System.Security.Claims;
 using Ferry.Engine.Control;
-using Ferry.Engine.Queue;
+using Ferry.Engine.Nodes.Internal;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -24,6 +23,8 @@ public sealed class NodeAdministration(
     public const int ConnectTimeoutSeconds = 5;
 
     private const string EntityType = nameof(Node);
+
+    private readonly NodeChecker _checker = new(nodes, logger);
 
     public async Task<IReadOnlyList<NodeView>> ListAsync(ClaimsPrincipal user, CancellationToken cancellationToken)
     {
@@ -134,7 +135,7 @@ public sealed class NodeAdministration(
         FerryRoles.Demand(user, FerryRoles.Operator);
         await using var context = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
         var node = await FindAsync(context, id, cancellationToken).ConfigureAwait(false);
-        var check = await ConnectAndCheckAsync(node, install: false, cancellationToken).ConfigureAwait(false);
+        var check = await _checker.CheckAsync(node, install: false, cancellationToken).ConfigureAwait(false);
         Record(node, check);
         await context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
         return check;
@@ -164,7 +165,7 @@ public sealed class NodeAdministration(
             SslMode = clean.SslMode,
             ProtectedPassword = storedPassword ?? passwords.Protect(clean.Password),
         };
-        return await ConnectAndCheckAsync(node, install: false, cancellationToken).ConfigureAwait(false);
+        return await _checker.CheckAsync(node, install: false, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Installs Ferry's schema in the node's database, or upgrades it to the engine's latest version (Admin).</summary>
@@ -173,81 +174,18 @@ public sealed class NodeAdministration(
         FerryRoles.Demand(user, FerryRoles.Admin);
         await using var context = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
         var node = await FindAsync(context, id, cancellationToken).ConfigureAwait(false);
-        var before = await ConnectAndCheckAsync(node, install: false, cancellationToken).ConfigureAwait(false);
+        var before = await _checker.CheckAsync(node, install: false, cancellationToken).ConfigureAwait(false);
         if (!before.Connected)
         {
             throw new RequestRefusedException($"Cannot install on node '{node.Name}': {before.Message}");
         }
-        var after = await ConnectAndCheckAsync(node, install: true, cancellationToken).ConfigureAwait(false);
+        var after = await _checker.CheckAsync(node, install: true, cancellationToken).ConfigureAwait(false);
         Record(node, after);
         Audit.Add(context, user, time.GetUtcNow(), "install", EntityType, Id(node),
             new { schemaVersion = before.InstalledSchemaVersion }, new { schemaVersion = after.InstalledSchemaVersion });
         await context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
         NodeLog.SchemaInstalled(logger, node.Name, before.InstalledSchemaVersion, after.InstalledSchemaVersion);
         return after;
-    }
-
-    private async Task<NodeCheck> ConnectAndCheckAsync(Node node, bool install, CancellationToken cancellationToken)
-    {
-        var latest = QueueSchema.LatestVersion;
-        await using var dataSource = nodes.CreateForCheck(node, "ferry-check", ConnectTimeoutSeconds);
-        try
-        {
-            string serverVersion;
-            await using (var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false))
-            {
-                serverVersion = connection.PostgreSqlVersion + " (" + connection.ServerVersion + ")";
-            }
-            if (install)
-            {
-                var installed = await QueueSchema.InstallAsync(dataSource, cancellationToken).ConfigureAwait(false);
-                return new NodeCheck(true, serverVersion, installed, latest, $"Ferry's schema is at version {installed}.");
-            }
-            var version = await QueueSchema.GetInstalledVersionAsync(dataSource, cancellationToken).ConfigureAwait(false);
-            return new NodeCheck(true, serverVersion, version, latest, SchemaMessage(version, latest));
-        }
-        catch (Exception e) when (e is NpgsqlException or TimeoutException or System.Security.Cryptography.CryptographicException)
-        {
-            var message = Explain(node, e);
-            NodeLog.CheckFailed(logger, node.Name, message);
-            return new NodeCheck(false, null, 0, latest, message);
-        }
-        catch (QueueSchemaException e)
-        {
-            throw new RequestRefusedException(e.Message, isConflict: true);
-        }
-    }
-
-    private static string SchemaMessage(int installed, int latest) => installed switch
-    {
-        0 => $"Connected. Ferry's schema is not installed yet (this engine installs version {latest}).",
-        _ when installed < latest => $"Connected. Ferry's schema is at version {installed}; upgrade to {latest}.",
-        _ when installed > latest => $"Connected. Ferry's schema is at version {installed}, newer than this engine's {latest}: upgrade Ferry.",
-        _ => $"Connected. Ferry's schema is installed and up to date (version {installed}).",
-    };
-
-    /// <summary>A message a DBA can act on. Npgsql's own messages name host and port but never the password.</summary>
-    private static string Explain(Node node, Exception e)
-    {
-        var where = $"{node.Host}:{node.Port}";
-        return e switch
-        {
-            PostgresException { SqlState: PostgresErrorCodes.InvalidPassword } =>
-                $"PostgreSQL at {where} refused the password for user '{node.UserName}'.",
-            PostgresException { SqlState: PostgresErrorCodes.InvalidAuthorizationSpecification } p =>
-                $"PostgreSQL at {where} refused user '{node.UserName}': {p.MessageText}",
-            PostgresException { SqlState: PostgresErrorCodes.InvalidCatalogName } =>
-                $"PostgreSQL at {where} has no database '{node.Database}'.",
-            PostgresException p => $"PostgreSQL at {where} refused the connection: {p.MessageText}",
-            TimeoutException or NpgsqlException { InnerException: TimeoutException } =>
-                $"No answer from {where} within {ConnectTimeoutSeconds} s: check host, port and firewall.",
-            NpgsqlException { InnerException: SocketException s } => $"Cannot reach {where}: {s.Message}",
-            NpgsqlException n when n.Message.Contains("password", StringComparison.OrdinalIgnoreCase) =>
-                $"PostgreSQL at {where} asks for a password for user '{node.UserName}' and none is stored.",
-            System.Security.Cryptography.CryptographicException =>
-                "The stored password cannot be decrypted (the Data Protection keys changed): enter the password again.",
-            _ => $"Cannot connect to {where}: {e.Message}",
-        };
     }
 
     private void Record(Node node, NodeCheck check)

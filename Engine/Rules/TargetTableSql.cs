@@ -1,16 +1,17 @@
-using Ferry.Engine.Rules;
 using Ferry.Engine.Sql;
 using Npgsql;
 
-namespace Ferry.Engine.Apply.Internal;
+namespace Ferry.Engine.Rules;
 
 /// <summary>
-/// The statements handlers and copies run on a target table. Rows arrive as JSON (<c>row_to_json</c> on the source) and
-/// become typed rows with <c>json_populate_record(NULL::target, data)</c>, so the values convert on the server exactly as
-/// the target's column types say. <paramref name="rows"/> arguments are FROM items that yield a row alias <c>r</c>.
+/// The statements handlers (<c>Apply/Handlers</c>) and copies (<c>Copy</c>) run on a rule's target table. It lives with the
+/// rule because it is derived from the validated rule alone (target name, columns, key, filter) and trusts it. Rows arrive
+/// as JSON (<c>row_to_json</c> on the source) and become typed rows with <c>json_populate_record(NULL::target, data)</c>, so
+/// the values convert on the server exactly as the target's column types say. <paramref name="rows"/> arguments are FROM items that yield a row alias <c>r</c>.
 /// </summary>
-internal static class ApplySql
+public static class TargetTableSql
 {
+    /// <summary>The rule's columns, quoted, comma-separated; each prefixed with <paramref name="alias"/> when given.</summary>
     public static string Columns(TableRule rule, string? alias = null) =>
         string.Join(", ", rule.Columns.Select(c => (alias is null ? "" : alias + ".") + Identifiers.Quote(c.Name)));
 

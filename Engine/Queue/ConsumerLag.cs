@@ -1,4 +1,4 @@
-namespace Ferry.Engine.Consumers;
+namespace Ferry.Engine.Queue;
 
 /// <summary>Position and lag of one consumer of a queue.</summary>
 /// <param name="PendingEvents">

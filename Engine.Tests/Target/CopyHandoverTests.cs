@@ -1,7 +1,7 @@
-using Ferry.Engine.Copy;
-using Ferry.Engine.Rules;
+using Ferry.Engine.Queue;
+using Ferry.Engine.Target;
 
-namespace Ferry.Engine.Tests.Copy;
+namespace Ferry.Engine.Tests.Target;
 
 public sealed class CopyHandoverTests
 {

@@ -1,7 +1,6 @@
-using Ferry.Engine.Copy;
-using Ferry.Engine.Rules;
+using Ferry.Engine.Queue;
 
-namespace Ferry.Engine.Apply;
+namespace Ferry.Engine.Target;
 
 /// <summary>One table's state on the target, as <see cref="TargetStateStore"/> reads it.</summary>
 public sealed record TableStateRow(

@@ -1,12 +1,13 @@
 using System.Reflection;
-using Ferry.Engine.Copy;
+using Ferry.Engine.Consumers;
+using Ferry.Engine.Queue;
 using Ferry.Engine.Rules;
 using Npgsql;
 
-namespace Ferry.Engine.Apply;
+namespace Ferry.Engine.Target;
 
 /// <summary>
-/// Reads and writes Ferry's state in a target database's <c>ferry</c> schema (<c>Apply/Sql/target-state.sql</c>): the last
+/// Reads and writes Ferry's state in a target database's <c>ferry</c> schema (<c>Target/Sql/target-state.sql</c>): the last
 /// tick applied per subscription and each table's state. Methods that take a connection and transaction run inside the
 /// caller's transaction (the apply transaction records its tick there: exactly-once); the others use their own.
 /// </summary>
@@ -263,7 +264,7 @@ public sealed class TargetStateStore(NpgsqlDataSource target, string subscriptio
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
                 events.Add(new ApplyEvent(
-                    new Queue.QueueEvent(reader.GetInt64(0), reader.GetInt64(1), default, reader.GetString(2), sourceTable,
+                    new QueueEvent(reader.GetInt64(0), reader.GetInt64(1), default, reader.GetString(2), sourceTable,
                         reader.IsDBNull(3) ? null : reader.GetString(3), null),
                     reader.GetBoolean(4)));
             }

@@ -1,4 +1,4 @@
-namespace Ferry.Engine.Copy;
+namespace Ferry.Engine.Target;
 
 /// <summary>What happens to one event of a table, depending on the table's state (<see cref="CopyHandover"/>).</summary>
 public enum HandoverAction

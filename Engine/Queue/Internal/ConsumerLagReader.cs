@@ -1,6 +1,6 @@
 using Npgsql;
 
-namespace Ferry.Engine.Consumers;
+namespace Ferry.Engine.Queue.Internal;
 
 /// <summary>Reads <c>ferry.consumer_info</c> rows into <see cref="ConsumerLag"/>s.</summary>
 internal static class ConsumerLagReader

@@ -3,9 +3,9 @@ using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
 namespace Ferry.Engine.Control.Configurations;
 
-internal sealed class TableRuleConfiguration : IEntityTypeConfiguration<TableRule>
+internal sealed class TableRuleRecordConfiguration : IEntityTypeConfiguration<TableRuleRecord>
 {
-    public void Configure(EntityTypeBuilder<TableRule> builder)
+    public void Configure(EntityTypeBuilder<TableRuleRecord> builder)
     {
         builder.HasIndex(t => new { t.SubscriptionId, t.SourceSchema, t.SourceTable }).IsUnique();
         builder.Property(t => t.SourceSchema).HasMaxLength(63);

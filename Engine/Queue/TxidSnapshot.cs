@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Ferry.Engine.Copy;
+namespace Ferry.Engine.Queue;
 
 /// <summary>
 /// A transaction snapshot as <c>txid_current_snapshot()</c> prints it, <c>xmin:xmax:xip,...</c> (64-bit txids, epoch

@@ -1,6 +1,6 @@
 using Npgsql;
 
-namespace Ferry.Engine.Apply.Handlers;
+namespace Ferry.Engine.Target;
 
 /// <summary>
 /// Sets <c>session_replication_role = replica</c> for the apply transaction when the role may, so the target's ordinary

@@ -1,6 +1,6 @@
-using Ferry.Engine.Rules;
+using Ferry.Engine.Target;
 
-namespace Ferry.Engine.Tests.Rules;
+namespace Ferry.Engine.Tests.Target;
 
 public sealed class TableStateMachineTests
 {

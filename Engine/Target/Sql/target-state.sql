@@ -1,10 +1,11 @@
 -- Ferry's state on a TARGET database: the last tick applied per subscription, each table's copy state, and the events
 -- kept for tables whose copy is running. Runs as-is in psql; re-running it is a no-op (IF NOT EXISTS everywhere).
--- Written by the apply loop and the copies (Engine/Apply, Engine/Copy); will move into the versioned node installer.
+-- Read and written through Engine/Target/TargetStateStore (by the apply loop and the copies); will move into the versioned
+-- node installer.
 CREATE SCHEMA IF NOT EXISTS ferry;
 
 -- One row per subscription applying into this database. last_tick is written in the same transaction as the batch
--- it belongs to (exactly-once apply, DESIGN.md invariant 2).
+-- it belongs to (exactly-once apply: docs/architecture.md).
 CREATE TABLE IF NOT EXISTS ferry.subscription (
     name         text PRIMARY KEY,
     last_tick    bigint,

@@ -1,9 +1,9 @@
-using Ferry.Engine.Rules;
+using Ferry.Engine.Queue;
 
-namespace Ferry.Engine.Copy;
+namespace Ferry.Engine.Target;
 
 /// <summary>
-/// The handover rule between a table's copy and the event stream (DESIGN.md invariant 4): an event whose transaction the
+/// The handover rule between a table's copy and the event stream (docs/decisions/ADR-005-copy-handover.md): an event whose transaction the
 /// copy's snapshot saw is already in the copied rows; every other event must be applied after the copy.
 /// </summary>
 public static class CopyHandover

@@ -1,4 +1,4 @@
-namespace Ferry.Engine.Rules;
+namespace Ferry.Engine.Target;
 
 /// <summary>The allowed moves between <see cref="TableState"/>s: <c>new → copying → catching-up → ok</c>, pause, error, resync.</summary>
 public static class TableStateMachine
