@@ -39,7 +39,7 @@ public static class DependencyInjection
             .AddIdentityCookies();
         services.ConfigureApplicationCookie(PortalCookie.Configure);
 
-        var authorization = services.AddAuthorizationBuilder();
+        var authorization = services.AddAuthorizationBuilder().AddApiPolicy();
         foreach (var role in FerryRoles.All)
         {
             authorization.AddPolicy(role, policy => policy.RequireAuthenticatedUser().RequireRole(FerryRoles.AtLeast(role)));
