@@ -17,6 +17,9 @@ public static class Endpoints
         endpoints.MapHealthChecks("/healthz", new HealthCheckOptions { ResponseWriter = HealthResponse.WriteAsync })
             .AllowAnonymous();
 
+    /// <summary>Problem details for <c>/api</c> requests that fail outside an endpoint's own refusals (<see cref="ApiErrors"/>).</summary>
+    public static IApplicationBuilder UsePortalApiErrors(this IApplicationBuilder app) => app.UseMiddleware<ApiErrors>();
+
     /// <summary><c>POST /account/logout</c> (the login itself is the static page <c>/account/login</c>).</summary>
     public static IEndpointConventionBuilder MapAccountEndpoints(this IEndpointRouteBuilder endpoints) =>
         endpoints.MapPost("/account/logout", async (SignInManager<IdentityUser> signIn, [FromForm] string? returnUrl) =>

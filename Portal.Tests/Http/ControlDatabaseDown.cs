@@ -14,6 +14,15 @@ public sealed class ControlDatabaseDown : IAsyncLifetime
     private TestPostgres? _postgres;
     private PortalFactory? _portal;
 
+    // Hangfire logs through a process-wide provider that each portal host replaces with its own: the collection's
+    // portal must get its own back when this one (and its logger factory) is gone.
+    // Hangfire has no getter for it: read its one static field of that type.
+    private static readonly System.Reflection.FieldInfo CurrentLogProvider = typeof(Hangfire.Logging.LogProvider)
+        .GetFields(System.Reflection.BindingFlags.Static | System.Reflection.BindingFlags.NonPublic)
+        .Single(f => f.FieldType == typeof(Hangfire.Logging.ILogProvider));
+
+    private Hangfire.Logging.ILogProvider? _previousLogProvider;
+
     public PortalFactory Portal => _portal ?? throw new InvalidOperationException("Not initialized.");
 
     /// <summary>The Admin's bearer token, taken while the database was up.</summary>
@@ -21,6 +30,7 @@ public sealed class ControlDatabaseDown : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
+        _previousLogProvider = (Hangfire.Logging.ILogProvider?)CurrentLogProvider.GetValue(null);
         _postgres = await TestPostgres.StartAsync();
         _portal = new PortalFactory(_postgres.ConnectionStringFor("ferry_portal_down"));
         _portal.StartServer();
@@ -51,5 +61,6 @@ public sealed class ControlDatabaseDown : IAsyncLifetime
         {
             await _postgres.DisposeAsync();
         }
+        Hangfire.Logging.LogProvider.SetCurrentLogProvider(_previousLogProvider);
     }
 }

@@ -26,4 +26,25 @@ public sealed class ControlDatabaseDownTests(ControlDatabaseDown down) : IClassF
         Assert.Contains(down.Portal.Logs.Messages,
             m => m.Contains("control-database", StringComparison.Ordinal) && m.Contains("Failed to connect", StringComparison.Ordinal));
     }
+
+    [Theory]
+    [InlineData("GET", "/api/nodes")]
+    [InlineData("GET", "/api/audit")]
+    [InlineData("POST", "/api/auth/token")]
+    public async Task Api_Answers503WithProblemDetails_WhileTheControlDatabaseIsDown(string method, string path)
+    {
+        using var client = down.NewAdminClient();
+        using var request = new HttpRequestMessage(new HttpMethod(method), path);
+        if (method == "POST")
+        {
+            request.Content = System.Net.Http.Json.JsonContent.Create(new { userName = PortalFactory.AdminUser, password = PortalFactory.AdminPassword });
+        }
+
+        using var response = await client.SendAsync(request, Token);
+
+        var detail = await Api.ApiClient.AssertProblemAsync(response, HttpStatusCode.ServiceUnavailable);
+        Assert.Contains("did not answer", detail, StringComparison.Ordinal);
+        Assert.DoesNotContain("127.0.0.1", detail, StringComparison.Ordinal);
+        Assert.NotNull(response.Headers.RetryAfter);
+    }
 }
