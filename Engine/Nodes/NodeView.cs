@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Npgsql;
 
 namespace Ferry.Engine.Nodes;
@@ -16,4 +17,12 @@ public sealed record NodeView(
     DateTimeOffset? LastProbedAt,
     string? LastProbeError,
     DateTimeOffset CreatedAt,
-    DateTimeOffset UpdatedAt);
+    DateTimeOffset UpdatedAt)
+{
+    /// <summary>
+    /// What the connection test right after a create or an update found (a node is saved even when it cannot be reached:
+    /// this says so); null, and left out of the JSON, everywhere else.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public NodeCheck? Probe { get; init; }
+}

@@ -15,7 +15,7 @@ public sealed class AuditApiTests(PortalFixture fixture)
         using var admin = await ApiClient.AsAsync(fixture, PortalFactory.AdminUser);
         // Not earlier: nodes the tests before this one created must fall outside the window.
         var from = DateTimeOffset.UtcNow.AddMilliseconds(-1);
-        foreach (var name in new[] { "audit-api-a", "audit-api-b" })
+        foreach (var name in new[] { "audit_api_a", "audit_api_b" })
         {
             using var created = await admin.PostAsJsonAsync("/api/nodes", new { name, host = "127.0.0.1", database = "x", userName = "x" }, Token);
             using var deleted = await admin.DeleteAsync(created.Headers.Location, Token);
@@ -28,7 +28,7 @@ public sealed class AuditApiTests(PortalFixture fixture)
         var page = await ApiClient.JsonAsync(response);
         Assert.Equal(2, page.GetProperty("total").GetInt32());
         var entry = Assert.Single(page.GetProperty("items").EnumerateArray());
-        Assert.Contains("audit-api-b", entry.GetProperty("after").GetString(), StringComparison.Ordinal);
+        Assert.Contains("audit_api_b", entry.GetProperty("after").GetString(), StringComparison.Ordinal);
         Assert.Equal(JsonValueKindNull, entry.GetProperty("before").ValueKind);
 
         using var later = await viewer.GetAsync($"/api/audit?to={Uri.EscapeDataString(from.AddDays(-1).ToString("O"))}&entity=node&action=create&user=admin", Token);

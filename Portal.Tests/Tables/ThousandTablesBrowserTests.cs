@@ -60,9 +60,9 @@ public sealed class ThousandTablesBrowserTests(PortalFixture fixture, ITestOutpu
         await CreateTablesAsync(manyTarget, Many);
         await CreateTablesAsync(fewTarget, Few);
         var service = fixture.Portal.Services.GetRequiredService<ReplicationService>();
-        var set = await service.CreateSetAsync(Admin, Prefix, await AddNodeAsync($"{Prefix}-source", source), Token);
-        var many = await service.SubscribeAsync(Admin, set.Id, await AddNodeAsync($"{Prefix}-many", manyTarget), Token);
-        var few = await service.SubscribeAsync(Admin, set.Id, await AddNodeAsync($"{Prefix}-few", fewTarget), Token);
+        var set = await service.CreateSetAsync(Admin, Prefix, await AddNodeAsync($"{Prefix}_source", source), Token);
+        var many = await service.SubscribeAsync(Admin, set.Id, await AddNodeAsync($"{Prefix}_many", manyTarget), Token);
+        var few = await service.SubscribeAsync(Admin, set.Id, await AddNodeAsync($"{Prefix}_few", fewTarget), Token);
         var setUp = clock.Elapsed;
         output.WriteLine($"set-up {setUp.TotalSeconds:0.0} s");
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
@@ -128,9 +128,9 @@ public sealed class ThousandTablesBrowserTests(PortalFixture fixture, ITestOutpu
 
         // The dashboard counts them without listing them.
         await GoAsync(page, "/");
-        var card = page.GetByTestId($"status-{Prefix}-many");
+        var card = page.GetByTestId($"status-{Prefix}_many");
         await Assertions.Expect(card).ToContainTextAsync($"Tables: {Many} new");
-        await Assertions.Expect(page.GetByTestId($"status-{Prefix}-few")).ToContainTextAsync($"Tables: {Few} new");
+        await Assertions.Expect(page.GetByTestId($"status-{Prefix}_few")).ToContainTextAsync($"Tables: {Few} new");
         await Shot(page, "05-dashboard.png");
 
         var timings = string.Create(CultureInfo.InvariantCulture,
@@ -220,7 +220,7 @@ public sealed class ThousandTablesBrowserTests(PortalFixture fixture, ITestOutpu
         await using var context = await fixture.Portal.Services.GetRequiredService<IDbContextFactory<ControlDbContext>>().CreateDbContextAsync();
         await context.Subscriptions.Where(s => s.Set!.Name == Prefix).ExecuteDeleteAsync();
         await context.Sets.Where(s => s.Name == Prefix).ExecuteDeleteAsync();
-        await context.Nodes.Where(n => n.Name.StartsWith(Prefix + "-")).ExecuteDeleteAsync();
+        await context.Nodes.Where(n => n.Name.StartsWith(Prefix + "_")).ExecuteDeleteAsync();
     }
 
     private string Url(string path) => new Uri(fixture.Portal.BaseAddress, path).ToString();
