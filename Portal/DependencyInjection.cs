@@ -15,9 +15,17 @@ namespace Microsoft.Extensions.DependencyInjection;
 
 public static class DependencyInjection
 {
-    /// <summary>Cookie logins with ASP.NET Core Identity on the control database; roles Viewer, Operator, Admin; lockout.</summary>
+    /// <summary>
+    /// Cookie logins with ASP.NET Core Identity on the control database; roles Viewer, Operator, Admin; lockout; open
+    /// sessions checked against their user every few seconds (<see cref="SecurityOptions"/>).
+    /// </summary>
     public static IServiceCollection AddPortalIdentity(this IServiceCollection services)
     {
+        services.AddOptions<SecurityOptions>().BindConfiguration(SecurityOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        // The login cookie is checked against its user as often as circuits are (the default is every 30 minutes).
+        services.AddOptions<SecurityStampValidatorOptions>()
+            .Configure<Microsoft.Extensions.Options.IOptions<SecurityOptions>>((stamp, security) =>
+                stamp.ValidationInterval = security.Value.RevalidationInterval);
         services.AddCascadingAuthenticationState();
         services.AddScoped<AuthenticationStateProvider, RevalidatingIdentityAuthenticationStateProvider>();
 
