@@ -59,15 +59,18 @@ public static class DependencyInjection
                 options.User.RequireUniqueEmail = false;
                 options.Password.RequiredLength = 10;
                 options.Password.RequireNonAlphanumeric = false;
+                // Lockout is counted by PortalSignIn per account and client address (ADR-008); Identity keeps the
+                // account-wide lock it sets, which the Users page shows and lifts.
                 options.Lockout.AllowedForNewUsers = true;
-                options.Lockout.MaxFailedAccessAttempts = 5;
-                options.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(15);
             })
             .AddRoles<IdentityRole>()
             .AddEntityFrameworkStores<ControlDbContext>()
             .AddSignInManager()
             .AddDefaultTokenProviders();
 
+        services.AddSingleton<SignInLockout>();
+        services.AddScoped<PortalSignIn>();
+        services.AddSignInRateLimit();
         services.AddSingleton<ApiTokenIssuer>();
         services.AddScoped<FirstAdmin>();
         services.AddScoped<UserAdministration>();
