@@ -70,6 +70,7 @@ public static class DependencyInjection
 
         services.AddSingleton<SignInLockout>();
         services.AddScoped<PortalSignIn>();
+        services.AddScoped<PasswordChanger>();
         services.AddSignInRateLimit();
         services.AddSingleton<ApiTokenIssuer>();
         services.AddScoped<FirstAdmin>();

@@ -20,6 +20,9 @@ public static class Endpoints
     /// <summary>Problem details for <c>/api</c> requests that fail outside an endpoint's own refusals (<see cref="ApiErrors"/>).</summary>
     public static IApplicationBuilder UsePortalApiErrors(this IApplicationBuilder app) => app.UseMiddleware<ApiErrors>();
 
+    /// <summary>A user whose generated password must be replaced sees the change page only (<see cref="PasswordChangeGate"/>).</summary>
+    public static IApplicationBuilder UsePasswordChangeGate(this IApplicationBuilder app) => app.UseMiddleware<PasswordChangeGate>();
+
     /// <summary><c>POST /account/logout</c> (the login itself is the static page <c>/account/login</c>).</summary>
     public static IEndpointConventionBuilder MapAccountEndpoints(this IEndpointRouteBuilder endpoints) =>
         endpoints.MapPost("/account/logout", async (SignInManager<IdentityUser> signIn, [FromForm] string? returnUrl) =>

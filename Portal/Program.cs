@@ -33,6 +33,7 @@ app.UsePortalApiErrors();
 app.UseRateLimiter();
 app.UseAuthentication();
 app.UseAuthorization();
+app.UsePasswordChangeGate();
 app.UseAntiforgery();
 
 app.MapStaticAssets();

@@ -53,6 +53,40 @@ public sealed class AccountBrowserTests(PortalFixture fixture) : IAsyncLifetime
         await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/account/login"), new() { Timeout = 20_000 });
     }
 
+    [Fact]
+    public async Task GeneratedPassword_IsReplacedOnTheChangePage_AtTheFirstLogin()
+    {
+        await fixture.CreateUserAsync("must_change", FerryRoles.Viewer);
+        await using (var scope = fixture.Portal.Services.CreateAsyncScope())
+        {
+            var users = scope.ServiceProvider.GetRequiredService<UserManager<IdentityUser>>();
+            await users.AddClaimAsync((await users.FindByNameAsync("must_change"))!, Ferry.Portal.Security.PasswordChange.Claim);
+        }
+        var page = await NewPageAsync();
+        await page.GotoAsync(Url("/account/login?ReturnUrl=%2Fnodes"));
+        await Shot(page, "account-00-login.png");
+        await page.FillAsync("#username", "must_change");
+        await page.FillAsync("#password", PortalFixture.Password);
+        await page.ClickAsync("#login-submit");
+
+        await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/account/change-password"));
+        await Assertions.Expect(page.GetByTestId("password-generated")).ToContainTextAsync("must_change");
+        await Shot(page, "account-01-change-password.png");
+        await page.FillAsync("#current-password", PortalFixture.Password);
+        await page.FillAsync("#new-password", "short");
+        await page.FillAsync("#confirm-password", "shorter");
+        await page.ClickAsync("#change-submit");
+        await Assertions.Expect(page.Locator(".validation-message").First).ToContainTextAsync("Use 10 to 200 characters.");
+        await Shot(page, "account-02-change-password-refused.png");
+
+        await page.FillAsync("#current-password", PortalFixture.Password);
+        await page.FillAsync("#new-password", "Replaced-Passw0rd-1");
+        await page.FillAsync("#confirm-password", "Replaced-Passw0rd-1");
+        await page.ClickAsync("#change-submit");
+
+        await Assertions.Expect(page.GetByTestId("page-title")).ToHaveTextAsync("Nodes");
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (_browser is not null)
@@ -61,6 +95,9 @@ public sealed class AccountBrowserTests(PortalFixture fixture) : IAsyncLifetime
         }
         _playwright?.Dispose();
     }
+
+    private static Task Shot(IPage page, string name) =>
+        page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotDirectory, name), FullPage = true });
 
     private string Url(string path) => new Uri(fixture.Portal.BaseAddress, path).ToString();
 

@@ -30,6 +30,14 @@ internal static class AuthApi
         {
             return TypedResults.Problem(detail: outcome.Message, statusCode: StatusCodes.Status401Unauthorized, title: "Not signed in.");
         }
+        if (outcome.MustChangePassword)
+        {
+            return TypedResults.Problem(
+                detail: $"The password of '{user.UserName}' was generated when Ferry was set up and must be replaced first: log in to the "
+                    + "portal (/account/login), which asks for a new one, then ask for a token with it.",
+                statusCode: StatusCodes.Status403Forbidden,
+                title: "Change the password first.");
+        }
         // The bearer handler writes the token response itself when signing in with its scheme.
         signIn.AuthenticationScheme = IdentityConstants.BearerScheme;
         await signIn.SignInAsync(user, isPersistent: false, authenticationMethod: "pwd");

@@ -39,6 +39,7 @@ public static partial class ControlDatabaseHosting
             dataRoot = FerryDataDirectory.Preferred(builder.Configuration);
         }
 
+        builder.Services.AddSingleton(new PortalDataFolder(dataRoot));
         var keys = builder.Configuration["DataProtection:KeysDirectory"] is { Length: > 0 } configured
             ? configured
             : Path.Combine(dataRoot, "keys");
