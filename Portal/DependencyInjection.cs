@@ -59,7 +59,7 @@ public static class DependencyInjection
                 options.User.RequireUniqueEmail = false;
                 options.Password.RequiredLength = 10;
                 options.Password.RequireNonAlphanumeric = false;
-                // Lockout is counted by PortalSignIn per account and client address (ADR-008); Identity keeps the
+                // Lockout is counted by PortalSignIn per account and client address (ADR-011); Identity keeps the
                 // account-wide lock it sets, which the Users page shows and lifts.
                 options.Lockout.AllowedForNewUsers = true;
             })
@@ -97,9 +97,12 @@ public static class DependencyInjection
                     SchemaName = "hangfire",
                     PrepareSchemaIfNecessary = true,
                     // Replication: enqueued loops start at once (LISTEN/NOTIFY, not a 15 s poll), and loops that run for
-                    // days keep their fetch alive instead of being handed to another worker after the invisibility timeout.
+                    // days keep their fetch alive (every 12 s) instead of being handed to another worker after the
+                    // invisibility timeout; a job fetched by a process that died runs again after 1 minute
+                    // (docs/decisions/ADR-008-shared-key-ring-and-loop-takeover.md).
                     EnableLongPolling = true,
                     UseSlidingInvisibilityTimeout = true,
+                    InvisibilityTimeout = TimeSpan.FromMinutes(1),
                 }));
 
         var jobs = configuration.GetSection(JobsOptions.Section).Get<JobsOptions>() ?? new JobsOptions();

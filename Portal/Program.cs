@@ -29,7 +29,7 @@ if (!app.Environment.IsDevelopment())
 app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
 // Before authentication, which reads the control database too: /api answers 503 with problem details when it is down.
 app.UsePortalApiErrors();
-// Sign-in attempts per client address, before anything reads the database (ADR-008).
+// Sign-in attempts per client address, before anything reads the database (ADR-011).
 app.UseRateLimiter();
 app.UseAuthentication();
 app.UseAuthorization();

@@ -57,6 +57,7 @@ public sealed class NodeAdministration(
             UserName = clean.UserName,
             SslMode = clean.SslMode,
             ProtectedPassword = passwords.Protect(clean.Password),
+            TargetSchemas = Rules.TargetSchemas.Clean(clean.TargetSchemas),
         };
         // The audit entry needs the new id: both saves commit together or not at all.
         await using var transaction = await context.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
@@ -88,6 +89,10 @@ public sealed class NodeAdministration(
         node.Database = clean.Database;
         node.UserName = clean.UserName;
         node.SslMode = clean.SslMode;
+        if (clean.TargetSchemas is not null)
+        {
+            node.TargetSchemas = Rules.TargetSchemas.Clean(clean.TargetSchemas);
+        }
         var passwordChanged = !string.IsNullOrEmpty(clean.Password);
         if (passwordChanged)
         {
@@ -263,15 +268,17 @@ public sealed class NodeAdministration(
     private static string Id(Node node) => node.Id.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     private static AuditedNode Audited(Node node) =>
-        new(node.Name, node.Host, node.Port, node.Database, node.UserName, node.SslMode.ToString(), node.ProtectedPassword is not null);
+        new(node.Name, node.Host, node.Port, node.Database, node.UserName, node.SslMode.ToString(), node.ProtectedPassword is not null,
+            node.TargetSchemas);
 
     internal static NodeView ToView(Node node) => new(
         node.Id, node.Name, node.Host, node.Port, node.Database, node.UserName, node.ProtectedPassword is not null, node.SslMode,
-        node.ServerVersion, node.LastProbedAt, node.LastProbeError, node.CreatedAt, node.UpdatedAt);
+        node.ServerVersion, node.LastProbedAt, node.LastProbeError, node.CreatedAt, node.UpdatedAt, node.TargetSchemas);
 
     /// <summary>What the audit trail keeps of a node: everything but the password.</summary>
     private sealed record AuditedNode(
-        string Name, string Host, int Port, string Database, string UserName, string SslMode, bool HasPassword)
+        string Name, string Host, int Port, string Database, string UserName, string SslMode, bool HasPassword,
+        IReadOnlyList<string>? TargetSchemas)
     {
         [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
         public bool? PasswordChanged { get; init; }

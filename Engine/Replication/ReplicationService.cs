@@ -260,7 +260,8 @@ public sealed partial class ReplicationService(
             try
             {
                 rule = await TableRuleValidator.ValidateAsync(source, target,
-                    new TableRuleRequest(sourceName, targetName, request.Filter, key, request.CreateTarget), cancellationToken)
+                    new TableRuleRequest(sourceName, targetName, request.Filter, key, request.CreateTarget, TargetSchemasOf(subscription)),
+                    cancellationToken)
                     .ConfigureAwait(false);
             }
             catch (TableRuleException e)
@@ -346,6 +347,11 @@ public sealed partial class ReplicationService(
         var subscription = await LoadAsync(context, subscriptionId, cancellationToken).ConfigureAwait(false);
         var table = subscription.Tables.SingleOrDefault(t => t.Id == tableId) ?? throw NoTable(subscription, tableId);
         var before = Info(table);
+        // A resync empties the target table again: the node's target schemas (docs/decisions/ADR-010-target-schemas.md) hold now too.
+        if (TargetSchemasOf(subscription).Problem(new TableName(table.TargetSchema, table.TargetTable)) is { } notAllowed)
+        {
+            throw new ReplicationRefusedException(notAllowed);
+        }
         await using (var source = _nodes.Open(subscription.Set!.RootNode!, "ferry-admin"))
         await using (var target = _nodes.Open(subscription.TargetNode!, "ferry-admin"))
         {
@@ -375,6 +381,9 @@ public sealed partial class ReplicationService(
         }
         return info;
     }
+
+    private static TargetSchemas TargetSchemasOf(Subscription subscription) =>
+        new(subscription.TargetNode!.Name, subscription.TargetNode.TargetSchemas);
 
     /// <summary>Adds a sequence whose value the subscription carries to the target (never backwards).</summary>
     public async Task<SequenceInfo> AddSequenceAsync(

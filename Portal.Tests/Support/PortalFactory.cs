@@ -37,7 +37,9 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
     {
         builder.UseSetting("ConnectionStrings:Control", _controlConnectionString);
         builder.UseSetting("Jobs:RunServer", "false");
-        builder.UseSetting("DataProtection:KeysDirectory", _keysDirectory);
+        // The key-encryption key of the key ring in the control database, and no folder of old keys to import.
+        builder.UseSetting("DataProtection:KeyEncryptionKeyFile", Path.Combine(_keysDirectory, "key-encryption-key"));
+        builder.UseSetting("DataProtection:KeysDirectory", Path.Combine(_keysDirectory, "keys"));
         builder.UseSetting("FERRY_ADMIN_USER", AdminUser);
         builder.UseSetting("FERRY_ADMIN_PASSWORD", AdminPassword);
         builder.UseSetting("urls", "http://127.0.0.1:0");

@@ -51,8 +51,9 @@ public static partial class Demo
         var nodes = scope.ServiceProvider.GetRequiredService<NodeAdministration>();
         var replication = scope.ServiceProvider.GetRequiredService<ReplicationService>();
         var source = await nodes.CreateAsync(user, Input("source", demo.Source), cancellationToken);
-        var target1 = await nodes.CreateAsync(user, Input("target1", demo.Target1), cancellationToken);
-        var target2 = await nodes.CreateAsync(user, Input("target2", demo.Target2), cancellationToken);
+        // Each target lets table rules write into its own seed schema only (docs/decisions/ADR-010-target-schemas.md).
+        var target1 = await nodes.CreateAsync(user, Input("target1", demo.Target1, "digoal_01"), cancellationToken);
+        var target2 = await nodes.CreateAsync(user, Input("target2", demo.Target2, "digoal_02"), cancellationToken);
         var set = await replication.CreateSetAsync(user, "seed", source.Id, cancellationToken);
         var toTarget1 = await replication.SubscribeAsync(user, set.Id, target1.Id, cancellationToken);
         var toTarget2 = await replication.SubscribeAsync(user, set.Id, target2.Id, cancellationToken);
@@ -76,10 +77,11 @@ public static partial class Demo
         LogDemoStep(logger, "set 'seed' with subscriptions to target1 (all rows) and target2 (userid <= 1000, schema digoal_02)");
     }
 
-    private static NodeInput Input(string name, string connectionString)
+    private static NodeInput Input(string name, string connectionString, params string[] targetSchemas)
     {
         var parts = new NpgsqlConnectionStringBuilder(connectionString);
-        return new NodeInput(name, parts.Host!, parts.Port, parts.Database!, parts.Username!, parts.Password, SslMode.Disable);
+        return new NodeInput(
+            name, parts.Host!, parts.Port, parts.Database!, parts.Username!, parts.Password, SslMode.Disable, targetSchemas);
     }
 
     [LoggerMessage(2020, LogLevel.Information, "Demo: {What}")]

@@ -5,7 +5,7 @@ namespace Ferry.Portal.Security;
 
 /// <summary>
 /// Checks a user name and password for both doors, the login page and <c>POST /api/auth/token</c>, with lockout keyed by
-/// account and client address (<see cref="SignInLockout"/>; <c>docs/decisions/ADR-008-sign-in-limits.md</c>). It only
+/// account and client address (<see cref="SignInLockout"/>; <c>docs/decisions/ADR-011-sign-in-limits.md</c>). It only
 /// checks: the caller signs the user in with its own scheme (cookie or bearer token).
 /// </summary>
 public sealed partial class PortalSignIn(

@@ -2,7 +2,7 @@ using System.ComponentModel.DataAnnotations;
 
 namespace Ferry.Portal.Security;
 
-/// <summary>Settings of the portal's doors (section <c>Security</c>); see <c>docs/decisions/ADR-008-sign-in-limits.md</c>.</summary>
+/// <summary>Settings of the portal's doors (section <c>Security</c>); see <c>docs/decisions/ADR-011-sign-in-limits.md</c>.</summary>
 public sealed class SecurityOptions
 {
     public const string Section = "Security";

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 namespace Ferry.Portal.Security;
 
 /// <summary>
-/// Failed sign-ins counted per account AND client address (<c>docs/decisions/ADR-008-sign-in-limits.md</c>): after
+/// Failed sign-ins counted per account AND client address (<c>docs/decisions/ADR-011-sign-in-limits.md</c>): after
 /// <see cref="SecurityOptions.FailuresPerAddress"/> failures within <see cref="SecurityOptions.LockoutDuration"/>, that
 /// address may not sign in as that account for that long, while the account's owner elsewhere still can. When
 /// <see cref="SecurityOptions.FailuresPerAccount"/> failures pile up from any addresses, <see cref="RecordFailure"/>

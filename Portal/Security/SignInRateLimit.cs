@@ -10,7 +10,7 @@ namespace Ferry.Portal.Security;
 /// <c>POST /api/auth/token</c>: <see cref="SecurityOptions.SignInPermitLimit"/> attempts per client address
 /// (<see cref="ClientAddress"/>) and window, both doors together. The API answers 429 with problem details and
 /// Retry-After; the login form goes back to the login page, which says to wait. See
-/// <c>docs/decisions/ADR-008-sign-in-limits.md</c>.
+/// <c>docs/decisions/ADR-011-sign-in-limits.md</c>.
 /// </summary>
 internal static class SignInRateLimit
 {

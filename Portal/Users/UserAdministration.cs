@@ -25,7 +25,7 @@ public sealed class UserAdministration(
         var rows = new List<UserRow>(all.Count);
         foreach (var user in all)
         {
-            // Locked for everyone (Identity), or for the addresses that failed too often (ADR-008): Unlock lifts both.
+            // Locked for everyone (Identity), or for the addresses that failed too often (ADR-011): Unlock lifts both.
             var lockedOut = new[] { user.LockoutEnd is { } end && end > time.GetUtcNow() ? end : null, lockout.LockedUntil(user.Id) }.Max();
             rows.Add(new UserRow(user.Id, user.UserName ?? "", user.Email, await RoleOfAsync(users, user), lockedOut));
         }

@@ -139,6 +139,10 @@ namespace Ferry.Engine.Control.Migrations
                         .HasColumnType("character varying(20)")
                         .HasColumnName("ssl_mode");
 
+                    b.PrimitiveCollection<List<string>>("TargetSchemas")
+                        .HasColumnType("text[]")
+                        .HasColumnName("target_schemas");
+
                     b.Property<DateTimeOffset>("UpdatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("updated_at");
@@ -499,6 +503,29 @@ namespace Ferry.Engine.Control.Migrations
                         .HasDatabaseName("ix_throughput_buckets_bucket_start");
 
                     b.ToTable("throughput_buckets", "ferry");
+                });
+
+            modelBuilder.Entity("Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<string>("FriendlyName")
+                        .HasColumnType("text")
+                        .HasColumnName("friendly_name");
+
+                    b.Property<string>("Xml")
+                        .HasColumnType("text")
+                        .HasColumnName("xml");
+
+                    b.HasKey("Id")
+                        .HasName("pk_data_protection_keys");
+
+                    b.ToTable("data_protection_keys", "ferry");
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRole", b =>
