@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Net.Sockets;
-using System.Text;
 using Ferry.Engine.LocalServer.Internal;
 using Npgsql;
 
@@ -75,7 +73,7 @@ public sealed class LocalCluster : IAsyncDisposable
     public static async Task<LocalCluster> OpenOrCreateAsync(LocalClusterOptions options, CancellationToken cancellationToken = default)
     {
         await ServerUser.EnsureExistsAsync(cancellationToken).ConfigureAwait(false);
-        var installation = await ServerUser.ReachableAsync(options.Installation ?? PostgresBinaries.Default(), cancellationToken)
+        var installation = await ReachableInstallation.EnsureAsync(options.Installation ?? PostgresBinaries.Default(), cancellationToken)
             .ConfigureAwait(false);
         var dataDirectory = Path.GetFullPath(options.DataDirectory);
         options = options with { DataDirectory = dataDirectory, Installation = installation };
@@ -90,13 +88,13 @@ public sealed class LocalCluster : IAsyncDisposable
                     $"The data folder {dataDirectory} holds a PostgreSQL {existingMajor} cluster, but the server programs found are " +
                     $"PostgreSQL {installation.Major}. Install PostgreSQL {existingMajor}, or move the folder away to start afresh.");
             }
-            var port = options.Port ?? FerryConf.ReadPort(dataDirectory) ?? LoopbackPorts.Free();
+            var port = options.Port ?? FerryConf.ReadPort(dataDirectory) ?? LoopbackPort.Free();
             var existing = new LocalCluster(options, installation, port);
-            await FerryConf.WriteAsync(existing.DataDirectory, existing.Port, options, cancellationToken).ConfigureAwait(false);
+            await existing.WriteFerryConfAsync(cancellationToken).ConfigureAwait(false);
             return existing;
         }
 
-        var cluster = new LocalCluster(options, installation, options.Port ?? LoopbackPorts.Free());
+        var cluster = new LocalCluster(options, installation, options.Port ?? LoopbackPort.Free());
         await cluster.InitDbAsync(cancellationToken).ConfigureAwait(false);
         return cluster;
     }
@@ -128,15 +126,15 @@ public sealed class LocalCluster : IAsyncDisposable
         }
         for (var attempt = 1; ; attempt++)
         {
-            if (!LoopbackPorts.IsFree(Port))
+            if (!LoopbackPort.IsFree(Port))
             {
                 if (_options.Port is not null)
                 {
                     throw new LocalServerException(
                         $"Port {Port} on 127.0.0.1 is already in use, so the local PostgreSQL cannot start there. Choose another port.");
                 }
-                Port = LoopbackPorts.Free();
-                await FerryConf.WriteAsync(DataDirectory, Port, _options, cancellationToken).ConfigureAwait(false);
+                Port = LoopbackPort.Free();
+                await WriteFerryConfAsync(cancellationToken).ConfigureAwait(false);
             }
             var result = await ProcessRunner.RunAsync(
                 Installation.PgCtl,
@@ -151,8 +149,8 @@ public sealed class LocalCluster : IAsyncDisposable
             var log = ReadLogTail();
             if (attempt < 3 && _options.Port is null && log.Contains("could not bind", StringComparison.Ordinal))
             {
-                Port = LoopbackPorts.Free();
-                await FerryConf.WriteAsync(DataDirectory, Port, _options, cancellationToken).ConfigureAwait(false);
+                Port = LoopbackPort.Free();
+                await WriteFerryConfAsync(cancellationToken).ConfigureAwait(false);
                 continue;
             }
             throw new LocalServerException(
@@ -215,51 +213,12 @@ public sealed class LocalCluster : IAsyncDisposable
                 $"The OS user '{ServerUser.RunAs}' that runs PostgreSQL cannot reach {Path.GetDirectoryName(DataDirectory)} " +
                 "(a private home folder?). Choose a data folder outside it, e.g. under /var/lib/ferry or /tmp.");
         }
-        Directory.CreateDirectory(DataDirectory);
-        await ServerUser.GiveAsync(DataDirectory, cancellationToken).ConfigureAwait(false);
-
-        var args = new List<string> { "-D", DataDirectory, "-U", Superuser, "-E", "UTF8", "--locale=C.UTF-8", "--no-instructions" };
-        if (Installation.Major < 14)
-        {
-            args.Remove("--no-instructions");
-        }
-        string? passwordFile = null;
-        try
-        {
-            if (SuperuserPassword is { } password)
-            {
-                passwordFile = Path.Combine(Path.GetTempPath(), $"ferry-pw-{Guid.NewGuid():N}");
-                await File.WriteAllTextAsync(passwordFile, password + "\n", cancellationToken).ConfigureAwait(false);
-                File.SetUnixFileMode(passwordFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-                await ServerUser.GiveAsync(passwordFile, cancellationToken).ConfigureAwait(false);
-                args.AddRange(["--auth=scram-sha-256", $"--pwfile={passwordFile}"]);
-            }
-            else
-            {
-                args.Add("--auth=trust");
-            }
-            await ProcessRunner.RunCheckedAsync(Installation.InitDb, args, ServerUser.RunAs, cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            if (Directory.Exists(DataDirectory))
-            {
-                Directory.Delete(DataDirectory, recursive: true);
-            }
-            throw;
-        }
-        finally
-        {
-            if (passwordFile is not null)
-            {
-                File.Delete(passwordFile);
-            }
-        }
-
-        var conf = Path.Combine(DataDirectory, "postgresql.conf");
-        await File.AppendAllTextAsync(conf, $"\ninclude_if_exists = '{FerryConf.FileName}'\n", cancellationToken).ConfigureAwait(false);
-        await FerryConf.WriteAsync(DataDirectory, Port, _options, cancellationToken).ConfigureAwait(false);
+        await InitDb.RunAsync(Installation, DataDirectory, Superuser, SuperuserPassword, cancellationToken).ConfigureAwait(false);
+        await WriteFerryConfAsync(cancellationToken).ConfigureAwait(false);
     }
+
+    private Task WriteFerryConfAsync(CancellationToken cancellationToken) =>
+        FerryConf.WriteAsync(DataDirectory, Port, _options, cancellationToken);
 
     private string ReadLogTail()
     {

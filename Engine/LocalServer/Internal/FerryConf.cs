@@ -4,14 +4,16 @@ using System.Text;
 namespace Ferry.Engine.LocalServer.Internal;
 
 /// <summary>
-/// <c>ferry.conf</c> in a local cluster's data folder: the settings Ferry sets, included from <c>postgresql.conf</c> so a
-/// user's own edits there stay apart.
+/// <c>ferry.conf</c> in a cluster's data folder: the settings Ferry chooses (address, port, no Unix sockets, the speed
+/// settings of <see cref="LocalClusterOptions.Unsafe"/>, the caller's extra settings), included from postgresql.conf.
 /// </summary>
 internal static class FerryConf
 {
     public const string FileName = "ferry.conf";
 
-    /// <summary>Writes the settings Ferry sets on the cluster (address, port, options) into the data folder.</summary>
+    /// <summary>The line initdb's postgresql.conf gets once, so the server reads <see cref="FileName"/>.</summary>
+    public static string IncludeLine => $"\ninclude_if_exists = '{FileName}'\n";
+
     public static async Task WriteAsync(string dataDirectory, int port, LocalClusterOptions options, CancellationToken cancellationToken)
     {
         var settings = new Dictionary<string, string>(StringComparer.Ordinal)
@@ -42,7 +44,7 @@ internal static class FerryConf
         await ServerUser.GiveAsync(path, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>The port the cluster in the data folder was given, or null when Ferry did not set one there.</summary>
+    /// <summary>The port a cluster was last given, or null when its data folder has no <see cref="FileName"/>.</summary>
     public static int? ReadPort(string dataDirectory)
     {
         var path = Path.Combine(dataDirectory, FileName);

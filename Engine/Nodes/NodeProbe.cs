@@ -4,22 +4,24 @@ using Ferry.Engine.Queue;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
-namespace Ferry.Engine.Nodes.Internal;
+namespace Ferry.Engine.Nodes;
 
-/// <summary>Tests a node's connection and Ferry's schema on it, for <see cref="NodeAdministration"/>.</summary>
-internal sealed class NodeChecker(NodeDataSources nodes, ILogger logger)
+/// <summary>
+/// Connects to a node once: reads the server version and Ferry's schema version there, or installs the schema. A node
+/// that cannot be reached is an answer (<see cref="NodeCheck.Connected"/> false, with a reason a DBA can act on), not an
+/// exception.
+/// </summary>
+internal sealed class NodeProbe(NodeDataSources nodes, ILogger logger)
 {
-    /// <summary>
-    /// Connects to the node (without pooling, waiting at most <see cref="NodeAdministration.ConnectTimeoutSeconds"/>) and
-    /// reads its server version and Ferry's schema version; with <paramref name="install"/>, installs or upgrades the schema.
-    /// A node that cannot be reached gives a check with a message a DBA can act on, not an exception.
-    /// </summary>
+    /// <summary>How long a probe waits for a node to answer.</summary>
+    public const int ConnectTimeoutSeconds = 5;
+
     public async Task<NodeCheck> CheckAsync(Node node, bool install, CancellationToken cancellationToken)
     {
         var latest = QueueSchema.LatestVersion;
         try
         {
-            await using var dataSource = nodes.CreateForCheck(node, "ferry-check", NodeAdministration.ConnectTimeoutSeconds);
+            await using var dataSource = nodes.CreateForCheck(node, "ferry-check", ConnectTimeoutSeconds);
             string serverVersion;
             await using (var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false))
             {
@@ -67,7 +69,7 @@ internal sealed class NodeChecker(NodeDataSources nodes, ILogger logger)
                 $"PostgreSQL at {where} has no database '{node.Database}'.",
             PostgresException p => $"PostgreSQL at {where} refused the connection: {p.MessageText}",
             TimeoutException or NpgsqlException { InnerException: TimeoutException } =>
-                $"No answer from {where} within {NodeAdministration.ConnectTimeoutSeconds} s: check host, port and firewall.",
+                $"No answer from {where} within {ConnectTimeoutSeconds} s: check host, port and firewall.",
             NpgsqlException { InnerException: SocketException s } => $"Cannot reach {where}: {s.Message}",
             NpgsqlException n when n.Message.Contains("password", StringComparison.OrdinalIgnoreCase) =>
                 $"PostgreSQL at {where} asks for a password for user '{node.UserName}' and none is stored.",

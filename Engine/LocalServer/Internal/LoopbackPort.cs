@@ -3,10 +3,10 @@ using System.Net.Sockets;
 
 namespace Ferry.Engine.LocalServer.Internal;
 
-/// <summary>Ports on 127.0.0.1 for local clusters.</summary>
-internal static class LoopbackPorts
+/// <summary>TCP ports on 127.0.0.1, where every local cluster listens.</summary>
+internal static class LoopbackPort
 {
-    /// <summary>A port free on 127.0.0.1 now (the system picks it).</summary>
+    /// <summary>A port nobody listens on now (the operating system's choice).</summary>
     public static int Free()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
@@ -14,7 +14,6 @@ internal static class LoopbackPorts
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    /// <summary>Whether nothing listens on the port on 127.0.0.1 now.</summary>
     public static bool IsFree(int port)
     {
         try
