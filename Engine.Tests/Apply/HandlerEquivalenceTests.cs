@@ -1,5 +1,5 @@
-using Ferry.Engine.Apply;
 using Ferry.Engine.Apply.Handlers;
+using Ferry.Engine.Consumers;
 using Ferry.Engine.Rules;
 using Ferry.Engine.Tests.Support;
 using Npgsql;
@@ -9,7 +9,7 @@ namespace Ferry.Engine.Tests.Apply;
 /// <summary>
 /// The bulk handler against the row handler: random event sequences from a real capture on a table with varied types give
 /// identical targets, equal to the source's rows inside the filter; with rows in the encoding of queue schema v5 (text rows,
-/// docs/decisions/ADR-008-exact-row-encoding.md) and in the one before.
+/// docs/decisions/ADR-014-exact-row-encoding.md) and in the one before.
 /// </summary>
 [Collection(ClusterCollection.Name)]
 public sealed class HandlerEquivalenceTests(ClusterFixture clusters)

@@ -1,4 +1,4 @@
-using Ferry.Engine.Apply;
+using Ferry.Engine.Consumers;
 using Ferry.Engine.Queue;
 using Ferry.Engine.Sql;
 using Npgsql;
@@ -15,7 +15,7 @@ namespace Ferry.Engine.Tests.Apply;
 internal static class TestCapture
 {
     /// <param name="textRows">
-    /// Log events as queue schema v5 does (docs/decisions/ADR-008-exact-row-encoding.md): the row's JSON object for its column
+    /// Log events as queue schema v5 does (docs/decisions/ADR-014-exact-row-encoding.md): the row's JSON object for its column
     /// names and the row in record text form in <c>extra</c> (deletes: the whole old row); <see cref="ReadAsync"/> then returns
     /// text rows, as the batch source does.
     /// </param>

@@ -1,6 +1,4 @@
-using Ferry.Engine.Apply.Internal;
 using Ferry.Engine.Consumers;
-using Ferry.Engine.Drift;
 using Ferry.Engine.Queue;
 using Ferry.Engine.Rules;
 using Ferry.Engine.Tests.Support;
@@ -202,7 +200,7 @@ public sealed class CaptureTests(ClusterFixture clusters) : QueueTestBase(cluste
         {
             await using var compare = new NpgsqlCommand(
                 $"""
-                SELECT (SELECT ROW(r.*)::text FROM {ApplySql.Populate("public.typed", columns, "$1::json", "r")}),
+                SELECT (SELECT ROW(r.*)::text FROM {TargetTableSql.Populate("public.typed", columns, "$1::json", "r")}),
                        (SELECT s::text FROM typed AS s WHERE s.id = ($1::json ->> 'id')::int)
                 """, connection);
             compare.Parameters.Add(new NpgsqlParameter { Value = e.Data! });

@@ -43,7 +43,7 @@ public sealed class QueueSchemaTests(ClusterFixture clusters) : QueueTestBase(cl
         await admin.TickAsync("q", Ct);
 
         var events = await DrainAsync(consumer);
-        // Events queued before the upgrade keep their row_to_json rows; new ones come in the v5 encoding (ADR-008).
+        // Events queued before the upgrade keep their row_to_json rows; new ones come in the v5 encoding (ADR-014).
         Assert.Equal("{\"id\":1,\"v\":\"before upgrade\"}", events[0].Event.Data);
         Assert.Equal(["id", "v"], EventRow.Names(events[1].Event.Data!));
         Assert.Equal("(2,\"after upgrade\")", events[1].Event.Extra);

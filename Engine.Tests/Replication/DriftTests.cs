@@ -4,7 +4,7 @@ using static Ferry.Engine.Tests.Replication.ServiceScenario;
 namespace Ferry.Engine.Tests.Replication;
 
 /// <summary>
-/// Schema drift without DDL through the queue (issue 11, docs/decisions/ADR-008-exact-row-encoding.md): a column added,
+/// Schema drift without DDL through the queue (issue 11, docs/decisions/ADR-014-exact-row-encoding.md): a column added,
 /// dropped or retyped on the source only stops that table (never another one) with an error naming the column and the fix;
 /// capture goes on; after the fix and a retry the rows written in between arrive. With the rule's AddMissingColumns, an added
 /// column is added on the target instead.

@@ -4,7 +4,7 @@ using static Ferry.Engine.Tests.Replication.ServiceScenario;
 namespace Ferry.Engine.Tests.Replication;
 
 /// <summary>
-/// Data fidelity (issue 11, docs/decisions/ADR-008-exact-row-encoding.md): a table of every type with edge values replicates
+/// Data fidelity (issue 11, docs/decisions/ADR-014-exact-row-encoding.md): a table of every type with edge values replicates
 /// exactly, equal by ordered hash of the rows' text renderings (computed in SQL on both sides) after the copy, after inserts,
 /// after updates written under unusual session settings, and after key changes and deletes; from 13 to 18, 18 to 13, and
 /// 15 to 18 (with the types and values 13 lacks: multiranges, numeric infinities). Generated columns are never written on

@@ -4,7 +4,7 @@ using static Ferry.Engine.Tests.Replication.ServiceScenario;
 namespace Ferry.Engine.Tests.Replication;
 
 /// <summary>
-/// A partitioned source table replicates through its parent (issue 11, docs/decisions/ADR-008-exact-row-encoding.md): into
+/// A partitioned source table replicates through its parent (issue 11, docs/decisions/ADR-014-exact-row-encoding.md): into
 /// a plain target table, with rows moving between partitions, writes that name a partition, key changes, a partition
 /// attached later with rows of its own, and truncates of one partition, of a sub-partitioned one, and of the parent.
 /// </summary>

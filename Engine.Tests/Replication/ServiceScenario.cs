@@ -1,6 +1,11 @@
 using Ferry.Engine.Control;
 using Ferry.Engine.Replication;
+using Ferry.Engine.Replication.Sets;
+using Ferry.Engine.Replication.Status;
+using Ferry.Engine.Replication.Subscriptions;
+using Ferry.Engine.Replication.Tables;
 using Ferry.Engine.Sql;
+using Ferry.Engine.Target;
 using Ferry.Engine.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
@@ -32,7 +37,7 @@ internal sealed class ServiceScenario : IAsyncDisposable
 
     public int SubscriptionId { get; }
 
-    public ReplicationService Service => Engine.Services.GetRequiredService<ReplicationService>();
+    public TableRuleService Service => Engine.Services.GetRequiredService<TableRuleService>();
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -48,9 +53,10 @@ internal sealed class ServiceScenario : IAsyncDisposable
         await ExecuteAsync(target, targetSql);
         var engine = await ReplicationTestEnvironment.StartAsync(
             await clusters.CreateDatabaseAsync(15, $"{name}_{sourceMajor}_{targetMajor}_control"), Ct, settings);
-        var service = engine.Services.GetRequiredService<ReplicationService>();
-        var set = await service.CreateSetAsync(Operator, name, await engine.AddNodeAsync("source", sourceConnection, Ct), Ct);
-        var subscription = await service.SubscribeAsync(Operator, set.Id, await engine.AddNodeAsync("target", targetConnection, Ct), Ct);
+        var set = await engine.Services.GetRequiredService<SetService>()
+            .CreateSetAsync(Operator, name, await engine.AddNodeAsync("source", sourceConnection, Ct), Ct);
+        var subscription = await engine.Services.GetRequiredService<SubscriptionService>()
+            .SubscribeAsync(Operator, set.Id, await engine.AddNodeAsync("target", targetConnection, Ct), Ct);
         return new ServiceScenario(engine, source, target, subscription.Id);
     }
 

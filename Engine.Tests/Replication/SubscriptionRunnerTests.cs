@@ -1,7 +1,13 @@
+using Ferry.Engine.Apply.Handlers;
 using Ferry.Engine.Control;
 using Ferry.Engine.Demo;
 using Ferry.Engine.Replication;
 using Ferry.Engine.Replication.Internal;
+using Ferry.Engine.Replication.Sets;
+using Ferry.Engine.Replication.Status;
+using Ferry.Engine.Replication.Subscriptions;
+using Ferry.Engine.Replication.Tables;
+using Ferry.Engine.Target;
 using Ferry.Engine.Tests.Apply;
 using Ferry.Engine.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
@@ -26,7 +32,7 @@ public sealed class SubscriptionRunnerTests(ClusterFixture clusters)
         await using var _ = engine;
         await using var __ = source;
         await using var ___ = target;
-        var service = engine.Services.GetRequiredService<ReplicationService>();
+        var subscriptions = engine.Services.GetRequiredService<SubscriptionService>();
         var status = engine.Services.GetRequiredService<ReplicationStatusQuery>();
 
         await ExecuteAsync(target, "ALTER TABLE digoal_01.user_session ADD CONSTRAINT no_logins CHECK (login_count < 0) NOT VALID");
@@ -36,7 +42,7 @@ public sealed class SubscriptionRunnerTests(ClusterFixture clusters)
         Assert.Contains("no_logins", stopped.LastError, StringComparison.Ordinal);
 
         await ExecuteAsync(target, "ALTER TABLE digoal_01.user_session DROP CONSTRAINT no_logins");
-        await service.ResumeAsync(Operator, subscriptionId, ct);
+        await subscriptions.ResumeAsync(Operator, subscriptionId, ct);
         await ExecuteAsync(source, "SELECT digoal_01.f_user_login(43)");
         var expected = await HashAsync(source);
         await Eventually.WaitAsync(() => HashAsync(target), h => h == expected, TimeSpan.FromSeconds(30),
@@ -52,7 +58,7 @@ public sealed class SubscriptionRunnerTests(ClusterFixture clusters)
         await using var _ = engine;
         await using var __ = source;
         await using var ___ = target;
-        var service = engine.Services.GetRequiredService<ReplicationService>();
+        var subscriptions = engine.Services.GetRequiredService<SubscriptionService>();
         var listener = engine.Services.GetServices<IHostedService>().OfType<ReplicationChangeListener>().Single();
         await listener.StartAsync(ct);
         await using (var control = NpgsqlDataSource.Create(engine.ControlConnectionString))
@@ -73,7 +79,7 @@ public sealed class SubscriptionRunnerTests(ClusterFixture clusters)
             }
         });
 
-        await service.PauseAsync(Operator, subscriptionId, ct);
+        await subscriptions.PauseAsync(Operator, subscriptionId, ct);
         // Live views hear of it (through the control database, as every portal process would).
         await heard.Task.WaitAsync(TimeSpan.FromSeconds(10), ct);
         // The paused loop ends and gives up its lock (so the supervisor would not see it running).
@@ -87,7 +93,7 @@ public sealed class SubscriptionRunnerTests(ClusterFixture clusters)
         {
             await ExecuteAsync(source, $"SELECT digoal_01.f_user_logout({user})");
         }
-        await service.ResumeAsync(Operator, subscriptionId, ct);
+        await subscriptions.ResumeAsync(Operator, subscriptionId, ct);
         var expected = await HashAsync(source);
         await Eventually.WaitAsync(() => HashAsync(target), h => h == expected, TimeSpan.FromSeconds(30),
             h => $"expected {expected}, target {h}");
@@ -143,6 +149,39 @@ public sealed class SubscriptionRunnerTests(ClusterFixture clusters)
         await Eventually.WaitAsync(() => supervisor.StartMissingAsync(ct), s => s == (0, 0), TimeSpan.FromSeconds(10), s => $"started {s}");
     }
 
+    [Fact]
+    public async Task UnknownHandler_StopsThatTableWithAClearError_AndTheRowHandlerAfterAResyncConverges()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var (engine, source, target, subscriptionId) = await StartAsync("handler", ct);
+        await using var _ = engine;
+        await using var __ = source;
+        await using var ___ = target;
+        var service = engine.Services.GetRequiredService<TableRuleService>();
+        var status = engine.Services.GetRequiredService<ReplicationStatusQuery>();
+        var tableId = (await status.GetSubscriptionAsync(Operator, subscriptionId, ct)).Tables.Single().Id;
+        await using var control = NpgsqlDataSource.Create(engine.ControlConnectionString);
+
+        await SetHandlerAsync(control, tableId, "nope");
+        var stopped = await Eventually.WaitAsync(() => status.GetSubscriptionAsync(Operator, subscriptionId, ct),
+            s => s.Tables.Single().State == nameof(TableState.Error), TimeSpan.FromSeconds(30), s => s.Tables.Single().State);
+        Assert.Equal(HandlerRegistry.Unknown("nope"), stopped.Tables.Single().LastError);
+        // The target agrees: its events are skipped from now on, so only a resync brings the table back.
+        await using (var read = target.CreateCommand("SELECT state || ': ' || error FROM ferry.table_state"))
+        {
+            Assert.Equal("error: " + HandlerRegistry.Unknown("nope"), await read.ExecuteScalarAsync(ct));
+        }
+
+        await SetHandlerAsync(control, tableId, HandlerRegistry.Row);
+        await service.ResyncTableAsync(Operator, subscriptionId, tableId, ct);
+        await ExecuteAsync(source, "SELECT digoal_01.f_user_login(5)");
+        var expected = await HashAsync(source);
+        await Eventually.WaitAsync(() => HashAsync(target), h => h == expected, TimeSpan.FromSeconds(30),
+            h => $"expected {expected}, target {h}");
+        await Eventually.WaitAsync(() => status.GetSubscriptionAsync(Operator, subscriptionId, ct),
+            s => s.Tables.Single().State == nameof(TableState.Ok), TimeSpan.FromSeconds(30), s => s.Tables.Single().State);
+    }
+
     /// <summary>A source and a target on 15 with user_session replicated and ok, its loops running.</summary>
     private async Task<(ReplicationTestEnvironment, NpgsqlDataSource, NpgsqlDataSource, int)> StartAsync(string name, CancellationToken ct)
     {
@@ -150,15 +189,25 @@ public sealed class SubscriptionRunnerTests(ClusterFixture clusters)
         var sourceCs = await SeedScenario.CreateSourceAsync(cluster, $"runner_{name}_src", "digoal_01", "pw1", 100, ct);
         var targetCs = await SeedScenario.CreateTargetAsync(cluster, $"runner_{name}_t", "digoal_01", "pw1", allTables: true, ct);
         var engine = await ReplicationTestEnvironment.StartAsync(await clusters.CreateDatabaseAsync(15, $"runner_{name}_control"), ct);
-        var service = engine.Services.GetRequiredService<ReplicationService>();
-        var set = await service.CreateSetAsync(Operator, name, await engine.AddNodeAsync("source", sourceCs, ct), ct);
-        var subscription = await service.SubscribeAsync(Operator, set.Id, await engine.AddNodeAsync("target", targetCs, ct), ct);
-        await service.AddTableAsync(Operator, subscription.Id, new AddTableRequest("digoal_01.user_session"), ct);
+        var sets = engine.Services.GetRequiredService<SetService>();
+        var subscriptions = engine.Services.GetRequiredService<SubscriptionService>();
+        var tableRules = engine.Services.GetRequiredService<TableRuleService>();
+        var set = await sets.CreateSetAsync(Operator, name, await engine.AddNodeAsync("source", sourceCs, ct), ct);
+        var subscription = await subscriptions.SubscribeAsync(Operator, set.Id, await engine.AddNodeAsync("target", targetCs, ct), ct);
+        await tableRules.AddTableAsync(Operator, subscription.Id, new AddTableRequest("digoal_01.user_session"), ct);
         var status = engine.Services.GetRequiredService<ReplicationStatusQuery>();
         await Eventually.WaitAsync(() => status.GetSubscriptionAsync(Operator, subscription.Id, ct),
             s => s.Tables.All(t => t.State == nameof(TableState.Ok)), TimeSpan.FromSeconds(30),
             s => string.Join(", ", s.Tables.Select(t => t.State)));
         return (engine, NpgsqlDataSource.Create(sourceCs), NpgsqlDataSource.Create(targetCs), subscription.Id);
+    }
+
+    private static async Task SetHandlerAsync(NpgsqlDataSource control, int tableId, string handler)
+    {
+        await using var command = control.CreateCommand("UPDATE ferry.table_rules SET handler_name = $1 WHERE id = $2");
+        command.Parameters.Add(new NpgsqlParameter { Value = handler });
+        command.Parameters.Add(new NpgsqlParameter { Value = tableId });
+        Assert.Equal(1, await command.ExecuteNonQueryAsync(TestContext.Current.CancellationToken));
     }
 
     private static async Task ExecuteAsync(NpgsqlDataSource data, string sql)

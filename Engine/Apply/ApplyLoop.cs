@@ -2,9 +2,10 @@ using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Ferry.Engine.Apply.Handlers;
 using Ferry.Engine.Apply.Internal;
-using Ferry.Engine.Copy;
+using Ferry.Engine.Consumers;
 using Ferry.Engine.Drift;
 using Ferry.Engine.Rules;
+using Ferry.Engine.Target;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
@@ -13,7 +14,7 @@ namespace Ferry.Engine.Apply;
 /// <summary>
 /// Applies one subscription's batches to its target: next batch → handler → ONE target transaction that applies the batch
 /// and records its tick → finish the batch on the source. A batch whose tick the target already holds is finished without
-/// being applied again (DESIGN.md invariant 2). Transient errors are retried with backoff; a permanent one stops the
+/// being applied again (exactly-once apply: docs/architecture.md). Transient errors are retried with backoff; a permanent one stops the
 /// subscription in state error, with the message and the failing event kept on the target.
 /// </summary>
 /// <remarks>
@@ -25,7 +26,7 @@ namespace Ferry.Engine.Apply;
 /// is not applied.
 /// </para>
 /// <para>
-/// Schema drift (docs/decisions/ADR-008-exact-row-encoding.md): with a <see cref="DriftWatch"/>, every applied event is checked
+/// Schema drift (docs/decisions/ADR-014-exact-row-encoding.md): with a <see cref="DriftWatch"/>, every applied event is checked
 /// against its rule and the source's columns first. A table whose source changed shape stops alone, in state error, its
 /// events kept on the target from that batch on (the batch runs again with the table stopped); or, when only the rule must
 /// follow, nothing is applied and the loop returns <see cref="ApplyOutcome.RulesChanged"/>. A retried table (back in
@@ -160,7 +161,7 @@ public sealed class ApplyLoop(
             await transaction.RollbackAsync(cancellationToken).ConfigureAwait(false);
             if (commit)
             {
-                logger.BatchAlreadyApplied(store.Subscription, batch.BatchId, batch.TickId);
+                logger.BatchAlreadyApplied(store.Subscription, batch.PreviousTickId, batch.TickId);
                 await batches.FinishBatchAsync(batch, cancellationToken).ConfigureAwait(false);
             }
             return ApplyOutcome.AlreadyApplied;
@@ -169,20 +170,13 @@ public sealed class ApplyLoop(
         var tables = (await store.GetTablesAsync(connection, transaction, forShare: true, cancellationToken).ConfigureAwait(false))
             .ToDictionary(t => t.SourceTable, StringComparer.Ordinal);
         await ApplySession.PinAsync(connection, transaction, _moneyLocale ??= MoneyLocale(), cancellationToken).ConfigureAwait(false);
-        foreach (var (table, message) in stops)
-        {
-            if (tables.TryGetValue(table, out var state) && state.State is TableState.CatchingUp or TableState.Ok)
-            {
-                await store.MoveTableAsync(connection, transaction, table, TableState.Error, state.CopySnapshot, state.RowsCopied,
-                    message, cancellationToken).ConfigureAwait(false);
-                tables[table] = state with { State = TableState.Error, Error = message };
-            }
-        }
-        var replay = await TakeKeptAsync(connection, transaction, tables, cancellationToken).ConfigureAwait(false);
+        await RetriedTables.StopAsync(store, connection, transaction, tables, stops, cancellationToken).ConfigureAwait(false);
+        var replay = await RetriedTables.TakeKeptAsync(store, connection, transaction, tables, _rules, logger, cancellationToken)
+            .ConfigureAwait(false);
         var kept = new List<ApplyEvent>();
         var touched = new HashSet<string>(StringComparer.Ordinal);
         var events = RouteAsync(
-            Prepend(replay, batches.ReadEventsAsync(batch, _filters, cancellationToken), cancellationToken), tables, kept, touched,
+            RetriedTables.Prepend(replay, batches.ReadEventsAsync(batch, _filters, cancellationToken), cancellationToken), tables, kept, touched,
             cancellationToken);
         var result = await with.ApplyAsync(new HandlerTarget(connection, transaction, _rules), events, cancellationToken).ConfigureAwait(false);
         if (drift is not null && !await drift.VerifyAsync(touched, cancellationToken).ConfigureAwait(false))
@@ -193,7 +187,7 @@ public sealed class ApplyLoop(
 
         // Only a table this loop applies: one without a rule keeps its events (see RouteAsync) for a loop that replays them.
         var caughtUp = tables.Values
-            .Where(t => t.State == TableState.CatchingUp && t.CopySnapshot is not null && batch.StartSnapshot is not null
+            .Where(t => t.State == TableState.CatchingUp && t.CopySnapshot is not null
                 && CopyHandover.IsCaughtUp(t.CopySnapshot, batch.StartSnapshot) && _rules.ContainsKey(t.SourceTable))
             .ToList();
         foreach (var table in caughtUp)
@@ -219,7 +213,7 @@ public sealed class ApplyLoop(
             _warnedReplicaRole = true;
             logger.NoReplicaRole(store.Subscription, ReplicaRole.MissingRight);
         }
-        logger.BatchApplied(store.Subscription, batch.BatchId, batch.TickId, result.Events);
+        logger.BatchApplied(store.Subscription, batch.PreviousTickId, batch.TickId, result.Events);
         // A crash here leaves the batch unfinished on the source and its tick on the target: the next run finishes it.
         await batches.FinishBatchAsync(batch, cancellationToken).ConfigureAwait(false);
         return ApplyOutcome.Applied;
@@ -269,45 +263,6 @@ public sealed class ApplyLoop(
         }
     }
 
-    /// <summary>
-    /// The kept events of tables a retry moved back to catching-up (copies take their own kept events in their commit, so a
-    /// catching-up table with kept events is a retried one), in event order, those the table's copy saw left out.
-    /// </summary>
-    private async Task<List<ApplyEvent>> TakeKeptAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, Dictionary<string, TableStateRow> tables, CancellationToken cancellationToken)
-    {
-        var replay = new List<ApplyEvent>();
-        if (!tables.Values.Any(t => t.State == TableState.CatchingUp))
-        {
-            return replay;
-        }
-        foreach (var table in await store.GetKeptTablesAsync(connection, transaction, cancellationToken).ConfigureAwait(false))
-        {
-            if (tables.TryGetValue(table, out var state) && state.State == TableState.CatchingUp && _rules.ContainsKey(table))
-            {
-                var events = (await store.TakePendingAsync(connection, transaction, table, cancellationToken).ConfigureAwait(false))
-                    .Where(e => CopyHandover.Decide(TableState.CatchingUp, state.CopySnapshot, e.Event.TxId) == HandoverAction.Apply)
-                    .ToList();
-                logger.ReplayingKept(store.Subscription, table, events.Count);
-                replay.AddRange(events);
-            }
-        }
-        return replay;
-    }
-
-    private static async IAsyncEnumerable<ApplyEvent> Prepend(
-        List<ApplyEvent> first, IAsyncEnumerable<ApplyEvent> rest, [EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        foreach (var item in first)
-        {
-            yield return item;
-        }
-        await foreach (var item in rest.WithCancellation(cancellationToken).ConfigureAwait(false))
-        {
-            yield return item;
-        }
-    }
-
     /// <summary>The locale money values are read in: the source's, when a table has a money column (see ApplySession).</summary>
     private string MoneyLocale() =>
         _rules.Values.Any(r => r.Columns.Any(c => c.TypeName == "pg_catalog.money")) ? drift?.SourceMonetary ?? "" : "";
@@ -317,7 +272,7 @@ public sealed class ApplyLoop(
     {
         var failed = (error as ApplyException)?.FailedEvent;
         var message = Describe(error);
-        if (failed is null && handler is not RowHandler)
+        if (failed is null && !handler.NamesFailingEvent)
         {
             try
             {

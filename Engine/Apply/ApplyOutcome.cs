@@ -16,7 +16,7 @@ public enum ApplyOutcome
     Stopped,
 
     /// <summary>
-    /// A source table changed shape in a way its rule must follow (docs/decisions/ADR-008-exact-row-encoding.md): nothing was
+    /// A source table changed shape in a way its rule must follow (docs/decisions/ADR-014-exact-row-encoding.md): nothing was
     /// applied; build the rules again and run a new loop.
     /// </summary>
     RulesChanged,

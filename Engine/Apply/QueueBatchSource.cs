@@ -1,8 +1,5 @@
 using System.Runtime.CompilerServices;
-using Ferry.Engine.Apply.Internal;
 using Ferry.Engine.Consumers;
-using Ferry.Engine.Copy;
-using Ferry.Engine.Drift;
 using Ferry.Engine.Queue;
 using Ferry.Engine.Rules;
 using Npgsql;
@@ -14,17 +11,21 @@ namespace Ferry.Engine.Apply;
 /// verdict for each insert and update computed on the source database in one query per chunk of events.
 /// </summary>
 /// <remarks>
-/// The consumer's own <see cref="BatchReadOptions.RowFilters"/> drops events outside a filter; the apply side needs them
+/// The consumer's own <see cref="BatchReadOptions.Filters"/> drops events outside a filter; the apply side needs them
 /// (an update that leaves the filter deletes the row on the target), so filters are evaluated here instead, on the
 /// events as read: the row the filter is written against is read back from the event's text row as the apply does
-/// (<c>ApplySql.Populate</c>). Every event leaves with its row as a text row (<see cref="EventRow"/>).
+/// (<c>TargetTableSql.Populate</c>). Each chunk is judged in a READ ONLY transaction under a statement timeout
+/// (<paramref name="filterTimeout"/>, by default <see cref="FilterSql.EvaluationTimeout"/>), so a filter can neither write
+/// on the source nor hold the loop forever. Every event leaves with its row as a text row (<see cref="EventRow"/>,
+/// docs/decisions/ADR-014-exact-row-encoding.md).
 /// </remarks>
-public sealed class QueueBatchSource(QueueConsumer consumer, NpgsqlDataSource source, BatchReadOptions? readOptions = null)
+public sealed class QueueBatchSource(
+    QueueConsumer consumer, NpgsqlDataSource source, BatchReadOptions? readOptions = null, TimeSpan? filterTimeout = null)
     : IBatchSource, IAsyncDisposable
 {
     private const int FilterChunk = 1000;
     private readonly Dictionary<string, IReadOnlyList<ColumnDefinition>> _columns = new(StringComparer.Ordinal);
-    private Consumers.Batch? _open;
+    private Batch? _open;
     private TickListener? _ticks;
 
     public async Task<Batch?> NextBatchAsync(CancellationToken cancellationToken)
@@ -32,29 +33,20 @@ public sealed class QueueBatchSource(QueueConsumer consumer, NpgsqlDataSource so
         ArgumentNullException.ThrowIfNull(consumer);
         // Listen before looking, so that a tick made in between wakes the next wait.
         _ticks ??= await consumer.ListenAsync(cancellationToken).ConfigureAwait(false);
-        var batch = await consumer.NextBatchAsync(cancellationToken).ConfigureAwait(false);
-        _open = batch;
-        if (batch is null)
-        {
-            return null;
-        }
-        // The previous tick's snapshot: its xmin is the oldest transaction it saw running, or its xmax when none was.
-        var xip = batch.Bounds.PreviousXip;
-        var xmax = batch.Bounds.PreviousXmax;
-        var start = new TxidSnapshot(xip.Length == 0 ? xmax : Math.Min(xip.Min(), xmax), xmax, xip);
-        return new Batch(batch.TickId, batch.TickId, start);
+        _open = await consumer.NextBatchAsync(cancellationToken).ConfigureAwait(false);
+        return _open;
     }
 
     public async IAsyncEnumerable<ApplyEvent> ReadEventsAsync(
-        Batch batch, IReadOnlyDictionary<string, string> rowFilters, [EnumeratorCancellation] CancellationToken cancellationToken)
+        Batch batch, IReadOnlyDictionary<string, string> filters, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        ArgumentNullException.ThrowIfNull(rowFilters);
+        ArgumentNullException.ThrowIfNull(filters);
         var open = _open is { } b && b.TickId == batch.TickId
             ? b
-            : throw new InvalidOperationException($"Batch {batch.BatchId} is not the consumer's open batch.");
+            : throw new InvalidOperationException($"Batch ({batch.PreviousTickId}, {batch.TickId}] is not the consumer's open batch.");
         var events = TextRowsAsync(consumer.ReadEventsAsync(open, readOptions, cancellationToken), cancellationToken);
-        if (rowFilters.Count == 0)
+        if (filters.Count == 0)
         {
             await foreach (var e in events.ConfigureAwait(false))
             {
@@ -71,14 +63,14 @@ public sealed class QueueBatchSource(QueueConsumer consumer, NpgsqlDataSource so
             chunk.Add(e);
             if (chunk.Count == FilterChunk)
             {
-                foreach (var item in await JudgeAsync(connection, chunk, rowFilters, cancellationToken).ConfigureAwait(false))
+                foreach (var item in await JudgeAsync(connection, chunk, filters, cancellationToken).ConfigureAwait(false))
                 {
                     yield return item;
                 }
                 chunk.Clear();
             }
         }
-        foreach (var item in await JudgeAsync(connection, chunk, rowFilters, cancellationToken).ConfigureAwait(false))
+        foreach (var item in await JudgeAsync(connection, chunk, filters, cancellationToken).ConfigureAwait(false))
         {
             yield return item;
         }
@@ -139,16 +131,25 @@ public sealed class QueueBatchSource(QueueConsumer consumer, NpgsqlDataSource so
 
     /// <summary>The chunk's events with the filter verdicts of its inserts and updates, one query per filtered table.</summary>
     private async Task<List<ApplyEvent>> JudgeAsync(
-        NpgsqlConnection connection, List<QueueEvent> chunk, IReadOnlyDictionary<string, string> rowFilters,
+        NpgsqlConnection connection, List<QueueEvent> chunk, IReadOnlyDictionary<string, string> filters,
         CancellationToken cancellationToken)
     {
         var verdicts = new bool[chunk.Count];
         Array.Fill(verdicts, true);
-        foreach (var group in chunk
+        var groups = chunk
             .Select((e, i) => (Event: e, Index: i))
             .Where(x => x.Event.Table is not null && x.Event.Data is not null && x.Event.Type is EventTypes.Insert or EventTypes.Update
-                && rowFilters.ContainsKey(x.Event.Table))
-            .GroupBy(x => x.Event.Table!))
+                && filters.ContainsKey(x.Event.Table))
+            .GroupBy(x => x.Event.Table!)
+            .ToList();
+        if (groups.Count == 0)
+        {
+            return [.. chunk.Select(e => new ApplyEvent(e))];
+        }
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await FilterSql.ReadOnlyAsync(connection, transaction, filterTimeout ?? FilterSql.EvaluationTimeout, cancellationToken)
+            .ConfigureAwait(false);
+        foreach (var group in groups)
         {
             var items = group.ToList();
             if (!_columns.TryGetValue(group.Key, out var columns))
@@ -160,12 +161,11 @@ public sealed class QueueBatchSource(QueueConsumer consumer, NpgsqlDataSource so
             // The table name and filter come from validated rules (TableRule.SourceTable is quote_ident'ed on the source).
             // The filter stands on lines of its own, as everywhere it is used, so a trailing -- comment ends with it.
             await using var command = new NpgsqlCommand($"""
-                SELECT coalesce((SELECT (
-                {rowFilters[group.Key]}
-                ) FROM {ApplySql.Populate(group.Key, columns, "u.ferry_row::json", "r")}), false)
+                SELECT coalesce((SELECT {FilterSql.Parenthesized(filters[group.Key])}
+                  FROM {TargetTableSql.Populate(group.Key, columns, "u.ferry_row::json", "r")}), false)
                 FROM unnest($1::text[]) WITH ORDINALITY AS u(ferry_row, ferry_ord)
                 ORDER BY u.ferry_ord
-                """, connection);
+                """, connection, transaction);
             command.Parameters.Add(new NpgsqlParameter { Value = items.Select(x => x.Event.Data!).ToArray() });
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             var n = 0;
@@ -174,6 +174,7 @@ public sealed class QueueBatchSource(QueueConsumer consumer, NpgsqlDataSource so
                 verdicts[items[n++].Index] = reader.GetBoolean(0);
             }
         }
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return [.. chunk.Select((e, i) => new ApplyEvent(e, verdicts[i]))];
     }
 }

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
@@ -6,15 +7,16 @@ namespace Ferry.Engine.Control;
 
 /// <summary>
 /// The control database: nodes, sets, subscriptions, table and sequence rules, schedules, the audit trail, events applied
-/// per minute, and the portal's users and roles (ASP.NET Core Identity). Everything lives in schema <c>ferry</c>, in
-/// snake_case; Hangfire keeps its own schema <c>hangfire</c> in the same database.
+/// per minute, the portal's users and roles (ASP.NET Core Identity) and its Data Protection key ring. Everything lives in
+/// schema <c>ferry</c>, in snake_case; Hangfire keeps its own schema <c>hangfire</c> in the same database.
 /// </summary>
 /// <remarks>
 /// Add a migration from the repository root with
 /// <c>dotnet tool restore &amp;&amp; dotnet ef migrations add &lt;Name&gt; --project Engine --output-dir Control/Migrations</c>;
 /// <see cref="ControlDbContextDesignFactory"/> gives the tool a context without starting the portal.
 /// </remarks>
-public sealed class ControlDbContext(DbContextOptions<ControlDbContext> options) : IdentityDbContext<IdentityUser>(options)
+public sealed class ControlDbContext(DbContextOptions<ControlDbContext> options)
+    : IdentityDbContext<IdentityUser>(options), IDataProtectionKeyContext
 {
     public const string Schema = "ferry";
 
@@ -24,7 +26,7 @@ public sealed class ControlDbContext(DbContextOptions<ControlDbContext> options)
 
     public DbSet<Subscription> Subscriptions => Set<Subscription>();
 
-    public DbSet<TableRule> TableRules => Set<TableRule>();
+    public DbSet<TableRuleRecord> TableRules => Set<TableRuleRecord>();
 
     public DbSet<SequenceRule> SequenceRules => Set<SequenceRule>();
 
@@ -34,6 +36,13 @@ public sealed class ControlDbContext(DbContextOptions<ControlDbContext> options)
 
     /// <summary>Events applied per subscription and minute, for the dashboard's chart (statistics, kept 24 hours).</summary>
     public DbSet<ThroughputBucket> ThroughputBuckets => Set<ThroughputBucket>();
+
+    /// <summary>
+    /// The portal's Data Protection keys (they encrypt node passwords, cookies and tokens), shared by every portal process on
+    /// this database. Each key's secret is encrypted with the installation's key-encryption key, which never lives here
+    /// (docs/decisions/ADR-008-key-ring-and-takeover.md).
+    /// </summary>
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     /// <summary>The provider settings shared by the running portal and the design-time factory.</summary>
     public static void Configure(DbContextOptionsBuilder builder, string connectionString) =>

@@ -1,4 +1,4 @@
-using Ferry.Engine.Apply;
+using Ferry.Engine.Consumers;
 using Ferry.Engine.Drift;
 using Ferry.Engine.Queue;
 using Ferry.Engine.Rules;
@@ -6,7 +6,7 @@ using Npgsql;
 
 namespace Ferry.Engine.Copy;
 
-/// <summary>The schema drift check of a copy (docs/decisions/ADR-008-exact-row-encoding.md).</summary>
+/// <summary>The schema drift check of a copy (docs/decisions/ADR-014-exact-row-encoding.md).</summary>
 internal static class CopyDrift
 {
     /// <summary>

@@ -2,10 +2,12 @@ using System.Buffers;
 using System.Diagnostics;
 using Ferry.Engine.Apply;
 using Ferry.Engine.Apply.Handlers;
-using Ferry.Engine.Apply.Internal;
+using Ferry.Engine.Consumers;
 using Ferry.Engine.Copy.Internal;
+using Ferry.Engine.Queue;
 using Ferry.Engine.Rules;
 using Ferry.Engine.Sql;
+using Ferry.Engine.Target;
 using Npgsql;
 
 namespace Ferry.Engine.Copy;
@@ -33,6 +35,9 @@ public sealed class TableCopy(NpgsqlDataSource source, NpgsqlDataSource target, 
         await using var sourceConnection = await source.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var snapshotTransaction = await sourceConnection
             .BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken).ConfigureAwait(false);
+        // READ ONLY: the row filter runs here, on the source (docs/decisions/ADR-009-row-filters.md).
+        await FilterSql.ReadOnlyAsync(sourceConnection, snapshotTransaction, options.StatementTimeout, cancellationToken)
+            .ConfigureAwait(false);
         TxidSnapshot snapshot;
         long estimated;
         bool partitioned;
@@ -50,20 +55,22 @@ public sealed class TableCopy(NpgsqlDataSource source, NpgsqlDataSource target, 
             partitioned = reader.GetBoolean(2);
         }
         // Columns the rule does not know would be left out of the copy without a word: check them under a lock that keeps
-        // DDL away until the copy ends (docs/decisions/ADR-008-exact-row-encoding.md).
+        // DDL away until the copy ends (docs/decisions/ADR-014-exact-row-encoding.md).
         var (sourceColumns, moneyLocale) = await CopyDrift.CheckAsync(sourceConnection, snapshotTransaction, target, rule, cancellationToken)
             .ConfigureAwait(false);
         var text = await CopyDrift.NeedsTextAsync(sourceConnection, snapshotTransaction, rule, cancellationToken).ConfigureAwait(false);
 
         await using var targetConnection = await target.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await targetConnection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await FilterSql.StatementTimeoutAsync(targetConnection, transaction, options.StatementTimeout, cancellationToken)
+            .ConfigureAwait(false);
         await ReplicaRole.TrySetAsync(targetConnection, transaction, cancellationToken).ConfigureAwait(false);
         if (text)
         {
             await ApplySession.PinAsync(sourceConnection, snapshotTransaction, "", cancellationToken).ConfigureAwait(false);
             await ApplySession.PinAsync(targetConnection, transaction, moneyLocale, cancellationToken).ConfigureAwait(false);
         }
-        await ExecuteAsync(targetConnection, transaction, ApplySql.Empty(rule), cancellationToken).ConfigureAwait(false);
+        await ExecuteAsync(targetConnection, transaction, TargetTableSql.Empty(rule), cancellationToken).ConfigureAwait(false);
         var indexes = estimated >= options.BuildIndexesAfterDataAbove
             ? await DropSecondaryIndexesAsync(targetConnection, transaction, rule, cancellationToken).ConfigureAwait(false)
             : [];
@@ -127,8 +134,8 @@ public sealed class TableCopy(NpgsqlDataSource source, NpgsqlDataSource target, 
         NpgsqlConnection sourceConnection, NpgsqlConnection targetConnection, TableRule rule, bool partitioned, bool text, long estimated,
         IProgress<CopyProgress>? progress, CancellationToken cancellationToken)
     {
-        var columns = ApplySql.Columns(rule);
-        var where = rule.Filter is null ? "" : $" WHERE (\n{rule.Filter}\n)";
+        var columns = TargetTableSql.Columns(rule);
+        var where = rule.Filter is null ? "" : $" WHERE {FilterSql.Parenthesized(rule.Filter)}";
         var from = (partitioned ? "" : "ONLY ") + rule.Source.Quoted;
         if (text)
         {

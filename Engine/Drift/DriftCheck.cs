@@ -5,7 +5,7 @@ using Ferry.Engine.Sql;
 namespace Ferry.Engine.Drift;
 
 /// <summary>
-/// The rules of schema drift (docs/decisions/ADR-008-exact-row-encoding.md): how a table's rule, the source's columns now,
+/// The rules of schema drift (docs/decisions/ADR-014-exact-row-encoding.md): how a table's rule, the source's columns now,
 /// the target's columns and an event's columns must agree for the event to be applied exactly. Pure functions; the catalog
 /// reads are <see cref="DriftWatch"/>'s.
 /// </summary>

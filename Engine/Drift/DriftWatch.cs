@@ -1,4 +1,4 @@
-using Ferry.Engine.Apply;
+using Ferry.Engine.Consumers;
 using Ferry.Engine.Queue;
 using Ferry.Engine.Rules;
 using Npgsql;
@@ -6,7 +6,7 @@ using Npgsql;
 namespace Ferry.Engine.Drift;
 
 /// <summary>
-/// Watches the source tables of one apply loop for schema drift (docs/decisions/ADR-008-exact-row-encoding.md): before the
+/// Watches the source tables of one apply loop for schema drift (docs/decisions/ADR-014-exact-row-encoding.md): before the
 /// first event of a table is applied, its rule is compared with the source's columns (<see cref="DriftCheck.CompareShape"/>);
 /// each event's columns are checked (<see cref="DriftCheck.CheckEvent"/>); and before a batch commits, the source columns of
 /// the tables it touched are read again (<see cref="VerifyAsync"/>): a change since they were read makes the loop run the

@@ -2,11 +2,12 @@ using System.Buffers;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using Ferry.Engine.Rules;
 
 namespace Ferry.Engine.Queue;
 
 /// <summary>
-/// The row an event carries, in the two encodings the queue has used (docs/decisions/ADR-008-exact-row-encoding.md), and the
+/// The row an event carries, in the two encodings the queue has used (docs/decisions/ADR-014-exact-row-encoding.md), and the
 /// one form the apply side reads: the <em>text row</em>.
 /// </summary>
 /// <remarks>
@@ -20,7 +21,7 @@ namespace Ferry.Engine.Queue;
 /// The text row is a JSON object whose first member is the marker <c>"": 1</c> (no column can have an empty name), then one
 /// member per column: its output text as a JSON string, or JSON null for SQL NULL. <c>json_populate_record</c> reads it back
 /// exactly through each type's input function, except into <c>json</c> and <c>jsonb</c> columns, which take the string's
-/// content instead (see <c>ApplySql.Populate</c>). A legacy <c>row_to_json</c> object is left as it is.
+/// content instead (see <c>TargetTableSql.Populate</c>). A legacy <c>row_to_json</c> object is left as it is.
 /// </para>
 /// </remarks>
 public static class EventRow

@@ -27,7 +27,7 @@ public sealed class ReplicationOptions
 
     /// <summary>
     /// A column added to a source table is added to its target table by Ferry (with the value existing source rows took),
-    /// instead of stopping that table until an operator adds it and retries (docs/decisions/ADR-008-exact-row-encoding.md).
+    /// instead of stopping that table until an operator adds it and retries (docs/decisions/ADR-014-exact-row-encoding.md).
     /// Applies to every table rule for now; a per-rule setting in the portal and the API is to come.
     /// </summary>
     public bool AddMissingColumns { get; set; }

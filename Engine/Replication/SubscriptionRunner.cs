@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-using System.Text.Json;
 using Ferry.Engine.Apply;
 using Ferry.Engine.Apply.Handlers;
 using Ferry.Engine.Consumers;
@@ -9,22 +7,21 @@ using Ferry.Engine.Drift;
 using Ferry.Engine.Queue;
 using Ferry.Engine.Replication.Internal;
 using Ferry.Engine.Rules;
+using Ferry.Engine.Target;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
-using ControlTableState = Ferry.Engine.Control.TableState;
-using RuleTableState = Ferry.Engine.Rules.TableState;
 
 namespace Ferry.Engine.Replication;
 
 /// <summary>
 /// Runs one subscription until it is paused, dropped, stopped by an error, or the process shuts down: the apply loop
 /// (batch after batch, waking on the ticker's NOTIFY), and the subscription's table copies through a
-/// <see cref="CopyScheduler"/>, at most <see cref="ReplicationOptions.MaxConcurrentCopies"/> at a time. Table states move
+/// <see cref="CopyCoordinator"/>, at most <see cref="ReplicationOptions.MaxConcurrentCopies"/> at a time. Table states move
 /// <c>new → copying → catching-up → ok</c> on the target and are mirrored into the control database (state, rows copied and
-/// estimated, last error) for the portal. Every <see cref="ReplicationOptions.ControlPollInterval"/> it rereads the
-/// subscription and rebuilds itself when its tables changed.
+/// estimated, last error) for the portal (<c>Internal/SubscriptionMirror</c>). Every
+/// <see cref="ReplicationOptions.ControlPollInterval"/> it rereads the subscription and rebuilds itself when its tables changed.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -34,7 +31,7 @@ namespace Ferry.Engine.Replication;
 /// the same subscription, one gets the lock and runs; the other returns at once and its job ends. When the running process
 /// dies, PostgreSQL ends its session and frees the lock, and the supervisor's next round starts the loop elsewhere. Even
 /// a stray second applier could not apply twice: the apply transaction locks the subscription's row on the target and
-/// records the batch's tick there (DESIGN.md invariant 2).
+/// records the batch's tick there (exactly-once apply: docs/architecture.md).
 /// </para>
 /// <para>
 /// Throughput: the events each batch applied (and kept events replayed when a copy ends; never copied rows) are counted in
@@ -48,21 +45,18 @@ namespace Ferry.Engine.Replication;
 /// </para>
 /// </remarks>
 public sealed class SubscriptionRunner(
-    IDbContextFactory<ControlDbContext> contexts, NodeConnections connections, IOptions<ReplicationOptions> options, TimeProvider time,
+    IDbContextFactory<ControlDbContext> contexts, Nodes.NodeDataSources nodes, IOptions<ReplicationOptions> options, TimeProvider time,
     ILoggerFactory loggers)
 {
-    private readonly NodeDataSources _nodes = new(connections);
+    private readonly Nodes.NodeDataSources _nodes = nodes;
     private readonly ILogger _logger = loggers.CreateLogger<SubscriptionRunner>();
 
     /// <summary>Runs the subscription's loop; returns when it should not run (paused, dropped, error) or runs elsewhere.</summary>
     public async Task RunAsync(int subscriptionId, CancellationToken cancellationToken)
     {
         var settings = options.Value;
-        string control;
-        await using (var context = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false))
-        {
-            control = context.Database.GetConnectionString()!;
-        }
+        var mirror = new SubscriptionMirror(contexts, subscriptionId, time);
+        var control = await mirror.ConnectionStringAsync(cancellationToken).ConfigureAwait(false);
         await using var held = await LoopLock
             .TryAcquireAsync(control, LoopLock.ApplyClass, subscriptionId, settings.LockWait, time, cancellationToken)
             .ConfigureAwait(false);
@@ -74,16 +68,17 @@ public sealed class SubscriptionRunner(
         var throughput = new ThroughputCounter(subscriptionId, time);
         try
         {
-            await RunGenerationsAsync(subscriptionId, held, settings, throughput, cancellationToken).ConfigureAwait(false);
+            await RunGenerationsAsync(subscriptionId, mirror, held, settings, throughput, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
-            await FlushOnStopAsync(subscriptionId, throughput).ConfigureAwait(false);
+            await FlushOnStopAsync(subscriptionId, mirror, throughput).ConfigureAwait(false);
         }
     }
 
     private async Task RunGenerationsAsync(
-        int subscriptionId, LoopLock held, ReplicationOptions settings, ThroughputCounter throughput, CancellationToken cancellationToken)
+        int subscriptionId, SubscriptionMirror mirror, LoopLock held, ReplicationOptions settings, ThroughputCounter throughput,
+        CancellationToken cancellationToken)
     {
         var attempts = 0;
         var failingSince = 0L;
@@ -97,7 +92,8 @@ public sealed class SubscriptionRunner(
             }
             try
             {
-                var ended = await RunGenerationAsync(subscriptionId, held, settings, throughput, cancellationToken).ConfigureAwait(false);
+                var ended = await RunGenerationAsync(subscriptionId, mirror, held, settings, throughput, cancellationToken)
+                    .ConfigureAwait(false);
                 if (attempts > 0)
                 {
                     _logger.ApplyRecovered(subscriptionId, time.GetElapsedTime(failingSince));
@@ -126,9 +122,10 @@ public sealed class SubscriptionRunner(
     /// <summary>One build of the loop for the subscription as the control database has it now.</summary>
     /// <returns>Why the loop ends, or null when it must be rebuilt (its tables changed).</returns>
     private async Task<string?> RunGenerationAsync(
-        int subscriptionId, LoopLock held, ReplicationOptions settings, ThroughputCounter throughput, CancellationToken cancellationToken)
+        int subscriptionId, SubscriptionMirror mirror, LoopLock held, ReplicationOptions settings, ThroughputCounter throughput,
+        CancellationToken cancellationToken)
     {
-        var subscription = await LoadAsync(subscriptionId, cancellationToken).ConfigureAwait(false);
+        var subscription = await mirror.LoadAsync(cancellationToken).ConfigureAwait(false);
         if (subscription is null)
         {
             return "the subscription was dropped";
@@ -141,49 +138,24 @@ public sealed class SubscriptionRunner(
         await using var source = _nodes.Open(set.RootNode!, "ferry-apply");
         await using var target = _nodes.Open(subscription.TargetNode!, "ferry-apply");
         var store = new TargetStateStore(target, subscription.ConsumerName);
-        var rules = new Dictionary<int, Rules.TableRule>();
-        var invalid = new List<(Control.TableRule Table, string Message)>();
-        foreach (var table in subscription.Tables)
-        {
-            try
-            {
-                rules[table.Id] = await BuildRuleAsync(source, target, table, settings.AddMissingColumns, cancellationToken)
-                    .ConfigureAwait(false);
-            }
-            catch (TableRuleException e)
-            {
-                _logger.RuleInvalid(subscriptionId, $"{table.SourceSchema}.{table.SourceTable}", e.Message);
-                invalid.Add((table, e.Message));
-            }
-        }
-        // The apply loop only applies tables with a state row on the target: add the new ones (in state new; a table
-        // already there keeps its state).
-        await store.InstallAsync(cancellationToken).ConfigureAwait(false);
-        await StopInvalidAsync(source, store, invalid, cancellationToken).ConfigureAwait(false);
-        foreach (var (table, message) in invalid)
-        {
-            await SetTableErrorAsync(table.Id, message, cancellationToken).ConfigureAwait(false);
-        }
-        foreach (var rule in rules.Values)
-        {
-            await store.AddTableAsync(rule, cancellationToken).ConfigureAwait(false);
-        }
+        var (rules, handlers) = await LoopRules.BuildAsync(
+            subscription, source, target, store, mirror, settings.AddMissingColumns, _logger, cancellationToken).ConfigureAwait(false);
         var bySource = rules.Values.ToDictionary(r => r.SourceTable, StringComparer.Ordinal);
-        var signature = Signature(subscription);
+        var handler = new TableHandlers(handlers, HandlerRegistry.Default);
+        var signature = LoopSignature.Of(subscription);
         var consumer = new QueueConsumer(source, set.QueueName, subscription.ConsumerName);
         var drift = new DriftWatch(source, target);
         await drift.LoadAsync(rules.Values, cancellationToken).ConfigureAwait(false);
         var apply = new ApplyLoop(
-            new QueueBatchSource(consumer, source), target, store, [.. rules.Values], new BulkHandler(),
+            new QueueBatchSource(consumer, source), target, store, [.. rules.Values], handler,
             new ApplyLoopOptions { InitialBackoff = settings.InitialBackoff, MaxBackoff = settings.MaxBackoff }, time,
             loggers.CreateLogger<ApplyLoop>(), drift);
         await using var listener = await consumer.ListenAsync(cancellationToken).ConfigureAwait(false);
-        var copyOptions = new CopyOptions { MaxConcurrentCopies = settings.MaxConcurrentCopies };
-        using var scheduler = new CopyScheduler(new TableCopy(source, target, store, new BulkHandler(), copyOptions), copyOptions);
-        using var stopCopies = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var copies = new Dictionary<string, Task<CopyResult>>(StringComparer.Ordinal);
-        var retryAfter = new Dictionary<string, long>(StringComparer.Ordinal);
-        var progress = new LatestProgress();
+        var copyOptions = new CopyOptions { MaxConcurrentCopies = settings.MaxConcurrentCopies, RetryDelay = settings.InitialBackoff };
+        // Disposed first when the loop ends: stops the running copies before the data sources go.
+        await using var copies = new CopyCoordinator(
+            new TableCopy(source, target, store, handler, copyOptions), store, copyOptions, time,
+            loggers.CreateLogger<CopyCoordinator>());
         _logger.ApplyStarted(subscriptionId, rules.Count);
         var lastPoll = time.GetTimestamp();
         var counted = 0L;
@@ -197,27 +169,19 @@ public sealed class SubscriptionRunner(
                 counted = applied;
                 if (outcome == ApplyOutcome.Stopped)
                 {
-                    await MarkErrorAsync(subscriptionId, store, cancellationToken).ConfigureAwait(false);
+                    var row = await store.GetSubscriptionAsync(cancellationToken).ConfigureAwait(false);
+                    await mirror.MarkErrorAsync(row, cancellationToken).ConfigureAwait(false);
                     return "the apply loop stopped on an error";
                 }
                 if (outcome == ApplyOutcome.RulesChanged)
                 {
-                    // A source table changed shape in a way its rule follows (docs/decisions/ADR-008-exact-row-encoding.md).
+                    // A source table changed shape in a way its rule follows (docs/decisions/ADR-014-exact-row-encoding.md).
                     return null;
                 }
-                await ReapCopiesAsync(subscriptionId, store, copies, retryAfter, settings, throughput, cancellationToken)
-                    .ConfigureAwait(false);
+                // The copied rows are not events; the events kept while a copy ran and replayed at its end are.
+                throughput.Add(await copies.ReapAsync(cancellationToken).ConfigureAwait(false));
                 var tables = await store.GetTablesAsync(cancellationToken).ConfigureAwait(false);
-                foreach (var table in tables)
-                {
-                    if (table.State is RuleTableState.New or RuleTableState.Copying && !copies.ContainsKey(table.SourceTable)
-                        && bySource.TryGetValue(table.SourceTable, out var rule)
-                        && (!retryAfter.TryGetValue(table.SourceTable, out var after) || time.GetTimestamp() >= after))
-                    {
-                        progress.Reset(table.SourceTable);
-                        copies[table.SourceTable] = scheduler.CopyAsync(rule, progress, stopCopies.Token);
-                    }
-                }
+                copies.StartDue(tables, bySource);
                 if (time.GetElapsedTime(lastPoll) >= settings.ControlPollInterval)
                 {
                     lastPoll = time.GetTimestamp();
@@ -225,8 +189,8 @@ public sealed class SubscriptionRunner(
                     {
                         return "it lost its lock (its control database session ended); the supervisor starts it again";
                     }
-                    await FlushAsync(throughput, cancellationToken).ConfigureAwait(false);
-                    var current = await MirrorAsync(subscriptionId, rules, tables, progress, cancellationToken).ConfigureAwait(false);
+                    await mirror.FlushAsync(throughput, cancellationToken).ConfigureAwait(false);
+                    var current = await mirror.MirrorTablesAsync(rules, tables, copies.ProgressOf, cancellationToken).ConfigureAwait(false);
                     if (current is null)
                     {
                         return "the subscription was dropped";
@@ -235,14 +199,14 @@ public sealed class SubscriptionRunner(
                     {
                         return $"the subscription is {current.State}";
                     }
-                    if (MustRebuild(signature, Signature(current), copiesRunning: copies.Count > 0))
+                    if (signature.MustRebuild(LoopSignature.Of(current), copiesRunning: copies.Running > 0))
                     {
                         return null;
                     }
                 }
                 if (outcome == ApplyOutcome.Idle)
                 {
-                    if (tables.Any(t => t.State == RuleTableState.CatchingUp))
+                    if (tables.Any(t => t.State == TableState.CatchingUp))
                     {
                         // A catching-up table is ok once a batch starts past its copy; on an idle queue the ticker would
                         // wait its idle period for that tick. Ticks are serialized on the root, so an extra one is harmless.
@@ -256,174 +220,14 @@ public sealed class SubscriptionRunner(
         {
             // Also what a batch committed before a cancellation or an error ended the loop.
             throughput.Add(apply.EventsApplied - counted);
-            // A copy stopped here leaves its table in copying; the next run starts it over (TableCopy's own rule).
-            await stopCopies.CancelAsync().ConfigureAwait(false);
-            foreach (var copy in copies.Values)
-            {
-                try
-                {
-                    await copy.ConfigureAwait(false);
-                }
-                catch (Exception e) when (e is OperationCanceledException or NpgsqlException or InvalidOperationException)
-                {
-                    // Expected while stopping: the next run copies the table again.
-                }
-            }
         }
-    }
-
-    private async Task ReapCopiesAsync(
-        int subscriptionId, TargetStateStore store, Dictionary<string, Task<CopyResult>> copies, Dictionary<string, long> retryAfter,
-        ReplicationOptions settings, ThroughputCounter throughput, CancellationToken cancellationToken)
-    {
-        foreach (var (table, copy) in copies.Where(c => c.Value.IsCompleted).ToList())
-        {
-            copies.Remove(table);
-            try
-            {
-                var result = await copy.ConfigureAwait(false);
-                retryAfter.Remove(table);
-                // The copied rows are not events; the events kept while it ran and replayed at its end are.
-                throughput.Add(result.ReplayedEvents);
-                _logger.CopyDone(subscriptionId, table, result.Rows, result.Duration);
-            }
-            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-            {
-                if (ApplyErrors.IsTransient(e) || e is OperationCanceledException)
-                {
-                    _logger.CopyFailedTransient(e, subscriptionId, table);
-                    retryAfter[table] = time.GetTimestamp() + (long)(settings.InitialBackoff.TotalSeconds * time.TimestampFrequency);
-                }
-                else
-                {
-                    var message = e is PostgresException server ? $"{server.MessageText} (SQLSTATE {server.SqlState})" : e.Message;
-                    _logger.CopyFailed(e, subscriptionId, table, message);
-                    await store.MoveTableAsync(table, RuleTableState.Error, $"The copy failed: {message}", cancellationToken)
-                        .ConfigureAwait(false);
-                }
-            }
-        }
-    }
-
-    /// <summary>
-    /// Rebuilds the validated rule the apply loop and copies need from the stored one (columns are read again from the
-    /// source, so a column added since is replicated too, and added to the target first when
-    /// <paramref name="addMissingColumns"/>); the stored key wins.
-    /// </summary>
-    private static async Task<Rules.TableRule> BuildRuleAsync(
-        NpgsqlDataSource source, NpgsqlDataSource target, Control.TableRule table, bool addMissingColumns,
-        CancellationToken cancellationToken)
-    {
-        if (addMissingColumns)
-        {
-            await TargetColumns.AddMissingAsync(source, target, new TableName(table.SourceSchema, table.SourceTable),
-                new TableName(table.TargetSchema, table.TargetTable), cancellationToken).ConfigureAwait(false);
-        }
-        var rule = await BuildRuleAsync(source, target, table, cancellationToken).ConfigureAwait(false);
-        return addMissingColumns ? rule with { AddMissingColumns = true } : rule;
-    }
-
-    private static async Task<Rules.TableRule> BuildRuleAsync(
-        NpgsqlDataSource source, NpgsqlDataSource target, Control.TableRule table, CancellationToken cancellationToken)
-    {
-        var sourceName = new TableName(table.SourceSchema, table.SourceTable);
-        var targetName = new TableName(table.TargetSchema, table.TargetTable);
-        try
-        {
-            var rule = await TableRuleValidator.ValidateAsync(source, target, new TableRuleRequest(sourceName, targetName, table.RowFilter),
-                cancellationToken).ConfigureAwait(false);
-            if (table.KeyColumns.Count == 0 || rule.Key.SequenceEqual(table.KeyColumns, StringComparer.Ordinal))
-            {
-                return rule;
-            }
-        }
-        catch (TableRuleException) when (table.KeyColumns.Count > 0)
-        {
-            // No primary key: the stored key is one of its unique indexes, found below.
-        }
-        var index = await KeyIndexAsync(source, sourceName, table.KeyColumns, cancellationToken).ConfigureAwait(false)
-            ?? throw new TableRuleException(
-                $"The source table {sourceName} has no unique index on the key ({string.Join(", ", table.KeyColumns)}) any more: "
-                + "give it back, or remove the table and add it again.");
-        return await TableRuleValidator.ValidateAsync(source, target, new TableRuleRequest(sourceName, targetName, table.RowFilter, index),
-            cancellationToken).ConfigureAwait(false);
-    }
-
-    private static async Task<string?> KeyIndexAsync(
-        NpgsqlDataSource source, TableName table, IReadOnlyList<string> key, CancellationToken cancellationToken)
-    {
-        await using var command = source.CreateCommand("""
-            SELECT c.relname::text FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
-            WHERE i.indrelid = $1::regclass AND i.indisunique
-              AND (SELECT array_agg(a.attname::text ORDER BY k.ord) FROM unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
-                   JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum) = $2::text[]
-            ORDER BY i.indisprimary DESC, c.relname LIMIT 1
-            """);
-        command.Parameters.Add(new NpgsqlParameter { Value = table.Quoted });
-        command.Parameters.Add(new NpgsqlParameter { Value = key.ToArray() });
-        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as string;
-    }
-
-    /// <summary>Copies the target's table states and the copies' progress into the control database; returns the subscription.</summary>
-    private async Task<Subscription?> MirrorAsync(
-        int subscriptionId, Dictionary<int, Rules.TableRule> rules, IReadOnlyList<TableStateRow> tables, LatestProgress progress,
-        CancellationToken cancellationToken)
-    {
-        await using var context = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
-        var subscription = await context.Subscriptions.Include(s => s.Tables)
-            .SingleOrDefaultAsync(s => s.Id == subscriptionId, cancellationToken).ConfigureAwait(false);
-        if (subscription is null)
-        {
-            return null;
-        }
-        var byTable = tables.ToDictionary(t => t.SourceTable, StringComparer.Ordinal);
-        foreach (var table in subscription.Tables)
-        {
-            if (!rules.TryGetValue(table.Id, out var rule) || !byTable.TryGetValue(rule.SourceTable, out var row))
-            {
-                continue;
-            }
-            table.State = Enum.Parse<ControlTableState>(row.State.ToString());
-            table.LastError = row.Error;
-            if (progress.Get(rule.SourceTable) is { } copy)
-            {
-                table.RowsEstimated = copy.RowsEstimated;
-                table.RowsCopied = row.State == RuleTableState.Copying || row.RowsCopied is null ? copy.RowsCopied : row.RowsCopied.Value;
-            }
-            else if (row.RowsCopied is { } copied)
-            {
-                table.RowsCopied = copied;
-            }
-        }
-        try
-        {
-            if (await context.SaveChangesAsync(cancellationToken).ConfigureAwait(false) > 0)
-            {
-                await ReplicationChanges.PublishAsync(context, subscriptionId, cancellationToken).ConfigureAwait(false);
-            }
-        }
-        catch (DbUpdateConcurrencyException)
-        {
-            // A table (or the subscription) was removed meanwhile: the next poll mirrors what is left.
-        }
-        return subscription;
-    }
-
-    private async Task FlushAsync(ThroughputCounter throughput, CancellationToken cancellationToken)
-    {
-        if (throughput.IsEmpty)
-        {
-            return;
-        }
-        await using var context = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
-        await throughput.FlushAsync(context, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
     /// The last flush, whatever ended the runner (also a shutdown, hence a token of its own). Failing, it loses only statistics:
     /// logged, never thrown over what ended the runner.
     /// </summary>
-    private async Task FlushOnStopAsync(int subscriptionId, ThroughputCounter throughput)
+    private async Task FlushOnStopAsync(int subscriptionId, SubscriptionMirror mirror, ThroughputCounter throughput)
     {
         if (throughput.IsEmpty)
         {
@@ -433,131 +237,11 @@ public sealed class SubscriptionRunner(
         try
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5), time);
-            await FlushAsync(throughput, timeout.Token).ConfigureAwait(false);
+            await mirror.FlushAsync(throughput, timeout.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is NpgsqlException or OperationCanceledException or TimeoutException or InvalidOperationException)
         {
             _logger.ThroughputLost(e, subscriptionId, pending);
         }
-    }
-
-    private async Task MarkErrorAsync(int subscriptionId, TargetStateStore store, CancellationToken cancellationToken)
-    {
-        var row = await store.GetSubscriptionAsync(cancellationToken).ConfigureAwait(false);
-        long? failedEvent = null;
-        if (row.FailedEvent is not null)
-        {
-            using var json = JsonDocument.Parse(row.FailedEvent);
-            if (json.RootElement.TryGetProperty("Id", out var id) && id.TryGetInt64(out var value))
-            {
-                failedEvent = value;
-            }
-        }
-        await using var context = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
-        var subscription = await context.Subscriptions.FindAsync([subscriptionId], cancellationToken).ConfigureAwait(false);
-        if (subscription is null)
-        {
-            return;
-        }
-        subscription.State = SubscriptionState.Error;
-        subscription.LastError = row.Error ?? "The apply loop stopped on an error.";
-        subscription.LastFailingEventId = failedEvent;
-        context.AuditEntries.Add(new AuditEntry
-        {
-            At = time.GetUtcNow(),
-            UserName = "system",
-            Action = "error",
-            EntityType = nameof(Subscription),
-            EntityId = subscriptionId.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            After = AuditEntry.Snapshot(new { subscription.LastError, subscription.LastFailingEventId }),
-        });
-        await context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-        await ReplicationChanges.PublishAsync(context, subscriptionId, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>
-    /// Tables whose rule is not valid any more stop on the target too (state error), so that their events are kept until the
-    /// fix and a retry, instead of being passed over (docs/decisions/ADR-008-exact-row-encoding.md). Tables not copied yet
-    /// stay new: their copy will take every row.
-    /// </summary>
-    /// <remarks>
-    /// The message kept is the one the table stopped with when it stopped on the target already (a drift stop names the
-    /// change and the fix); <paramref name="invalid"/>'s messages are updated to it, for the control database.
-    /// </remarks>
-    private static async Task StopInvalidAsync(
-        NpgsqlDataSource source, TargetStateStore store, List<(Control.TableRule Table, string Message)> invalid,
-        CancellationToken cancellationToken)
-    {
-        if (invalid.Count == 0)
-        {
-            return;
-        }
-        var states = (await store.GetTablesAsync(cancellationToken).ConfigureAwait(false)).ToDictionary(t => t.SourceTable, StringComparer.Ordinal);
-        for (var i = 0; i < invalid.Count; i++)
-        {
-            var (table, message) = invalid[i];
-            var name = await ReplicationService.EventNameAsync(source, new TableName(table.SourceSchema, table.SourceTable), cancellationToken)
-                .ConfigureAwait(false);
-            if (states.TryGetValue(name, out var row) && row is { State: RuleTableState.Error, Error: { } kept })
-            {
-                invalid[i] = (table, kept);
-                continue;
-            }
-            var stopped = $"{message} Then retry the table: its changes are kept on the target until then.";
-            if (await store.StopTableAsync(name, stopped, cancellationToken).ConfigureAwait(false))
-            {
-                invalid[i] = (table, stopped);
-            }
-        }
-    }
-
-    private async Task SetTableErrorAsync(int tableId, string message, CancellationToken cancellationToken)
-    {
-        await using var context = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
-        await context.TableRules.Where(t => t.Id == tableId)
-            .ExecuteUpdateAsync(u => u.SetProperty(t => t.State, ControlTableState.Error).SetProperty(t => t.LastError, message),
-                cancellationToken).ConfigureAwait(false);
-    }
-
-    private async Task<Subscription?> LoadAsync(int subscriptionId, CancellationToken cancellationToken)
-    {
-        await using var context = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
-        return await context.Subscriptions.AsNoTracking()
-            .Include(s => s.Set).ThenInclude(s => s!.RootNode)
-            .Include(s => s.TargetNode)
-            .Include(s => s.Tables)
-            .AsSplitQuery()
-            .SingleOrDefaultAsync(s => s.Id == subscriptionId, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>What the loop was built from, per table rule id.</summary>
-    /// <remarks>
-    /// Whether a table is in error counts: a table stopped (drift, a rule not valid any more) is validated again, and a retried
-    /// one gets its rule built again (the fix is usually on the target).
-    /// </remarks>
-    private static Dictionary<int, string> Signature(Subscription subscription) => subscription.Tables.ToDictionary(
-        t => t.Id,
-        t => $"{t.SourceSchema}|{t.SourceTable}|{t.TargetSchema}|{t.TargetTable}|{t.RowFilter}|{string.Join(',', t.KeyColumns)}"
-            + $"|{t.State == ControlTableState.Error}");
-
-    /// <summary>
-    /// A removed or changed table rebuilds the loop at once (stop applying it). Added tables wait in state new until the
-    /// running copies are done: rebuilding cancels copies, and a big table's copy would start over for every table added
-    /// after it.
-    /// </summary>
-    private static bool MustRebuild(Dictionary<int, string> built, Dictionary<int, string> now, bool copiesRunning) =>
-        built.Any(b => !now.TryGetValue(b.Key, out var line) || line != b.Value)
-        || (now.Count > built.Count && !copiesRunning);
-
-    /// <summary>The latest progress report of each copy (reports come from the copy's thread).</summary>
-    private sealed class LatestProgress : IProgress<CopyProgress>
-    {
-        private readonly ConcurrentDictionary<string, CopyProgress> _latest = new(StringComparer.Ordinal);
-
-        public void Report(CopyProgress value) => _latest[value.SourceTable] = value;
-
-        public void Reset(string table) => _latest.TryRemove(table, out _);
-
-        public CopyProgress? Get(string table) => _latest.GetValueOrDefault(table);
     }
 }

@@ -7,6 +7,6 @@ namespace Ferry.Engine.Rules;
 /// <param name="NotNull">Whether the column is declared NOT NULL.</param>
 /// <param name="JsonType">
 /// <c>json</c> or <c>jsonb</c> when the column's type is one of them or a domain over one (such values are read from a text row
-/// differently, see <c>ApplySql.Populate</c>); null otherwise.
+/// differently, see <c>TargetTableSql.Populate</c>); null otherwise.
 /// </param>
 public sealed record ColumnDefinition(string Name, string Type, string TypeName, bool NotNull, string? JsonType = null);

@@ -14,7 +14,7 @@ namespace Ferry.Engine.Rules;
 /// <param name="Filter">The row filter (SQL boolean expression over the columns), or null for all rows.</param>
 /// <param name="AddMissingColumns">
 /// A column added to the source table is added to the target table by Ferry (with the value existing source rows took),
-/// instead of stopping the table until the operator adds it (docs/decisions/ADR-008-exact-row-encoding.md).
+/// instead of stopping the table until the operator adds it (docs/decisions/ADR-014-exact-row-encoding.md).
 /// </param>
 public sealed record TableRule(
     string SourceTable, TableName Source, TableName Target, IReadOnlyList<ColumnDefinition> Columns, IReadOnlyList<string> Key,

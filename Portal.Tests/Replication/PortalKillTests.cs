@@ -1,13 +1,18 @@
 using Ferry.Engine.Control;
 using Ferry.Engine.Demo;
 using Ferry.Engine.Replication;
+using Ferry.Engine.Replication.Sets;
+using Ferry.Engine.Replication.Status;
+using Ferry.Engine.Replication.Subscriptions;
+using Ferry.Engine.Replication.Tables;
+using Ferry.Engine.Target;
+using Ferry.Portal.Security;
 using Ferry.Portal.Tests.Support;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
-
 using static Ferry.Portal.Tests.Replication.SeedReplication;
 
 namespace Ferry.Portal.Tests.Replication;
@@ -16,7 +21,7 @@ namespace Ferry.Portal.Tests.Replication;
 /// The portal process killed (SIGKILL) in the middle of replication, with the workload writing: started again, it resumes
 /// by itself (the dead process's loop locks went with its sessions; the supervisor runs at startup) and the target
 /// converges with no lost and no duplicated rows. The test drives the service layer from an engine of its own on the same
-/// control database and keys, as a second portal would.
+/// control database and key ring, as a second portal would.
 /// </summary>
 [Collection(ReplicationPortalCollection.Name)]
 public sealed class PortalKillTests
@@ -32,24 +37,24 @@ public sealed class PortalKillTests
         var targetCs = await SeedScenario.CreateTargetAsync(superuser, "kill_t", "digoal_01", "pw1", allTables: true, Token);
         var control = postgres.ConnectionStringFor("ferry_kill_control");
         var data = Directory.CreateTempSubdirectory("ferry-kill-");
-        var keys = Path.Combine(data.FullName, "keys");
         await using var source = NpgsqlDataSource.Create(sourceCs);
         await using var target = NpgsqlDataSource.Create(targetCs);
         using var stop = new CancellationTokenSource();
         try
         {
-            await using var engine = await StartEngineAsync(control, keys);
-            var service = engine.GetRequiredService<ReplicationService>();
+            await using var engine = await StartEngineAsync(control, data.FullName);
+            var sets = engine.GetRequiredService<SetService>();
+            var subscriptions = engine.GetRequiredService<SubscriptionService>();
+            var tableRules = engine.GetRequiredService<TableRuleService>();
             var status = engine.GetRequiredService<ReplicationStatusQuery>();
-            var set = await service.CreateSetAsync(Operator, "kill", await AddNodeAsync(engine, "source", sourceCs), Token);
-            var subscription = await service.SubscribeAsync(Operator, set.Id, await AddNodeAsync(engine, "target", targetCs), Token);
-            await service.AddTableAsync(Operator, subscription.Id, new AddTableRequest("digoal_01.user_session"), Token);
+            var set = await sets.CreateSetAsync(Operator, "kill", await AddNodeAsync(engine, "source", sourceCs), Token);
+            var subscription = await subscriptions.SubscribeAsync(Operator, set.Id, await AddNodeAsync(engine, "target", targetCs), Token);
+            await tableRules.AddTableAsync(Operator, subscription.Id, new AddTableRequest("digoal_01.user_session"), Token);
             var workload = WorkloadAsync(source, 9, stop.Token);
             var environment = new Dictionary<string, string>
             {
                 ["ConnectionStrings__Control"] = control,
                 ["Jobs__RunServer"] = "true",
-                ["DataProtection__KeysDirectory"] = keys,
                 ["FERRY_DATA"] = data.FullName,
                 ["FERRY_ADMIN_USER"] = PortalFactory.AdminUser,
                 ["FERRY_ADMIN_PASSWORD"] = PortalFactory.AdminPassword,
@@ -92,7 +97,7 @@ public sealed class PortalKillTests
         }
     }
 
-    private static async Task<ServiceProvider> StartEngineAsync(string control, string keys)
+    private static async Task<ServiceProvider> StartEngineAsync(string control, string data)
     {
         var configuration = new ConfigurationBuilder()
             .AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:Control"] = control })
@@ -101,10 +106,12 @@ public sealed class PortalKillTests
             .AddSingleton<IConfiguration>(configuration)
             .AddLogging()
             .AddFerryEngine(configuration);
-        // The portal's key ring, so both sides read the node passwords.
-        services.AddDataProtection().SetApplicationName("Ferry").PersistKeysToFileSystem(Directory.CreateDirectory(keys));
+        // The portal's key ring (in the control database, its key-encryption key in the data folder), so both sides read the
+        // node passwords.
+        services.AddFerryKeyRing(configuration, data);
         var provider = services.BuildServiceProvider();
         await provider.GetRequiredService<ControlDatabaseInitializer>().InitializeAsync(Token);
+        await provider.GetRequiredService<KeyRingInitializer>().InitializeAsync(Token);
         return provider;
     }
 

@@ -21,6 +21,11 @@ internal sealed class PortalProcess : IAsyncDisposable
         _process.BeginErrorReadLine();
     }
 
+    /// <summary>The operating system's id of the portal process.</summary>
+    public int Id => _process.Id;
+
+    public bool HasExited => _process.HasExited;
+
     /// <summary>The last lines the portal wrote (for failure messages).</summary>
     public string Tail => string.Join('\n', _output);
 

@@ -1,6 +1,9 @@
 using Bunit;
 using Ferry.Engine.Replication;
+using Ferry.Engine.Replication.Status;
+using Ferry.Engine.Replication.Tables;
 using Ferry.Portal.Components.Pages.Tables.Components;
+using Ferry.Portal.Components.Shared;
 using Ferry.Portal.Tests.Support;
 
 namespace Ferry.Portal.Tests.Tables;
@@ -92,7 +95,7 @@ public sealed class TableComponentsTests : PortalBunitContext
             .Add(g => g.CanChange, true)
             .Add(g => g.Retry, table => retried = table));
 
-        grid.WaitForAssertion(() => Assert.Single(grid.FindAll("[data-testid=retry]")));
+        grid.WaitForAssertion(() => Assert.Single(grid.FindAll("[data-testid=retry]")), TimeSpan.FromSeconds(10));
         grid.Find("[data-testid=retry]").Click();
 
         Assert.Equal(1, retried?.Id);

@@ -26,7 +26,9 @@ public sealed class WalkthroughPortal : WebApplicationFactory<Program>
     {
         builder.UseSetting("ConnectionStrings:Control", _controlConnectionString);
         builder.UseSetting("Jobs:RunServer", "true");
-        builder.UseSetting("DataProtection:KeysDirectory", _keysDirectory);
+        // The key-encryption key of the key ring in the control database, and no folder of old keys to import.
+        builder.UseSetting("DataProtection:KeyEncryptionKeyFile", Path.Combine(_keysDirectory, "key-encryption-key"));
+        builder.UseSetting("DataProtection:KeysDirectory", Path.Combine(_keysDirectory, "keys"));
         builder.UseSetting("FERRY_ADMIN_USER", PortalFactory.AdminUser);
         builder.UseSetting("FERRY_ADMIN_PASSWORD", PortalFactory.AdminPassword);
         builder.UseSetting("Replication:InitialBackoff", "00:00:00.200");

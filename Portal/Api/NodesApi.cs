@@ -22,7 +22,9 @@ internal static class NodesApi
                 var node = await service.CreateAsync(user, request.ToInput(), ct);
                 return TypedResults.Created($"/api/nodes/{node.Id}", node);
             })
-            .WithName("CreateNode").WithSummary("Add a node (Admin)");
+            .WithName("CreateNode").WithSummary("Add a node (Admin); it is tested at once and 'probe' says whether Ferry can reach it")
+            .WithDescription("The name takes 1 to 50 lower-case letters, digits and underscores, starting with a letter (as a set's). "
+                + "A node that cannot be reached is saved all the same (201): 'probe.connected' is false and 'probe.message' says why.");
 
         nodes.MapGet("/{id:int}", (int id, ClaimsPrincipal user, NodeAdministration service, CancellationToken ct) =>
                 service.GetAsync(user, id, ct))
@@ -30,7 +32,9 @@ internal static class NodesApi
 
         nodes.MapPut("/{id:int}", (int id, NodeRequest request, ClaimsPrincipal user, NodeAdministration service, CancellationToken ct) =>
                 service.UpdateAsync(user, id, request.ToInput(), ct))
-            .WithName("UpdateNode").WithSummary("Change a node (Admin); leave password out to keep it");
+            .WithName("UpdateNode").WithSummary("Change a node (Admin); leave password out to keep it; 'probe' says whether Ferry can reach it")
+            .WithDescription("The stored password is kept only while host, port, database and user stay the same: change one of them "
+                + "and the password must be sent again (400 otherwise), so it never goes to another server.");
 
         nodes.MapDelete("/{id:int}", async (int id, ClaimsPrincipal user, NodeAdministration service, CancellationToken ct) =>
             {
@@ -49,11 +53,16 @@ internal static class NodesApi
         return api;
     }
 
-    /// <summary>A node as a script sends it. <c>port</c> defaults to 5432, <c>sslMode</c> to Prefer.</summary>
+    /// <summary>
+    /// A node as a script sends it. <c>port</c> defaults to 5432, <c>sslMode</c> to Prefer. <c>targetSchemas</c>: the schemas
+    /// table rules may write into on this node (Admin); <c>[]</c> allows any, left out keeps the stored list on an update.
+    /// </summary>
     internal sealed record NodeRequest(
-        string? Name, string? Host, int? Port, string? Database, string? UserName, string? Password, SslMode? SslMode)
+        string? Name, string? Host, int? Port, string? Database, string? UserName, string? Password, SslMode? SslMode,
+        IReadOnlyList<string>? TargetSchemas = null)
     {
-        public NodeInput ToInput() =>
-            new(Name ?? "", Host ?? "", Port ?? 5432, Database ?? "", UserName ?? "", Password, SslMode ?? Npgsql.SslMode.Prefer);
+        public NodeInput ToInput() => new(
+            Name ?? "", Host ?? "", Port ?? 5432, Database ?? "", UserName ?? "", Password, SslMode ?? Npgsql.SslMode.Prefer,
+            TargetSchemas);
     }
 }

@@ -3,7 +3,11 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Ferry.Portal.Health;
 
-/// <summary>Writes <c>/healthz</c> as JSON: overall status and one entry per check (no connection strings).</summary>
+/// <summary>
+/// Writes <c>/healthz</c> as JSON: the overall status and each check's status, nothing else. The endpoint is open to
+/// anyone, so why a check failed (an exception's text names hosts, ports, users) goes to the log only: the health check
+/// service logs an unhealthy check with its exception.
+/// </summary>
 internal static class HealthResponse
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
@@ -15,9 +19,7 @@ internal static class HealthResponse
         {
             status = report.Status.ToString(),
             durationMs = (int)report.TotalDuration.TotalMilliseconds,
-            checks = report.Entries.ToDictionary(
-                e => e.Key,
-                e => new { status = e.Value.Status.ToString(), description = e.Value.Description, data = e.Value.Data }),
+            checks = report.Entries.ToDictionary(e => e.Key, e => new { status = e.Value.Status.ToString() }),
         };
         return context.Response.WriteAsync(JsonSerializer.Serialize(body, Json));
     }

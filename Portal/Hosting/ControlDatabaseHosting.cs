@@ -1,5 +1,3 @@
-using Microsoft.AspNetCore.DataProtection;
-
 namespace Ferry.Portal.Hosting;
 
 public static partial class ControlDatabaseHosting
@@ -7,7 +5,8 @@ public static partial class ControlDatabaseHosting
     /// <summary>
     /// Uses <c>ConnectionStrings:Control</c> when set; otherwise starts (or reuses) the embedded cluster, sets the
     /// connection string to its control database, stops it with the portal, and with <c>--demo</c> creates the demo
-    /// databases and the demo set once, and runs the seed workload (see <see cref="Demo"/>). Also keeps the Data Protection keys in the portal's data folder.
+    /// databases and the demo set once, and runs the seed workload (see <see cref="Demo"/>). Also sets up the Data Protection
+    /// key ring (see <see cref="KeyRingDependencyInjection.AddFerryKeyRing"/>).
     /// </summary>
     public static async Task AddControlDatabaseAsync(this WebApplicationBuilder builder, PortalCommandLine commandLine)
     {
@@ -39,12 +38,10 @@ public static partial class ControlDatabaseHosting
             dataRoot = FerryDataDirectory.Preferred(builder.Configuration);
         }
 
-        var keys = builder.Configuration["DataProtection:KeysDirectory"] is { Length: > 0 } configured
-            ? configured
-            : Path.Combine(dataRoot, "keys");
-        // The keys decrypt node passwords: only this OS user may read them.
-        var keysDirectory = Directory.CreateDirectory(keys, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        builder.Services.AddDataProtection().SetApplicationName("Ferry").PersistKeysToFileSystem(keysDirectory);
+        builder.Services.AddSingleton(new PortalDataFolder(dataRoot));
+        // Data Protection keys (node passwords, cookies, tokens) in the control database, shared by every portal process, encrypted
+        // with the key-encryption key kept in the data folder (docs/decisions/ADR-008-shared-key-ring-and-loop-takeover.md).
+        builder.Services.AddFerryKeyRing(builder.Configuration, dataRoot);
     }
 
     [LoggerMessage(2010, LogLevel.Warning, "--demo is ignored: ConnectionStrings:Control points at an existing PostgreSQL")]

@@ -10,7 +10,8 @@ public static class ReplicationJobsDependencyInjection
     /// <summary>
     /// The replication jobs: loops started through Hangfire (<see cref="HangfireLoopStarter"/>), a Hangfire server of their own
     /// for the long-running loops (queue <see cref="ReplicationQueues.Loops"/>, <see cref="ReplicationJobsOptions.LoopWorkers"/>
-    /// workers) so they never starve the short jobs, and the recurring supervisor, maintenance and sequence jobs.
+    /// workers) so they never starve the short jobs, the takeover timer (<see cref="LoopTakeover"/>) that restarts a dead
+    /// process's loops within seconds, and the recurring supervisor, maintenance and sequence jobs.
     /// </summary>
     public static IServiceCollection AddReplicationJobs(this IServiceCollection services, bool runServer)
     {
@@ -30,6 +31,7 @@ public static class ReplicationJobsDependencyInjection
                 server.Queues = [ReplicationQueues.Loops];
                 server.WorkerCount = provider.GetRequiredService<IOptions<ReplicationJobsOptions>>().Value.LoopWorkers;
             });
+            services.AddHostedService<LoopTakeover>();
         }
         services.AddHostedService<ReplicationJobsRegistration>();
         return services;

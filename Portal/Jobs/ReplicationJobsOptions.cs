@@ -15,7 +15,15 @@ public sealed class ReplicationJobsOptions
     [Range(1, 1000)]
     public int LoopWorkers { get; set; } = 20;
 
-    /// <summary>When the supervisor looks for loops that should run and do not (cron, UTC).</summary>
+    /// <summary>
+    /// How often each process that runs jobs looks for loops that should run and whose lock nobody holds (a process died),
+    /// and starts them: a dead process's loops run again elsewhere within about this long plus a job start
+    /// (docs/decisions/ADR-008-shared-key-ring-and-loop-takeover.md).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
+    public TimeSpan TakeoverInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>When the supervisor job also looks for loops that should run and do not (cron, UTC): the last resort.</summary>
     [Required]
     public string SupervisorCron { get; set; } = "* * * * *";
 

@@ -3,9 +3,11 @@ using Microsoft.Extensions.Options;
 
 namespace Ferry.Portal.Jobs;
 
-/// <summary>At startup: registers the replication's recurring jobs and, when this process runs jobs, runs the supervisor once.</summary>
-public sealed class ReplicationJobsRegistration(
-    IRecurringJobManager recurring, IOptions<ReplicationJobsOptions> options, IOptions<JobsOptions> jobs) : IHostedService
+/// <summary>
+/// At startup: registers the replication's recurring jobs. (The loops start at once through the takeover timer's first
+/// round, see <see cref="LoopTakeover"/>.)
+/// </summary>
+public sealed class ReplicationJobsRegistration(IRecurringJobManager recurring, IOptions<ReplicationJobsOptions> options) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -16,11 +18,6 @@ public sealed class ReplicationJobsRegistration(
             QueueMaintenanceJob.RecurringJobId, job => job.RunAsync(CancellationToken.None), settings.MaintenanceCron);
         recurring.AddOrUpdate<SequenceSyncJob>(
             SequenceSyncJob.RecurringJobId, job => job.RunAsync(CancellationToken.None), settings.SequenceSyncCron);
-        if (jobs.Value.RunServer)
-        {
-            // After a restart the loops start now, not at the next minute.
-            recurring.Trigger(ReplicationSupervisorJob.RecurringJobId);
-        }
         return Task.CompletedTask;
     }
 

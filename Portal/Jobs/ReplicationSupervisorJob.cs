@@ -3,7 +3,10 @@ using Hangfire;
 
 namespace Ferry.Portal.Jobs;
 
-/// <summary>Recurring job (every minute, and once at startup): starts the tickers and apply loops that should run and do not.</summary>
+/// <summary>
+/// Recurring job (every minute): starts the tickers and apply loops that should run and do not. The last resort: each
+/// process's takeover timer (<see cref="LoopTakeover"/>) does the same every few seconds.
+/// </summary>
 /// <remarks>
 /// Harmless when two portals run it at once (a loop started twice runs once, see <see cref="ApplyLoopJob"/>);
 /// <see cref="DisableConcurrentExecutionAttribute"/> only saves the duplicate work.

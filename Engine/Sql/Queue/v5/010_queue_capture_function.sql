@@ -1,7 +1,7 @@
 -- ferry.queue_capture_function(queue_id)
 --   Version 5: (re)creates ferry.capture_<id>(), the capture trigger function of a queue, writing into the queue's
 --   current event table by name (see v1/029_queue_capture_function.sql for why it is built that way), with the row
---   encoding of docs/decisions/ADR-008-exact-row-encoding.md:
+--   encoding of docs/decisions/ADR-014-exact-row-encoding.md:
 --     ev_data  json: the column names, as the keys of a row's JSON object: for a statement, row_to_json of its first
 --              row (computed once per statement), or a JSON array of the names when that object is larger than 256
 --              bytes (so that a large first row is not repeated in every event); for a row trigger, the row's own;

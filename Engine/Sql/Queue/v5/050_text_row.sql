@@ -1,5 +1,5 @@
 -- ferry.text_row(data, extra)
---   An event's row as a text row (docs/decisions/ADR-008-exact-row-encoding.md): a JSON object with the marker "": 1,
+--   An event's row as a text row (docs/decisions/ADR-014-exact-row-encoding.md): a JSON object with the marker "": 1,
 --   then each column's output text as a JSON string (JSON null for SQL NULL). data and extra are the event's ev_data
 --   and ev_extra: for rows written by queue schema v5, the column names (a JSON array, or the keys of a JSON object) and
 --   the row in record text form; for older rows, row_to_json of the row in data and no extra, returned as it is.

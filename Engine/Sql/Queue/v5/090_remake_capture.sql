@@ -1,5 +1,5 @@
 -- Version 5, last step: the capture functions of the queues that exist are made again (row encoding of
--- docs/decisions/ADR-008-exact-row-encoding.md, EXECUTE revoked from PUBLIC), and captured partitioned tables move
+-- docs/decisions/ADR-014-exact-row-encoding.md, EXECUTE revoked from PUBLIC), and captured partitioned tables move
 -- from statement triggers on the partitioned table (which missed writes naming a partition and rows moving between
 -- partitions) to the row triggers of ferry.enable_capture (v5). Ordinary tables keep their triggers: the new function
 -- reads their arguments as before.
