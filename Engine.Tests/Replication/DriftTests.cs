@@ -103,10 +103,13 @@ public sealed class DriftTests(ClusterFixture clusters)
     [Fact]
     public async Task ColumnAddedOnTheSource_IsAddedOnTheTarget_WhenTheRuleAddsMissingColumns()
     {
-        await using var scenario = await StartAsync("drift_auto", 13, 18,
-            new Dictionary<string, string?> { ["Replication:AddMissingColumns"] = "true" });
+        // Only app.orders's rule says so; app.other's does not.
+        await using var scenario = await StartAsync("drift_auto", 13, 18, addMissingColumns: true);
+        Assert.True((await scenario.WaitTableAsync(Orders, _ => true)).AddMissingColumns);
 
         await ExecuteAsync(scenario.Source, """
+            ALTER TABLE app.other ADD COLUMN w int;
+            UPDATE app.other SET w = 1 WHERE id = 1;
             ALTER TABLE app.orders ADD COLUMN discount int DEFAULT 7, ADD COLUMN tags text[];
             INSERT INTO app.orders VALUES (100, 1.25, 'new', 3, '{a,NULL}');
             UPDATE app.orders SET tags = '{b}' WHERE id = 1;
@@ -119,13 +122,17 @@ public sealed class DriftTests(ClusterFixture clusters)
         Assert.Null(table.LastError);
         Assert.Equal("integer", await ScalarAsync<string>(scenario.Target,
             "SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'app.orders'::regclass AND attname = 'discount'"));
+
+        var other = await scenario.WaitTableAsync(Other, t => t.State == "Error");
+        Assert.Contains("\"w\"", other.LastError, StringComparison.Ordinal);
+        Assert.Equal(0L, await ScalarAsync<long>(scenario.Target,
+            "SELECT count(*) FROM pg_attribute WHERE attrelid = 'app.other'::regclass AND attname = 'w'"));
     }
 
-    private async Task<ServiceScenario> StartAsync(
-        string name, int sourceMajor, int targetMajor, IReadOnlyDictionary<string, string?>? settings = null)
+    private async Task<ServiceScenario> StartAsync(string name, int sourceMajor, int targetMajor, bool addMissingColumns = false)
     {
-        var scenario = await ServiceScenario.StartAsync(clusters, name, sourceMajor, targetMajor, Tables + Rows, Tables, settings);
-        await scenario.AddTableAsync(Orders);
+        var scenario = await ServiceScenario.StartAsync(clusters, name, sourceMajor, targetMajor, Tables + Rows, Tables);
+        await scenario.AddTableAsync(Orders, addMissingColumns: addMissingColumns);
         await scenario.AddTableAsync(Other);
         await scenario.WaitOkAsync(Orders);
         await scenario.WaitOkAsync(Other);

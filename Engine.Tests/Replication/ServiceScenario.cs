@@ -60,8 +60,8 @@ internal sealed class ServiceScenario : IAsyncDisposable
         return new ServiceScenario(engine, source, target, subscription.Id);
     }
 
-    public Task<TableInfo> AddTableAsync(string source, string? target = null) =>
-        Service.AddTableAsync(Operator, SubscriptionId, new AddTableRequest(source, target), Ct);
+    public Task<TableInfo> AddTableAsync(string source, string? target = null, bool addMissingColumns = false) =>
+        Service.AddTableAsync(Operator, SubscriptionId, new AddTableRequest(source, target, AddMissingColumns: addMissingColumns), Ct);
 
     /// <summary>Waits until the table (by its source name) satisfies <paramref name="done"/>; fails with its state otherwise.</summary>
     public Task<TableInfo> WaitTableAsync(string source, Func<TableInfo, bool> done, TimeSpan? timeout = null)

@@ -28,7 +28,7 @@ public sealed class ReplicationOptions
     /// <summary>
     /// A column added to a source table is added to its target table by Ferry (with the value existing source rows took),
     /// instead of stopping that table until an operator adds it and retries (docs/decisions/ADR-014-exact-row-encoding.md).
-    /// Applies to every table rule for now; a per-rule setting in the portal and the API is to come.
+    /// Applies to every table rule; one rule asks for it with <c>TableRuleRecord.AddMissingColumns</c>.
     /// </summary>
     public bool AddMissingColumns { get; set; }
 }

@@ -51,12 +51,13 @@ public sealed class ReplicationApiTests(PortalFixture fixture, SeedNodes seed) :
         var tableId = added.GetProperty("id").GetInt32();
         Assert.Contains("user_info", added.GetProperty("target").GetString(), StringComparison.Ordinal);
         Assert.Equal("userid <= 100", added.GetProperty("filter").GetString());
+        Assert.False(added.GetProperty("addMissingColumns").GetBoolean());
 
         using var tables = await op.GetAsync($"/api/subscriptions/{id}/tables", Token);
         Assert.Equal(tableId, (await ApiClient.JsonAsync(tables))[0].GetProperty("id").GetInt32());
         using var session = await op.PostAsJsonAsync($"/api/subscriptions/{id}/tables",
-            new { source = "digoal_01.user_session", target = "digoal_02.user_session" }, Token);
-        await ApiClient.JsonAsync(session, HttpStatusCode.Created);
+            new { source = "digoal_01.user_session", target = "digoal_02.user_session", addMissingColumns = true }, Token);
+        Assert.True((await ApiClient.JsonAsync(session, HttpStatusCode.Created)).GetProperty("addMissingColumns").GetBoolean());
         using var paged = await op.GetAsync($"/api/subscriptions/{id}/tables?page=1&pageSize=1", Token);
         Assert.Contains("user_session", (await ApiClient.JsonAsync(paged)).EnumerateArray().Single().GetProperty("source").GetString(),
             StringComparison.Ordinal);

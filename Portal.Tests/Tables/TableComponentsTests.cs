@@ -81,6 +81,26 @@ public sealed class TableComponentsTests : PortalBunitContext
     }
 
     [Fact]
+    public void AddTableForm_AsksToAddMissingColumns_OnlyWhenTicked()
+    {
+        var asked = new List<AddTableRequest>();
+        var form = Render<AddTableForm>(p => p.Add(f => f.Add, request =>
+        {
+            asked.Add(request);
+            return Task.FromResult(new TableInfo(asked.Count, request.Source, request.Source, null, ["id"], "New", 0, null, null,
+                request.AddMissingColumns));
+        }));
+
+        form.Find("textarea").Input("app.orders");
+        form.Find("button").Click();
+        form.Find("textarea").Input("app.other");
+        form.Find("[data-testid=add-missing-columns] input, input[data-testid=add-missing-columns]").Change(true);
+        form.Find("button").Click();
+
+        Assert.Equal([("app.orders", false), ("app.other", true)], asked.Select(r => (r.Source, r.AddMissingColumns)));
+    }
+
+    [Fact]
     public void TablesGrid_OffersRetry_ForTablesInErrorOnly()
     {
         TableInfo? retried = null;

@@ -101,9 +101,11 @@ internal static class SubscriptionsApi
     }
 
     /// <summary>A table as a script adds it: <c>source</c> as <c>schema.table</c>, the rest optional.</summary>
-    internal sealed record TableRequest(string? Source, string? Target, string? Filter, string? Key, bool? CreateTarget)
+    internal sealed record TableRequest(
+        string? Source, string? Target, string? Filter, string? Key, bool? CreateTarget, bool? AddMissingColumns = null)
     {
-        public AddTableRequest ToRequest() => new(Source ?? "", Blank(Target), Blank(Filter), Blank(Key), CreateTarget ?? false);
+        public AddTableRequest ToRequest() =>
+            new(Source ?? "", Blank(Target), Blank(Filter), Blank(Key), CreateTarget ?? false, AddMissingColumns ?? false);
 
         private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
     }

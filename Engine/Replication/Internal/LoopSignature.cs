@@ -17,7 +17,7 @@ internal sealed class LoopSignature
     public static LoopSignature Of(Subscription subscription) => new(subscription.Tables.ToDictionary(
         t => t.Id,
         t => $"{t.SourceSchema}|{t.SourceTable}|{t.TargetSchema}|{t.TargetTable}|{t.Filter}|{string.Join(',', t.KeyColumns)}"
-            + $"|{t.HandlerName}|{t.State == TableState.Error}"));
+            + $"|{t.HandlerName}|{t.AddMissingColumns}|{t.State == TableState.Error}"));
 
     /// <summary>
     /// Whether a loop built from this signature must be rebuilt for the subscription as it is <paramref name="now"/>. A

@@ -116,6 +116,7 @@ public sealed class TableRuleService(
             TargetTable = rule.Target.Name,
             Filter = rule.Filter,
             KeyColumns = [.. rule.Key],
+            AddMissingColumns = request.AddMissingColumns,
             State = TableState.New,
         };
         context.TableRules.Add(table);
