@@ -162,7 +162,7 @@ public sealed class QueueBatchSource(
             // The filter stands on lines of its own, as everywhere it is used, so a trailing -- comment ends with it.
             await using var command = new NpgsqlCommand($"""
                 SELECT coalesce((SELECT {FilterSql.Parenthesized(filters[group.Key])}
-                  FROM {TargetTableSql.Populate(group.Key, columns, "u.ferry_row::json", "r")}), false)
+                  FROM {TargetTableSql.Populate(group.Key, columns, "u.ferry_row::json", FilterSql.RowAlias(group.Key))}), false)
                 FROM unnest($1::text[]) WITH ORDINALITY AS u(ferry_row, ferry_ord)
                 ORDER BY u.ferry_ord
                 """, connection, transaction);

@@ -251,7 +251,8 @@ public sealed class QueueConsumer(NpgsqlDataSource dataSource, string queue, str
             var definitions = (columns.GetValueOrDefault(table) ?? []).Select(c => new ColumnDefinition(c.Name, c.Type, "", false, c.JsonType))
                 .ToList();
             sql.Append($" WHEN e.ev_table = ${command.Parameters.Count} THEN coalesce((SELECT {FilterSql.Parenthesized(expression)}")
-                .Append($" FROM {TargetTableSql.Populate(table, definitions, "ferry.text_row(e.ev_data, e.ev_extra)", "r")}), false)");
+                .Append($" FROM {TargetTableSql.Populate(table, definitions, "ferry.text_row(e.ev_data, e.ev_extra)", FilterSql.RowAlias(table))}")
+                .Append("), false)");
         }
         return sql.Append(" ELSE true END").ToString();
     }

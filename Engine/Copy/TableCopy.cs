@@ -136,7 +136,7 @@ public sealed class TableCopy(NpgsqlDataSource source, NpgsqlDataSource target, 
     {
         var columns = TargetTableSql.Columns(rule);
         var where = rule.Filter is null ? "" : $" WHERE {FilterSql.Parenthesized(rule.Filter)}";
-        var from = (partitioned ? "" : "ONLY ") + rule.Source.Quoted;
+        var from = (partitioned ? "" : "ONLY ") + rule.Source.Quoted + " AS " + FilterSql.RowAlias(rule.Source);
         if (text)
         {
             return await TextCopy.StreamAsync(sourceConnection, targetConnection, $"COPY (SELECT {columns} FROM {from}{where}) TO STDOUT",

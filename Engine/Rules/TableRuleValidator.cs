@@ -41,7 +41,8 @@ public static class TableRuleValidator
         }
         var key = ChooseKey(request, described);
         if (filter is not null
-            && await FilterCheck.ProblemAsync(sourceConnection, request.Source, described, filter, cancellationToken).ConfigureAwait(false)
+            && await FilterCheck.ProblemAsync(sourceConnection, request.Source, FilterSql.RowAlias(request.Source), described, filter,
+                cancellationToken).ConfigureAwait(false)
                 is { } problem)
         {
             throw new TableRuleException(
@@ -64,7 +65,8 @@ public static class TableRuleValidator
         }
         CheckTarget(rule, existing);
         if (filter is not null
-            && await FilterCheck.ProblemAsync(targetConnection, targetName, existing, filter, cancellationToken).ConfigureAwait(false)
+            && await FilterCheck.ProblemAsync(targetConnection, targetName, FilterSql.RowAlias(request.Source), existing, filter,
+                cancellationToken).ConfigureAwait(false)
                 is { } targetProblem)
         {
             throw new TableRuleException(
