@@ -37,6 +37,7 @@ internal sealed class ApiProblems : IEndpointFilter
         EntityNotFoundException => StatusCodes.Status404NotFound,
         ReplicationRefusedException { Kind: RefusalKind.NotFound } => StatusCodes.Status404NotFound,
         ReplicationRefusedException { Kind: RefusalKind.Conflict } => StatusCodes.Status409Conflict,
+        ReplicationRefusedException { Kind: RefusalKind.NeedsAdmin } => StatusCodes.Status403Forbidden,
         ReplicationRefusedException => StatusCodes.Status400BadRequest,
         RequestRefusedException { IsConflict: true } or QueueSchemaException => StatusCodes.Status409Conflict,
         RequestRefusedException or TableRuleException => StatusCodes.Status400BadRequest,
