@@ -32,7 +32,8 @@ public static class TableRuleValidator
                 $"The source has no table {request.Source}: check the schema and table name (both are case-sensitive).");
         if (described.Kind is not ('r' or 'p'))
         {
-            throw new TableRuleException($"The source's {request.Source} is not a table (relkind '{described.Kind}'): only tables replicate.");
+            throw new TableRuleException(
+                $"The source's {request.Source} is not a table (relkind '{described.Kind}'): only tables replicate.");
         }
         var columns = described.Columns.Where(c => !c.Generated).Select(c => c.Definition).ToList();
         if (columns.Count == 0)

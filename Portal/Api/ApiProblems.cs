@@ -23,7 +23,8 @@ internal sealed class ApiProblems : IEndpointFilter
         catch (ApiParameterException e)
         {
             return TypedResults.ValidationProblem(
-                new Dictionary<string, string[]> { [e.Parameter] = [e.Message] }, detail: e.Message, title: TitleOf(StatusCodes.Status400BadRequest));
+                new Dictionary<string, string[]> { [e.Parameter] = [e.Message] }, detail: e.Message,
+                title: TitleOf(StatusCodes.Status400BadRequest));
         }
         catch (Exception e) when (StatusOf(e) is { } status)
         {

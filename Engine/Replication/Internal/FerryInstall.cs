@@ -12,7 +12,8 @@ namespace Ferry.Engine.Replication.Internal;
 /// </summary>
 internal static class FerryInstall
 {
-    /// <exception cref="ReplicationRefusedException">Kind <see cref="RefusalKind.NeedsAdmin"/>: an Operator, and the node needs an install.</exception>
+    /// <exception cref="ReplicationRefusedException">Kind <see cref="RefusalKind.NeedsAdmin"/>: an Operator, and the
+    /// node needs an install.</exception>
     public static async Task EnsureAsync(ClaimsPrincipal user, Node node, NpgsqlDataSource data, CancellationToken cancellationToken)
     {
         if (FerryRoles.Allows(user, FerryRoles.Admin))

@@ -122,7 +122,8 @@ public sealed class TableRuleService(
         context.TableRules.Add(table);
         await context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
         var info = Info(table);
-        await _audit.AuditAsync(context, user, "create", TableRuleRecord.AuditEntityType, table.Id, null, info, subscription.Id, cancellationToken)
+        await _audit.AuditAsync(context, user, "create", TableRuleRecord.AuditEntityType, table.Id, null, info, subscription.Id,
+            cancellationToken)
             .ConfigureAwait(false);
         if (subscription.State == SubscriptionState.Active)
         {
@@ -161,7 +162,8 @@ public sealed class TableRuleService(
                     .ConfigureAwait(false);
             }
         }
-        await _audit.AuditAsync(context, user, "delete", TableRuleRecord.AuditEntityType, tableId, before, null, subscription.Id, cancellationToken)
+        await _audit.AuditAsync(context, user, "delete", TableRuleRecord.AuditEntityType, tableId, before, null, subscription.Id,
+            cancellationToken)
             .ConfigureAwait(false);
     }
 
@@ -200,7 +202,8 @@ public sealed class TableRuleService(
         table.LastError = null;
         await context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
         var info = Info(table);
-        await _audit.AuditAsync(context, user, "resync", TableRuleRecord.AuditEntityType, tableId, before, info, subscription.Id, cancellationToken)
+        await _audit.AuditAsync(context, user, "resync", TableRuleRecord.AuditEntityType, tableId, before, info, subscription.Id,
+            cancellationToken)
             .ConfigureAwait(false);
         if (subscription.State == SubscriptionState.Active)
         {
@@ -250,7 +253,8 @@ public sealed class TableRuleService(
         }
         await context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
         var info = Info(table);
-        await _audit.AuditAsync(context, user, "retry", TableRuleRecord.AuditEntityType, tableId, before, info, subscription.Id, cancellationToken)
+        await _audit.AuditAsync(context, user, "retry", TableRuleRecord.AuditEntityType, tableId, before, info, subscription.Id,
+            cancellationToken)
             .ConfigureAwait(false);
         if (subscription.State == SubscriptionState.Active)
         {

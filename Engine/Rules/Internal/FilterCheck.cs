@@ -63,7 +63,8 @@ internal static class FilterCheck
                 await debug.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
 
-            var tree = await ParseAsync(connection, transaction, table, alias, description, filter, cancellationToken).ConfigureAwait(false);
+            var tree = await ParseAsync(connection, transaction, table, alias, description, filter, cancellationToken)
+                .ConfigureAwait(false);
             if (tree is null)
             {
                 return "Ferry could not read how the server parses it (no parse tree came back), so it cannot prove the filter safe";
