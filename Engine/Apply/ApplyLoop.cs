@@ -171,7 +171,7 @@ public sealed class ApplyLoop(
             .ToDictionary(t => t.SourceTable, StringComparer.Ordinal);
         await ApplySession.PinAsync(connection, transaction, _moneyLocale ??= MoneyLocale(), cancellationToken).ConfigureAwait(false);
         await RetriedTables.StopAsync(store, connection, transaction, tables, stops, cancellationToken).ConfigureAwait(false);
-        var replay = await RetriedTables.TakeKeptAsync(store, connection, transaction, tables, _rules, logger, cancellationToken)
+        var replay = await RetriedTables.TakeKeptAsync(store, connection, transaction, tables, _rules, batches, logger, cancellationToken)
             .ConfigureAwait(false);
         var kept = new List<ApplyEvent>();
         var touched = new HashSet<string>(StringComparer.Ordinal);

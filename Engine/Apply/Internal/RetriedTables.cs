@@ -32,11 +32,13 @@ internal static class RetriedTables
 
     /// <summary>
     /// The kept events of tables a retry moved back to catching-up (copies take their own kept events in their commit, so a
-    /// catching-up table with kept events is a retried one), in event order, those the table's copy saw left out.
+    /// catching-up table with kept events is a retried one), in event order, those the table's copy saw left out. Their row
+    /// filter verdicts are computed again (<see cref="IBatchSource.JudgeAsync"/>): events kept while the table's rule did not
+    /// validate were kept without one.
     /// </summary>
-    public static async Task<List<ApplyEvent>> TakeKeptAsync(
+    public static async Task<IReadOnlyList<ApplyEvent>> TakeKeptAsync(
         TargetStateStore store, NpgsqlConnection connection, NpgsqlTransaction transaction, Dictionary<string, TableStateRow> tables,
-        Dictionary<string, TableRule> rules, ILogger logger, CancellationToken cancellationToken)
+        Dictionary<string, TableRule> rules, IBatchSource batches, ILogger logger, CancellationToken cancellationToken)
     {
         var replay = new List<ApplyEvent>();
         if (!tables.Values.Any(t => t.State == TableState.CatchingUp))
@@ -54,12 +56,18 @@ internal static class RetriedTables
                 replay.AddRange(events);
             }
         }
-        return replay;
+        if (replay.Count == 0)
+        {
+            return replay;
+        }
+        var filters = rules.Values.Where(r => r.Filter is not null)
+            .ToDictionary(r => r.SourceTable, r => r.Filter!, StringComparer.Ordinal);
+        return await batches.JudgeAsync(replay, filters, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary><paramref name="first"/>, then <paramref name="rest"/>.</summary>
     public static async IAsyncEnumerable<ApplyEvent> Prepend(
-        List<ApplyEvent> first, IAsyncEnumerable<ApplyEvent> rest, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+        IReadOnlyList<ApplyEvent> first, IAsyncEnumerable<ApplyEvent> rest, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         foreach (var item in first)
         {
