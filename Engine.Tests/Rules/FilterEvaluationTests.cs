@@ -181,10 +181,16 @@ public sealed class FilterEvaluationTests(ClusterFixture clusters) : IAsyncLifet
     private static async Task<(int, bool)[]> VerdictsAsync(IAsyncEnumerable<ApplyEvent> events)
     {
         var verdicts = new SortedSet<(int, bool)>();
+        var names = new Ferry.Engine.Queue.EventRow.NamesCache();
         await foreach (var e in events)
         {
-            using var row = System.Text.Json.JsonDocument.Parse(e.Event.Data!);
-            verdicts.Add((row.RootElement.GetProperty("userid").GetInt32(), e.InFilter));
+            // The consumer's events carry v5 names and record text; as a text row (docs/decisions/ADR-014-exact-row-encoding.md)
+            // each value is its output text.
+            using var row = System.Text.Json.JsonDocument.Parse(Ferry.Engine.Queue.EventRow.ToTextRow(e.Event, ref names).Data!);
+            var userid = row.RootElement.GetProperty("userid");
+            verdicts.Add((userid.ValueKind == System.Text.Json.JsonValueKind.String
+                ? int.Parse(userid.GetString()!, System.Globalization.CultureInfo.InvariantCulture)
+                : userid.GetInt32(), e.InFilter));
         }
         return [.. verdicts];
     }
