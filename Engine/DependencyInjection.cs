@@ -46,6 +46,7 @@ public static class DependencyInjection
         services.AddTransient<ScheduleAdministration>();
         services.AddTransient<ScheduledResync>();
         services.AddFerryReplication();
+        services.AddFerryMonitoring();
         return services;
     }
 

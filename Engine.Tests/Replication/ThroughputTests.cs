@@ -80,7 +80,8 @@ public sealed class ThroughputTests(ClusterFixture clusters)
         }
         var runner = new SubscriptionRunner(contexts, engine.Services.GetRequiredService<NodeConnections>(),
             Microsoft.Extensions.Options.Options.Create(new ReplicationOptions { ControlPollInterval = TimeSpan.FromHours(1) }),
-            TimeProvider.System, engine.Services.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>());
+            TimeProvider.System, engine.Services.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>(),
+            engine.Services.GetRequiredService<Ferry.Engine.Monitoring.FerryMetrics>());
         using var stop = new CancellationTokenSource();
         var running = runner.RunAsync(subscriptionId, stop.Token);
 

@@ -33,6 +33,7 @@ public sealed class ApplyLoop(
     private bool _prepared;
     private bool _warnedReplicaRole;
     private long _eventsApplied;
+    private long _transientErrors;
 
     /// <summary>
     /// Events this loop has applied and committed on the target since it was created: each applied batch adds the events its
@@ -40,6 +41,9 @@ public sealed class ApplyLoop(
     /// found already applied adds nothing). Readers take differences between two reads (the runner's throughput counter).
     /// </summary>
     public long EventsApplied => Interlocked.Read(ref _eventsApplied);
+
+    /// <summary>Transient errors this loop met and retried since it was created (for the error counter of /metrics).</summary>
+    public long TransientErrors => Interlocked.Read(ref _transientErrors);
 
     /// <summary>Runs until cancelled or until a permanent error stops the subscription.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
@@ -86,6 +90,7 @@ public sealed class ApplyLoop(
             catch (Exception e) when (!cancellationToken.IsCancellationRequested && ApplyErrors.IsTransient(e))
             {
                 attempts++;
+                Interlocked.Increment(ref _transientErrors);
                 var delay = TimeSpan.FromTicks(Math.Min(options.MaxBackoff.Ticks, options.InitialBackoff.Ticks << Math.Min(attempts - 1, 20)));
                 logger.TransientError(e, store.Subscription, attempts, delay);
                 await Task.Delay(delay, time, cancellationToken).ConfigureAwait(false);

@@ -5,6 +5,7 @@ using Ferry.Engine.Apply.Handlers;
 using Ferry.Engine.Consumers;
 using Ferry.Engine.Control;
 using Ferry.Engine.Copy;
+using Ferry.Engine.Monitoring;
 using Ferry.Engine.Queue;
 using Ferry.Engine.Replication.Internal;
 using Ferry.Engine.Rules;
@@ -48,7 +49,7 @@ namespace Ferry.Engine.Replication;
 /// </remarks>
 public sealed class SubscriptionRunner(
     IDbContextFactory<ControlDbContext> contexts, NodeConnections connections, IOptions<ReplicationOptions> options, TimeProvider time,
-    ILoggerFactory loggers)
+    ILoggerFactory loggers, FerryMetrics metrics)
 {
     private readonly NodeDataSources _nodes = new(connections);
     private readonly ILogger _logger = loggers.CreateLogger<SubscriptionRunner>();
@@ -78,6 +79,7 @@ public sealed class SubscriptionRunner(
         finally
         {
             await FlushOnStopAsync(subscriptionId, throughput).ConfigureAwait(false);
+            metrics.CopiesStopped(subscriptionId);
         }
     }
 
@@ -137,6 +139,7 @@ public sealed class SubscriptionRunner(
             return $"the subscription is {subscription.State}";
         }
         var set = subscription.Set!;
+        var labels = new SubscriptionLabels(subscriptionId, set.Name, subscription.TargetNode!.Name);
         await using var source = _nodes.Open(set.RootNode!, "ferry-apply");
         await using var target = _nodes.Open(subscription.TargetNode!, "ferry-apply");
         var store = new TargetStateStore(target, subscription.ConsumerName);
@@ -173,24 +176,33 @@ public sealed class SubscriptionRunner(
         using var stopCopies = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var copies = new Dictionary<string, Task<CopyResult>>(StringComparer.Ordinal);
         var retryAfter = new Dictionary<string, long>(StringComparer.Ordinal);
-        var progress = new LatestProgress();
+        var progress = new LatestProgress(p => metrics.CopyProgress(labels, p));
         _logger.ApplyStarted(subscriptionId, rules.Count);
         var lastPoll = time.GetTimestamp();
         var counted = 0L;
+        var transientCounted = 0L;
         try
         {
             while (true)
             {
+                var batchStarted = time.GetTimestamp();
                 var outcome = await apply.RunOnceAsync(cancellationToken).ConfigureAwait(false);
                 var applied = apply.EventsApplied;
                 throughput.Add(applied - counted);
+                if (outcome == ApplyOutcome.Applied)
+                {
+                    metrics.BatchApplied(labels, applied - counted, time.GetElapsedTime(batchStarted));
+                }
+                metrics.Error(labels, "apply_transient", apply.TransientErrors - transientCounted);
+                transientCounted = apply.TransientErrors;
                 counted = applied;
                 if (outcome == ApplyOutcome.Stopped)
                 {
+                    metrics.Error(labels, "apply");
                     await MarkErrorAsync(subscriptionId, store, cancellationToken).ConfigureAwait(false);
                     return "the apply loop stopped on an error";
                 }
-                await ReapCopiesAsync(subscriptionId, store, copies, retryAfter, settings, throughput, cancellationToken)
+                await ReapCopiesAsync(subscriptionId, labels, store, copies, retryAfter, settings, throughput, cancellationToken)
                     .ConfigureAwait(false);
                 var tables = await store.GetTablesAsync(cancellationToken).ConfigureAwait(false);
                 foreach (var table in tables)
@@ -258,18 +270,21 @@ public sealed class SubscriptionRunner(
     }
 
     private async Task ReapCopiesAsync(
-        int subscriptionId, TargetStateStore store, Dictionary<string, Task<CopyResult>> copies, Dictionary<string, long> retryAfter,
+        int subscriptionId, SubscriptionLabels labels, TargetStateStore store, Dictionary<string, Task<CopyResult>> copies,
+        Dictionary<string, long> retryAfter,
         ReplicationOptions settings, ThroughputCounter throughput, CancellationToken cancellationToken)
     {
         foreach (var (table, copy) in copies.Where(c => c.Value.IsCompleted).ToList())
         {
             copies.Remove(table);
+            metrics.CopyEnded(subscriptionId, table);
             try
             {
                 var result = await copy.ConfigureAwait(false);
                 retryAfter.Remove(table);
                 // The copied rows are not events; the events kept while it ran and replayed at its end are.
                 throughput.Add(result.ReplayedEvents);
+                metrics.EventsApplied(labels, result.ReplayedEvents);
                 _logger.CopyDone(subscriptionId, table, result.Rows, result.Duration);
             }
             catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
@@ -277,12 +292,14 @@ public sealed class SubscriptionRunner(
                 if (ApplyErrors.IsTransient(e) || e is OperationCanceledException)
                 {
                     _logger.CopyFailedTransient(e, subscriptionId, table);
+                    metrics.Error(labels, "copy_transient");
                     retryAfter[table] = time.GetTimestamp() + (long)(settings.InitialBackoff.TotalSeconds * time.TimestampFrequency);
                 }
                 else
                 {
                     var message = e is PostgresException server ? $"{server.MessageText} (SQLSTATE {server.SqlState})" : e.Message;
                     _logger.CopyFailed(e, subscriptionId, table, message);
+                    metrics.Error(labels, "copy");
                     await store.MoveTableAsync(table, RuleTableState.Error, $"The copy failed: {message}", cancellationToken)
                         .ConfigureAwait(false);
                 }
@@ -480,11 +497,15 @@ public sealed class SubscriptionRunner(
         || (now.Count > built.Count && !copiesRunning);
 
     /// <summary>The latest progress report of each copy (reports come from the copy's thread).</summary>
-    private sealed class LatestProgress : IProgress<CopyProgress>
+    private sealed class LatestProgress(Action<CopyProgress> onReport) : IProgress<CopyProgress>
     {
         private readonly ConcurrentDictionary<string, CopyProgress> _latest = new(StringComparer.Ordinal);
 
-        public void Report(CopyProgress value) => _latest[value.SourceTable] = value;
+        public void Report(CopyProgress value)
+        {
+            _latest[value.SourceTable] = value;
+            onReport(value);
+        }
 
         public void Reset(string table) => _latest.TryRemove(table, out _);
 

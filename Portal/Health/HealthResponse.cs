@@ -18,6 +18,10 @@ internal static class HealthResponse
             checks = report.Entries.ToDictionary(
                 e => e.Key,
                 e => new { status = e.Value.Status.ToString(), description = e.Value.Description, data = e.Value.Data }),
+            // One entry per node, Healthy or Unhealthy (its last probe), nothing more.
+            nodes = report.Entries.TryGetValue(Monitoring.NodesHealthCheck.Name, out var nodes)
+                ? nodes.Data.ToDictionary(n => n.Key, n => n.Value)
+                : [],
         };
         return context.Response.WriteAsync(JsonSerializer.Serialize(body, Json));
     }
