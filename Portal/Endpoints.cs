@@ -53,6 +53,7 @@ public static class Endpoints
         api.MapSetsApi();
         api.MapSubscriptionsApi();
         api.MapStatusApi();
+        api.MapSourceLoadApi();
         return api;
     }
 

@@ -26,13 +26,14 @@ public sealed class FerryMetrics
     private readonly Histogram<double> _batchDuration;
     private readonly Counter<long> _errors;
     private readonly ConcurrentDictionary<(int Subscription, string Table), CopyFigures> _copies = new();
-    private MonitoringSnapshot _snapshot = MonitoringSnapshot.Empty;
 
     private readonly TimeProvider _time;
+    private readonly MonitoringState _state;
 
-    public FerryMetrics(IMeterFactory meters, TimeProvider time)
+    public FerryMetrics(IMeterFactory meters, MonitoringState state, TimeProvider time)
     {
         _time = time;
+        _state = state;
         ArgumentNullException.ThrowIfNull(meters);
         var meter = meters.Create(MeterName);
         _eventsApplied = meter.CreateCounter<long>("ferry.apply.events", "{event}",
@@ -74,10 +75,7 @@ public sealed class FerryMetrics
     }
 
     /// <summary>The figures read from the nodes and the control database, as last taken.</summary>
-    public MonitoringSnapshot Snapshot => Volatile.Read(ref _snapshot);
-
-    /// <summary>Replaces the snapshot the observable instruments report.</summary>
-    public void Update(MonitoringSnapshot snapshot) => Volatile.Write(ref _snapshot, snapshot ?? throw new ArgumentNullException(nameof(snapshot)));
+    private MonitoringSnapshot Snapshot => _state.Current;
 
     /// <summary>A batch was applied and committed: its events and how long it took.</summary>
     public void BatchApplied(SubscriptionLabels labels, long events, TimeSpan duration)

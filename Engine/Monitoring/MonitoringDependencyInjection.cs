@@ -13,6 +13,7 @@ public static class MonitoringDependencyInjection
     {
         services.AddMetrics();
         services.AddOptions<MonitoringOptions>().BindConfiguration(MonitoringOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<MonitoringState>();
         services.AddSingleton<FerryMetrics>();
         services.AddSingleton<QueueLoadSamples>();
         services.AddTransient<SourceLoadQuery>();

@@ -16,7 +16,7 @@ namespace Ferry.Engine.Monitoring;
 /// </summary>
 /// <remarks>A round that fails keeps the previous snapshot (<c>ferry_monitoring_snapshot_age_seconds</c> grows) and is logged.</remarks>
 public sealed class MonitoringRefresher(
-    IServiceProvider services, FerryMetrics metrics, IOptions<MonitoringOptions> options, TimeProvider time,
+    IServiceProvider services, MonitoringState state, IOptions<MonitoringOptions> options, TimeProvider time,
     ILogger<MonitoringRefresher> logger) : BackgroundService
 {
     /// <summary>The identity these reads run as (they only read: role Viewer).</summary>
@@ -60,13 +60,14 @@ public sealed class MonitoringRefresher(
                 .Select(n => new NodeFigures(n.Name, n.LastProbedAt != null && n.LastProbeError == null))
                 .ToListAsync(cancellationToken).ConfigureAwait(false);
         }
-        metrics.Update(new MonitoringSnapshot(
+        state.Update(new MonitoringSnapshot(
             time.GetUtcNow(),
             [.. summaries.Select(s => new SubscriptionFigures(
                 new SubscriptionLabels(s.Id, s.SetName, s.TargetNodeName), s.State.ToLowerInvariant(), s.LagSeconds, s.PendingEvents,
                 s.TablesByState))],
             [.. loads.Select(l => new QueueFigures(
                 l.Set, l.NewestTickId, l.NewestTickAgeSeconds, l.EventsWritten, l.EventTableBytes, l.OldestUnconsumedTickAgeSeconds))],
-            nodes));
+            nodes,
+            loads));
     }
 }

@@ -5,10 +5,11 @@ public sealed record MonitoringSnapshot(
     DateTimeOffset? TakenAt,
     IReadOnlyList<SubscriptionFigures> Subscriptions,
     IReadOnlyList<QueueFigures> Queues,
-    IReadOnlyList<NodeFigures> Nodes)
+    IReadOnlyList<NodeFigures> Nodes,
+    IReadOnlyList<SourceLoad> SourceLoads)
 {
     /// <summary>Nothing read yet.</summary>
-    public static readonly MonitoringSnapshot Empty = new(null, [], [], []);
+    public static readonly MonitoringSnapshot Empty = new(null, [], [], [], []);
 }
 
 /// <summary>One subscription: state, lag and pending events (null when its root did not answer), tables per state.</summary>
