@@ -47,6 +47,7 @@ public static class DependencyInjection
         services.AddTransient<ScheduledResync>();
         services.AddFerryReplication();
         services.AddFerryMonitoring();
+        services.AddFerryAlerts();
         return services;
     }
 
