@@ -54,6 +54,7 @@ public static class Endpoints
         api.MapSubscriptionsApi();
         api.MapStatusApi();
         api.MapSourceLoadApi();
+        api.MapAlertsApi();
         return api;
     }
 

@@ -195,7 +195,6 @@ public sealed class AlertAdministration(
                 ? "'Holds for' must be between 0 seconds and 7 days." : null,
             input.RepeatEverySeconds is < 0 or > 30 * 86_400 || !double.IsFinite(input.RepeatEverySeconds)
                 ? "'Repeat every' must be between 0 (never) and 30 days." : null,
-            input.RepeatEverySeconds is > 0 and < 10 ? "'Repeat every' must be 0 (never) or at least 10 seconds." : null,
         ];
         Refuse(errors);
         return input with

@@ -11,7 +11,8 @@ public static class PortalMonitoringDependencyInjection
 {
     /// <summary>
     /// OpenTelemetry metrics exported for Prometheus: Ferry's meter (<see cref="FerryMetrics"/>), Npgsql's, ASP.NET Core's and
-    /// the .NET runtime's; who may scrape them (<see cref="ScrapeAccessOptions"/>); the nodes in <c>/healthz</c>.
+    /// the .NET runtime's; who may scrape them (<see cref="ScrapeAccessOptions"/>); the nodes in <c>/healthz</c>; the recurring
+    /// alert evaluation job.
     /// </summary>
     public static IServiceCollection AddPortalMonitoring(this IServiceCollection services)
     {
@@ -26,6 +27,8 @@ public static class PortalMonitoringDependencyInjection
                 .AddRuntimeInstrumentation()
                 .AddPrometheusExporter());
         services.AddHealthChecks().AddCheck<NodesHealthCheck>(NodesHealthCheck.Name);
+        services.AddTransient<Ferry.Portal.Jobs.AlertEvaluationJob>();
+        services.AddHostedService<Ferry.Portal.Jobs.AlertJobRegistration>();
         return services;
     }
 }
