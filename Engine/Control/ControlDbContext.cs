@@ -34,7 +34,7 @@ public sealed class ControlDbContext(DbContextOptions<ControlDbContext> options)
 
     public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
 
-    /// <summary>Alert rules, channels and the alerts they raised (docs/decisions/ADR-009-alert-evaluation.md).</summary>
+    /// <summary>Alert rules, channels and the alerts they raised (docs/decisions/ADR-012-alert-evaluation.md).</summary>
     public DbSet<Alerts.AlertRule> AlertRules => Set<Alerts.AlertRule>();
 
     public DbSet<Alerts.AlertChannel> AlertChannels => Set<Alerts.AlertChannel>();
