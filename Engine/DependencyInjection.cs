@@ -37,10 +37,9 @@ public static class DependencyInjection
         services.AddDataProtection();
         services.AddSingleton<ControlDatabaseInitializer>();
         services.AddSingleton<NodePasswordProtector>();
-        services.AddSingleton<NodeConnections>();
+        services.AddSingleton<NodeDataSources>();
         services.AddTransient<NodeHealthProbe>();
         services.AddTransient<ControlOverviewQuery>();
-        services.AddTransient<AuditTrailQuery>();
         services.AddTransient<NodeAdministration>();
         services.AddTransient<AuditTrailSearch>();
         services.AddTransient<ScheduleAdministration>();

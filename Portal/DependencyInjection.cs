@@ -116,7 +116,7 @@ public static class DependencyInjection
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices();
         services.AddScoped<Ferry.Portal.Components.Shared.Confirmation>();
-        services.AddSingleton<Ferry.Portal.Components.Pages.Dashboard.LagClock>();
+        services.AddSingleton<Ferry.Portal.Components.Shared.LagClock>();
         services.AddPortalApi();
         return services;
     }

@@ -1,8 +1,13 @@
-using Ferry.Engine.Schedules;
 using Ferry.Engine.Control;
 using Ferry.Engine.Demo;
 using Ferry.Engine.Queue;
 using Ferry.Engine.Replication;
+using Ferry.Engine.Replication.Sequences;
+using Ferry.Engine.Replication.Sets;
+using Ferry.Engine.Replication.Status;
+using Ferry.Engine.Replication.Subscriptions;
+using Ferry.Engine.Replication.Tables;
+using Ferry.Engine.Schedules;
 using Ferry.Engine.Tests.Apply;
 using Ferry.Engine.Tests.Support;
 using Microsoft.EntityFrameworkCore;
@@ -37,20 +42,23 @@ public sealed class ReplicationServiceTests(ClusterFixture clusters)
             "pw2", allTables: false, ct);
         await using var engine = await ReplicationTestEnvironment.StartAsync(
             await clusters.CreateDatabaseAsync(15, "repl_control_seed"), ct);
-        var service = engine.Services.GetRequiredService<ReplicationService>();
+        var sets = engine.Services.GetRequiredService<SetService>();
+        var subscriptions = engine.Services.GetRequiredService<SubscriptionService>();
+        var tableRules = engine.Services.GetRequiredService<TableRuleService>();
+        var sequenceRules = engine.Services.GetRequiredService<SequenceRuleService>();
         var status = engine.Services.GetRequiredService<ReplicationStatusQuery>();
         var sourceNode = await engine.AddNodeAsync("source", sourceCs, ct);
         var target1Node = await engine.AddNodeAsync("target1", target1Cs, ct);
         var target2Node = await engine.AddNodeAsync("target2", target2Cs, ct);
 
-        var set = await service.CreateSetAsync(Operator, "seed", sourceNode, ct);
-        var sub1 = await service.SubscribeAsync(Operator, set.Id, target1Node, ct);
-        var sub2 = await service.SubscribeAsync(Operator, set.Id, target2Node, ct);
+        var set = await sets.CreateSetAsync(Operator, "seed", sourceNode, ct);
+        var sub1 = await subscriptions.SubscribeAsync(Operator, set.Id, target1Node, ct);
+        var sub2 = await subscriptions.SubscribeAsync(Operator, set.Id, target2Node, ct);
 
         foreach (var table in SeedScenario.KeylessTables)
         {
             var refused = await Assert.ThrowsAsync<ReplicationRefusedException>(
-                () => service.AddTableAsync(Operator, sub1.Id, new AddTableRequest($"digoal_01.{table}"), ct));
+                () => tableRules.AddTableAsync(Operator, sub1.Id, new AddTableRequest($"digoal_01.{table}"), ct));
             Assert.Contains("no primary key", refused.Message, StringComparison.Ordinal);
         }
         await using var source = NpgsqlDataSource.Create(sourceCs);
@@ -60,13 +68,13 @@ public sealed class ReplicationServiceTests(ClusterFixture clusters)
         var workload = WorkloadAsync(source, stop.Token);
         foreach (var table in SeedScenario.KeyedTables)
         {
-            await service.AddTableAsync(Operator, sub1.Id, new AddTableRequest($"digoal_01.{table}"), ct);
-            await service.AddTableAsync(Operator, sub2.Id, new AddTableRequest($"digoal_01.{table}", $"digoal_02.{table}", Filter), ct);
+            await tableRules.AddTableAsync(Operator, sub1.Id, new AddTableRequest($"digoal_01.{table}"), ct);
+            await tableRules.AddTableAsync(Operator, sub2.Id, new AddTableRequest($"digoal_01.{table}", $"digoal_02.{table}", Filter), ct);
         }
         foreach (var sequence in SeedScenario.Sequences)
         {
-            await service.AddSequenceAsync(Operator, sub1.Id, $"digoal_01.{sequence}", null, ct);
-            await service.AddSequenceAsync(Operator, sub2.Id, $"digoal_01.{sequence}", $"digoal_02.{sequence}", ct);
+            await sequenceRules.AddSequenceAsync(Operator, sub1.Id, $"digoal_01.{sequence}", null, ct);
+            await sequenceRules.AddSequenceAsync(Operator, sub2.Id, $"digoal_01.{sequence}", $"digoal_02.{sequence}", ct);
         }
 
         // Copies and catch-up happen while the workload writes.
@@ -124,12 +132,14 @@ public sealed class ReplicationServiceTests(ClusterFixture clusters)
         var targetCs = await SeedScenario.CreateTargetAsync((await clusters.GetAsync(15)).ConnectionString(), "repl_rs_t", "digoal_01",
             "pw1", allTables: true, ct);
         await using var engine = await ReplicationTestEnvironment.StartAsync(await clusters.CreateDatabaseAsync(15, "repl_control_rs"), ct);
-        var service = engine.Services.GetRequiredService<ReplicationService>();
+        var sets = engine.Services.GetRequiredService<SetService>();
+        var subscriptions = engine.Services.GetRequiredService<SubscriptionService>();
+        var tableRules = engine.Services.GetRequiredService<TableRuleService>();
         var status = engine.Services.GetRequiredService<ReplicationStatusQuery>();
-        var set = await service.CreateSetAsync(Operator, "rs", await engine.AddNodeAsync("source", sourceCs, ct), ct);
-        var sub = await service.SubscribeAsync(Operator, set.Id, await engine.AddNodeAsync("target", targetCs, ct), ct);
-        var info = await service.AddTableAsync(Operator, sub.Id, new AddTableRequest("digoal_01.user_info"), ct);
-        var session = await service.AddTableAsync(Operator, sub.Id, new AddTableRequest("digoal_01.user_session"), ct);
+        var set = await sets.CreateSetAsync(Operator, "rs", await engine.AddNodeAsync("source", sourceCs, ct), ct);
+        var sub = await subscriptions.SubscribeAsync(Operator, set.Id, await engine.AddNodeAsync("target", targetCs, ct), ct);
+        var info = await tableRules.AddTableAsync(Operator, sub.Id, new AddTableRequest("digoal_01.user_info"), ct);
+        var session = await tableRules.AddTableAsync(Operator, sub.Id, new AddTableRequest("digoal_01.user_session"), ct);
         await Eventually.WaitAsync(() => status.GetSubscriptionAsync(Viewer, sub.Id, ct),
             s => s.Tables.All(t => t.State == nameof(TableState.Ok)), TimeSpan.FromSeconds(30), Describe);
 
@@ -141,7 +151,7 @@ public sealed class ReplicationServiceTests(ClusterFixture clusters)
             await command.ExecuteNonQueryAsync(ct);
         }
         var starts = engine.Loops.ApplyStarts;
-        await service.ResyncTableAsync(Operator, sub.Id, info.Id, ct);
+        await tableRules.ResyncTableAsync(Operator, sub.Id, info.Id, ct);
         Assert.Equal(starts, engine.Loops.ApplyStarts); // the running loop takes the resync at its next poll
         await Execute(source, "SELECT digoal_01.f_user_login(3)");
         var expected = (await HashAsync(source, "digoal_01.user_info", UserInfoColumns),
@@ -163,22 +173,22 @@ public sealed class ReplicationServiceTests(ClusterFixture clusters)
         await Eventually.WaitAsync(() => status.GetSubscriptionAsync(Viewer, sub.Id, ct),
             s => s.Tables.All(t => t.State == nameof(TableState.Ok)), TimeSpan.FromSeconds(30), Describe);
 
-        await service.RemoveTableAsync(Operator, sub.Id, session.Id, ct);
+        await tableRules.RemoveTableAsync(Operator, sub.Id, session.Id, ct);
         var captured = await new QueueAdmin(source).GetCapturedTablesAsync("rs", ct);
         Assert.EndsWith("user_info", Assert.Single(captured.Keys), StringComparison.Ordinal);
         var rows = await ScalarAsync(target, "SELECT count(*) FROM digoal_01.user_session");
         Assert.True(rows > 0, "removing a table keeps its target rows");
-        var refused = await Assert.ThrowsAsync<ReplicationRefusedException>(() => service.DropSetAsync(Operator, set.Id, ct));
+        var refused = await Assert.ThrowsAsync<ReplicationRefusedException>(() => sets.DropSetAsync(Operator, set.Id, ct));
         Assert.Contains("drop them first", refused.Message, StringComparison.Ordinal);
 
-        await service.DropSubscriptionAsync(Operator, sub.Id, ct);
+        await subscriptions.DropSubscriptionAsync(Operator, sub.Id, ct);
         var queue = new QueueAdmin(source);
         Assert.Empty(await queue.GetConsumerLagsAsync("rs", ct));
         Assert.Empty(await queue.GetCapturedTablesAsync("rs", ct));
         Assert.Equal(0, await ScalarAsync(target, "SELECT count(*) FROM ferry.subscription"));
         Assert.True(await ScalarAsync(target, "SELECT count(*) FROM digoal_01.user_info") > 0,
             "dropping a subscription keeps the target rows");
-        await service.DropSetAsync(Operator, set.Id, ct);
+        await sets.DropSetAsync(Operator, set.Id, ct);
         Assert.Equal(0, await ScalarAsync(source, "SELECT count(*) FROM ferry.queue"));
         Assert.Empty(await engine.Services.GetRequiredService<ReplicationStatusQuery>().GetSetsAsync(Viewer, ct));
     }
@@ -189,25 +199,28 @@ public sealed class ReplicationServiceTests(ClusterFixture clusters)
         var ct = TestContext.Current.CancellationToken;
         var control = await clusters.CreateDatabaseAsync(15, "repl_control_roles");
         await using var engine = await ReplicationTestEnvironment.StartAsync(control, ct);
-        var service = engine.Services.GetRequiredService<ReplicationService>();
+        var sets = engine.Services.GetRequiredService<SetService>();
+        var subscriptions = engine.Services.GetRequiredService<SubscriptionService>();
+        var tableRules = engine.Services.GetRequiredService<TableRuleService>();
+        var sequenceRules = engine.Services.GetRequiredService<SequenceRuleService>();
         var node = await engine.AddNodeAsync("somewhere", (await clusters.GetAsync(15)).ConnectionString(), ct);
 
-        await Assert.ThrowsAsync<AccessDeniedException>(() => service.CreateSetAsync(Viewer, "nope", node, ct));
-        await Assert.ThrowsAsync<AccessDeniedException>(() => service.DropSetAsync(Viewer, 1, ct));
-        await Assert.ThrowsAsync<AccessDeniedException>(() => service.SubscribeAsync(Viewer, 1, node, ct));
-        await Assert.ThrowsAsync<AccessDeniedException>(() => service.PauseAsync(Viewer, 1, ct));
-        await Assert.ThrowsAsync<AccessDeniedException>(() => service.ResumeAsync(Viewer, 1, ct));
-        await Assert.ThrowsAsync<AccessDeniedException>(() => service.DropSubscriptionAsync(Viewer, 1, ct));
-        await Assert.ThrowsAsync<AccessDeniedException>(() => service.AddTableAsync(Viewer, 1, new AddTableRequest("a.b"), ct));
-        await Assert.ThrowsAsync<AccessDeniedException>(() => service.RemoveTableAsync(Viewer, 1, 1, ct));
-        await Assert.ThrowsAsync<AccessDeniedException>(() => service.ResyncTableAsync(Viewer, 1, 1, ct));
-        await Assert.ThrowsAsync<AccessDeniedException>(() => service.AddSequenceAsync(Viewer, 1, "a.b", null, ct));
+        await Assert.ThrowsAsync<AccessDeniedException>(() => sets.CreateSetAsync(Viewer, "nope", node, ct));
+        await Assert.ThrowsAsync<AccessDeniedException>(() => sets.DropSetAsync(Viewer, 1, ct));
+        await Assert.ThrowsAsync<AccessDeniedException>(() => subscriptions.SubscribeAsync(Viewer, 1, node, ct));
+        await Assert.ThrowsAsync<AccessDeniedException>(() => subscriptions.PauseAsync(Viewer, 1, ct));
+        await Assert.ThrowsAsync<AccessDeniedException>(() => subscriptions.ResumeAsync(Viewer, 1, ct));
+        await Assert.ThrowsAsync<AccessDeniedException>(() => subscriptions.DropSubscriptionAsync(Viewer, 1, ct));
+        await Assert.ThrowsAsync<AccessDeniedException>(() => tableRules.AddTableAsync(Viewer, 1, new AddTableRequest("a.b"), ct));
+        await Assert.ThrowsAsync<AccessDeniedException>(() => tableRules.RemoveTableAsync(Viewer, 1, 1, ct));
+        await Assert.ThrowsAsync<AccessDeniedException>(() => tableRules.ResyncTableAsync(Viewer, 1, 1, ct));
+        await Assert.ThrowsAsync<AccessDeniedException>(() => sequenceRules.AddSequenceAsync(Viewer, 1, "a.b", null, ct));
         Assert.Empty(await engine.Services.GetRequiredService<ReplicationStatusQuery>().GetStatusAsync(Viewer, ct));
         var anonymous = new System.Security.Claims.ClaimsPrincipal();
         var query = engine.Services.GetRequiredService<ReplicationStatusQuery>();
         await Assert.ThrowsAsync<AccessDeniedException>(() => query.GetStatusAsync(anonymous, ct));
 
-        var refused = await Assert.ThrowsAsync<ReplicationRefusedException>(() => service.CreateSetAsync(Operator, "Bad Name", node, ct));
+        var refused = await Assert.ThrowsAsync<ReplicationRefusedException>(() => sets.CreateSetAsync(Operator, "Bad Name", node, ct));
         Assert.Contains("not a valid set name", refused.Message, StringComparison.Ordinal);
         await using var context = await engine.Services.GetRequiredService<IDbContextFactory<ControlDbContext>>().CreateDbContextAsync(ct);
         Assert.Equal(0, await context.Sets.CountAsync(ct));

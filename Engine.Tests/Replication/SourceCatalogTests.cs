@@ -2,6 +2,10 @@ using System.Net;
 using System.Net.Sockets;
 using Ferry.Engine.Control;
 using Ferry.Engine.Replication;
+using Ferry.Engine.Replication.Catalog;
+using Ferry.Engine.Replication.Sets;
+using Ferry.Engine.Replication.Subscriptions;
+using Ferry.Engine.Replication.Tables;
 using Ferry.Engine.Tests.Support;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -56,9 +60,9 @@ public sealed class SourceCatalogTests(ClusterFixture clusters)
         var ct = TestContext.Current.CancellationToken;
         var (engine, subscriptionId, sourceCs) = await SubscribedAsync(major, $"catalog_{major}", ct);
         await using var _ = engine;
-        var service = engine.Services.GetRequiredService<ReplicationService>();
+        var tableRules = engine.Services.GetRequiredService<TableRuleService>();
         var catalog = engine.Services.GetRequiredService<SourceCatalogQuery>();
-        await service.AddTableAsync(Operator, subscriptionId,
+        await tableRules.AddTableAsync(Operator, subscriptionId,
             new AddTableRequest("app.analyzed", "app.analyzed_copy", CreateTarget: true), ct);
 
         var result = await catalog.GetAsync(Operator, subscriptionId, ct);
@@ -108,7 +112,7 @@ public sealed class SourceCatalogTests(ClusterFixture clusters)
         Assert.Equal(800, events.EstimatedRows);
 
         // The name the picker hands over is the one the engine parses back: the quoted table can be added by it.
-        var added = await service.AddTableAsync(Operator, subscriptionId, new AddTableRequest(weird.Text, CreateTarget: true), ct);
+        var added = await tableRules.AddTableAsync(Operator, subscriptionId, new AddTableRequest(weird.Text, CreateTarget: true), ct);
         Assert.Equal("\"app\".\"we\"\"ird\"", added.Source);
         var again = await catalog.GetAsync(Operator, subscriptionId, ct);
         Assert.Equal("\"app\".\"we\"\"ird\"", again.Tables.Single(t => t.Name == "we\"ird").Target);
@@ -162,9 +166,10 @@ public sealed class SourceCatalogTests(ClusterFixture clusters)
             await command.ExecuteNonQueryAsync(ct);
         }
         var engine = await ReplicationTestEnvironment.StartAsync(await clusters.CreateDatabaseAsync(major, name + "_control"), ct);
-        var service = engine.Services.GetRequiredService<ReplicationService>();
-        var set = await service.CreateSetAsync(Operator, "cat", await engine.AddNodeAsync("source", sourceCs, ct), ct);
-        var subscription = await service.SubscribeAsync(Operator, set.Id, await engine.AddNodeAsync("target", targetCs, ct), ct);
+        var sets = engine.Services.GetRequiredService<SetService>();
+        var subscriptions = engine.Services.GetRequiredService<SubscriptionService>();
+        var set = await sets.CreateSetAsync(Operator, "cat", await engine.AddNodeAsync("source", sourceCs, ct), ct);
+        var subscription = await subscriptions.SubscribeAsync(Operator, set.Id, await engine.AddNodeAsync("target", targetCs, ct), ct);
         return (engine, subscription.Id, sourceCs);
     }
 

@@ -2,6 +2,8 @@ using Ferry.Engine.Consumers;
 using Ferry.Engine.Control;
 using Ferry.Engine.Queue;
 using Ferry.Engine.Replication;
+using Ferry.Engine.Replication.Status;
+using Ferry.Engine.Replication.Tables;
 using Ferry.Engine.Tests.Support;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;

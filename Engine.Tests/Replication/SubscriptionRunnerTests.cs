@@ -2,6 +2,10 @@ using Ferry.Engine.Control;
 using Ferry.Engine.Demo;
 using Ferry.Engine.Replication;
 using Ferry.Engine.Replication.Internal;
+using Ferry.Engine.Replication.Sets;
+using Ferry.Engine.Replication.Status;
+using Ferry.Engine.Replication.Subscriptions;
+using Ferry.Engine.Replication.Tables;
 using Ferry.Engine.Tests.Apply;
 using Ferry.Engine.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
@@ -26,7 +30,7 @@ public sealed class SubscriptionRunnerTests(ClusterFixture clusters)
         await using var _ = engine;
         await using var __ = source;
         await using var ___ = target;
-        var service = engine.Services.GetRequiredService<ReplicationService>();
+        var subscriptions = engine.Services.GetRequiredService<SubscriptionService>();
         var status = engine.Services.GetRequiredService<ReplicationStatusQuery>();
 
         await ExecuteAsync(target, "ALTER TABLE digoal_01.user_session ADD CONSTRAINT no_logins CHECK (login_count < 0) NOT VALID");
@@ -36,7 +40,7 @@ public sealed class SubscriptionRunnerTests(ClusterFixture clusters)
         Assert.Contains("no_logins", stopped.LastError, StringComparison.Ordinal);
 
         await ExecuteAsync(target, "ALTER TABLE digoal_01.user_session DROP CONSTRAINT no_logins");
-        await service.ResumeAsync(Operator, subscriptionId, ct);
+        await subscriptions.ResumeAsync(Operator, subscriptionId, ct);
         await ExecuteAsync(source, "SELECT digoal_01.f_user_login(43)");
         var expected = await HashAsync(source);
         await Eventually.WaitAsync(() => HashAsync(target), h => h == expected, TimeSpan.FromSeconds(30),
@@ -52,7 +56,7 @@ public sealed class SubscriptionRunnerTests(ClusterFixture clusters)
         await using var _ = engine;
         await using var __ = source;
         await using var ___ = target;
-        var service = engine.Services.GetRequiredService<ReplicationService>();
+        var subscriptions = engine.Services.GetRequiredService<SubscriptionService>();
         var listener = engine.Services.GetServices<IHostedService>().OfType<ReplicationChangeListener>().Single();
         await listener.StartAsync(ct);
         await using (var control = NpgsqlDataSource.Create(engine.ControlConnectionString))
@@ -73,7 +77,7 @@ public sealed class SubscriptionRunnerTests(ClusterFixture clusters)
             }
         });
 
-        await service.PauseAsync(Operator, subscriptionId, ct);
+        await subscriptions.PauseAsync(Operator, subscriptionId, ct);
         // Live views hear of it (through the control database, as every portal process would).
         await heard.Task.WaitAsync(TimeSpan.FromSeconds(10), ct);
         // The paused loop ends and gives up its lock (so the supervisor would not see it running).
@@ -87,7 +91,7 @@ public sealed class SubscriptionRunnerTests(ClusterFixture clusters)
         {
             await ExecuteAsync(source, $"SELECT digoal_01.f_user_logout({user})");
         }
-        await service.ResumeAsync(Operator, subscriptionId, ct);
+        await subscriptions.ResumeAsync(Operator, subscriptionId, ct);
         var expected = await HashAsync(source);
         await Eventually.WaitAsync(() => HashAsync(target), h => h == expected, TimeSpan.FromSeconds(30),
             h => $"expected {expected}, target {h}");
@@ -150,10 +154,12 @@ public sealed class SubscriptionRunnerTests(ClusterFixture clusters)
         var sourceCs = await SeedScenario.CreateSourceAsync(cluster, $"runner_{name}_src", "digoal_01", "pw1", 100, ct);
         var targetCs = await SeedScenario.CreateTargetAsync(cluster, $"runner_{name}_t", "digoal_01", "pw1", allTables: true, ct);
         var engine = await ReplicationTestEnvironment.StartAsync(await clusters.CreateDatabaseAsync(15, $"runner_{name}_control"), ct);
-        var service = engine.Services.GetRequiredService<ReplicationService>();
-        var set = await service.CreateSetAsync(Operator, name, await engine.AddNodeAsync("source", sourceCs, ct), ct);
-        var subscription = await service.SubscribeAsync(Operator, set.Id, await engine.AddNodeAsync("target", targetCs, ct), ct);
-        await service.AddTableAsync(Operator, subscription.Id, new AddTableRequest("digoal_01.user_session"), ct);
+        var sets = engine.Services.GetRequiredService<SetService>();
+        var subscriptions = engine.Services.GetRequiredService<SubscriptionService>();
+        var tableRules = engine.Services.GetRequiredService<TableRuleService>();
+        var set = await sets.CreateSetAsync(Operator, name, await engine.AddNodeAsync("source", sourceCs, ct), ct);
+        var subscription = await subscriptions.SubscribeAsync(Operator, set.Id, await engine.AddNodeAsync("target", targetCs, ct), ct);
+        await tableRules.AddTableAsync(Operator, subscription.Id, new AddTableRequest("digoal_01.user_session"), ct);
         var status = engine.Services.GetRequiredService<ReplicationStatusQuery>();
         await Eventually.WaitAsync(() => status.GetSubscriptionAsync(Operator, subscription.Id, ct),
             s => s.Tables.All(t => t.State == nameof(TableState.Ok)), TimeSpan.FromSeconds(30),

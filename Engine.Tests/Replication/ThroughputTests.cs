@@ -1,7 +1,13 @@
 using Ferry.Engine.Control;
 using Ferry.Engine.Demo;
+using Ferry.Engine.Nodes;
 using Ferry.Engine.Replication;
 using Ferry.Engine.Replication.Internal;
+using Ferry.Engine.Replication.Sets;
+using Ferry.Engine.Replication.Status;
+using Ferry.Engine.Replication.Subscriptions;
+using Ferry.Engine.Replication.Tables;
+using Ferry.Engine.Replication.Throughput;
 using Ferry.Engine.Tests.Support;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -64,8 +70,8 @@ public sealed class ThroughputTests(ClusterFixture clusters)
         await using var __ = source;
         await using var ___ = target;
         // Hand the subscription from the host's runner to one that never polls within the test (so never flushes but at its stop).
-        var service = engine.Services.GetRequiredService<ReplicationService>();
-        await service.PauseAsync(Operator, subscriptionId, ct);
+        var subscriptions = engine.Services.GetRequiredService<SubscriptionService>();
+        await subscriptions.PauseAsync(Operator, subscriptionId, ct);
         var contexts = engine.Services.GetRequiredService<IDbContextFactory<ControlDbContext>>();
         await using (var control = NpgsqlDataSource.Create(engine.ControlConnectionString))
         await using (var connection = await control.OpenConnectionAsync(ct))
@@ -78,7 +84,7 @@ public sealed class ThroughputTests(ClusterFixture clusters)
             await context.Subscriptions.Where(s => s.Id == subscriptionId)
                 .ExecuteUpdateAsync(u => u.SetProperty(s => s.State, SubscriptionState.Active), ct);
         }
-        var runner = new SubscriptionRunner(contexts, engine.Services.GetRequiredService<NodeConnections>(),
+        var runner = new SubscriptionRunner(contexts, engine.Services.GetRequiredService<NodeDataSources>(),
             Microsoft.Extensions.Options.Options.Create(new ReplicationOptions { ControlPollInterval = TimeSpan.FromHours(1) }),
             TimeProvider.System, engine.Services.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>(),
             engine.Services.GetRequiredService<Ferry.Engine.Monitoring.FerryMetrics>());
@@ -125,7 +131,7 @@ public sealed class ThroughputTests(ClusterFixture clusters)
         Assert.Equal(10, series.Points.Single(p => p.Events > 0).EventsPerSecond);
         Assert.Equal(10, series.PeakEventsPerSecond);
 
-        await engine.Services.GetRequiredService<ReplicationService>().DropSubscriptionAsync(Operator, subscriptionId, ct);
+        await engine.Services.GetRequiredService<SubscriptionService>().DropSubscriptionAsync(Operator, subscriptionId, ct);
         Assert.Equal(0, await ScalarAsync(engine, "SELECT count(*) FROM ferry.throughput_buckets"));
         var gone = await Assert.ThrowsAsync<ReplicationRefusedException>(() => query.GetLastHourAsync(Viewer, subscriptionId, ct));
         Assert.StartsWith("There is no subscription", gone.Message, StringComparison.Ordinal);
@@ -148,10 +154,12 @@ public sealed class ThroughputTests(ClusterFixture clusters)
         var sourceCs = await SeedScenario.CreateSourceAsync(cluster, $"tp_{name}_src", "digoal_01", "pw1", 100, ct);
         var targetCs = await SeedScenario.CreateTargetAsync(cluster, $"tp_{name}_t", "digoal_01", "pw1", allTables: true, ct);
         var engine = await ReplicationTestEnvironment.StartAsync(await clusters.CreateDatabaseAsync(15, $"tp_{name}_control"), ct);
-        var service = engine.Services.GetRequiredService<ReplicationService>();
-        var set = await service.CreateSetAsync(Operator, name, await engine.AddNodeAsync("source", sourceCs, ct), ct);
-        var subscription = await service.SubscribeAsync(Operator, set.Id, await engine.AddNodeAsync("target", targetCs, ct), ct);
-        await service.AddTableAsync(Operator, subscription.Id, new AddTableRequest("digoal_01.user_session"), ct);
+        var sets = engine.Services.GetRequiredService<SetService>();
+        var subscriptions = engine.Services.GetRequiredService<SubscriptionService>();
+        var tableRules = engine.Services.GetRequiredService<TableRuleService>();
+        var set = await sets.CreateSetAsync(Operator, name, await engine.AddNodeAsync("source", sourceCs, ct), ct);
+        var subscription = await subscriptions.SubscribeAsync(Operator, set.Id, await engine.AddNodeAsync("target", targetCs, ct), ct);
+        await tableRules.AddTableAsync(Operator, subscription.Id, new AddTableRequest("digoal_01.user_session"), ct);
         var status = engine.Services.GetRequiredService<ReplicationStatusQuery>();
         await Eventually.WaitAsync(() => status.GetSubscriptionAsync(Operator, subscription.Id, ct),
             s => s.Tables.All(t => t.State == nameof(TableState.Ok)), TimeSpan.FromSeconds(30),

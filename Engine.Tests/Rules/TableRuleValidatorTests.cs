@@ -76,8 +76,12 @@ public sealed class TableRuleValidatorTests(ClusterFixture clusters) : IAsyncLif
         { "user_info", null, "no_column > 1", "no_column" },
         { "user_info", null, "userid IN (SELECT userid FROM rules_owner.user_session)", "is not valid: it" },
         { "user_info", null, "userid = (SELECT max(userid) FROM rules_owner.user_session)", "subquery" },
-        { "user_info", null, "true) UNION ALL SELECT 1 FROM rules_owner.user_session WHERE (true", "not a plain condition" },
-        { "user_info", null, "true) --", "syntax error" },
+        { "user_info", null, "true) UNION ALL SELECT 1 FROM rules_owner.user_session WHERE (true", "')' at position 5 closes nothing" },
+        { "user_info", null, "true) UNION SELECT (1", "')' at position 5 closes nothing" },
+        { "user_info", null, "1=1) or (1=1", "')' at position 4 closes nothing" },
+        { "user_info", null, "true) --", "closes nothing" },
+        { "user_info", null, "userid > 1 /* unclosed", "comment opened at position 12 is not closed" },
+        { "user_info", null, "engname = $$x) or (true", "dollar-quoted string opened" },
         { "user_info", null, "userid = $1", "query parameter" },
         { "user_info", null, "random() < 0.5", "not immutable" },
         { "user_info", null, "crt_time > now() - interval '1 day'", "not immutable" },
@@ -94,8 +98,27 @@ public sealed class TableRuleValidatorTests(ClusterFixture clusters) : IAsyncLif
         var error = await Assert.ThrowsAsync<TableRuleException>(
             () => TableRuleValidator.ValidateAsync(_source, _target, request, TestContext.Current.CancellationToken));
 
-        Assert.Contains(message, error.Message, StringComparison.Ordinal);
+        Assert.True(error.Message.Contains(message, StringComparison.Ordinal), error.Message);
         Assert.Equal(before, (await FingerprintAsync(_source), await FingerprintAsync(_target)));
+    }
+
+    public static TheoryData<string> OneExpression =>
+    [
+        "userid <= 1000",
+        "userid <= 1000 -- the first thousand (and no more)",
+        "/* ( */ engname <> ')' AND engname <> 'it''s ('",
+        "engname <> $$a)b$$ AND engname <> $t$(( $t$ AND engname <> E'\\')'",
+        "CASE WHEN userid > 5 THEN (userid % 2 = 0) ELSE false END",
+        "userid IN (1, 2, 3) OR lower(engname) = 'x' OR birthday > '2000-01-01'::date OR userid::text = '5'",
+    ];
+
+    [Theory]
+    [MemberData(nameof(OneExpression))]
+    public async Task ValidateAsync_AcceptsOneExpression_WithQuotedParenthesesAndComments(string filter)
+    {
+        var rule = await TableRuleValidator.ValidateAsync(_source, _target,
+            new TableRuleRequest(new TableName("rules_owner", "user_info"), Filter: filter), TestContext.Current.CancellationToken);
+        Assert.Equal(filter, rule.Filter);
     }
 
     [Fact]

@@ -65,7 +65,7 @@ internal static class AlertConditions
     /// <summary>Whether a rule of this kind needs the subscriptions, nodes, loads or compares read.</summary>
     public static bool NeedsSubscriptions(AlertKind kind) => kind is AlertKind.Lag or AlertKind.PendingEvents or AlertKind.Error or AlertKind.Paused;
 
-    private static AlertObservation Seen(Replication.SubscriptionSummary s, bool? holds, double? value, string message) =>
+    private static AlertObservation Seen(Replication.Status.SubscriptionSummary s, bool? holds, double? value, string message) =>
         new($"subscription:{s.Id}", $"{s.SetName} → {s.TargetNodeName}", holds, value, message);
 
     private static string Seconds(double seconds) => seconds switch

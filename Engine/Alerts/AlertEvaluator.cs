@@ -1,7 +1,8 @@
 using System.Diagnostics;
 using Ferry.Engine.Control;
 using Ferry.Engine.Monitoring;
-using Ferry.Engine.Replication;
+using Ferry.Engine.Nodes;
+using Ferry.Engine.Replication.Status;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;

@@ -1,6 +1,6 @@
 using Ferry.Engine.Control;
 using Ferry.Engine.Monitoring;
-using Ferry.Engine.Replication;
+using Ferry.Engine.Replication.Status;
 
 namespace Ferry.Engine.Alerts;
 

@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using Ferry.Engine.Consumers;
 using Ferry.Engine.Copy;
 using Ferry.Engine.Queue;
+using Ferry.Engine.Rules;
 using Npgsql;
 
 namespace Ferry.Engine.Apply;
@@ -13,9 +14,12 @@ namespace Ferry.Engine.Apply;
 /// <remarks>
 /// The consumer's own <see cref="BatchReadOptions.RowFilters"/> drops events outside a filter; the apply side needs them
 /// (an update that leaves the filter deletes the row on the target), so filters are evaluated here instead, on the
-/// events as read: <c>json_populate_record(NULL::table, data)</c> gives the row the filter is written against.
+/// events as read: <c>json_populate_record(NULL::table, data)</c> gives the row the filter is written against. Each chunk
+/// is judged in a READ ONLY transaction under a statement timeout (<paramref name="filterTimeout"/>, by default
+/// <see cref="FilterSql.EvaluationTimeout"/>), so a filter can neither write on the source nor hold the loop forever.
 /// </remarks>
-public sealed class QueueBatchSource(QueueConsumer consumer, NpgsqlDataSource source, BatchReadOptions? readOptions = null)
+public sealed class QueueBatchSource(
+    QueueConsumer consumer, NpgsqlDataSource source, BatchReadOptions? readOptions = null, TimeSpan? filterTimeout = null)
     : IBatchSource, IAsyncDisposable
 {
     private const int FilterChunk = 1000;
@@ -121,28 +125,36 @@ public sealed class QueueBatchSource(QueueConsumer consumer, NpgsqlDataSource so
     }
 
     /// <summary>The chunk's events with the filter verdicts of its inserts and updates, one query per filtered table.</summary>
-    private static async Task<List<ApplyEvent>> JudgeAsync(
+    private async Task<List<ApplyEvent>> JudgeAsync(
         NpgsqlConnection connection, List<QueueEvent> chunk, IReadOnlyDictionary<string, string> rowFilters,
         CancellationToken cancellationToken)
     {
         var verdicts = new bool[chunk.Count];
         Array.Fill(verdicts, true);
-        foreach (var group in chunk
+        var groups = chunk
             .Select((e, i) => (Event: e, Index: i))
             .Where(x => x.Event.Table is not null && x.Event.Data is not null && x.Event.Type is EventTypes.Insert or EventTypes.Update
                 && rowFilters.ContainsKey(x.Event.Table))
-            .GroupBy(x => x.Event.Table!))
+            .GroupBy(x => x.Event.Table!)
+            .ToList();
+        if (groups.Count == 0)
+        {
+            return [.. chunk.Select(e => new ApplyEvent(e))];
+        }
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await FilterSql.ReadOnlyAsync(connection, transaction, filterTimeout ?? FilterSql.EvaluationTimeout, cancellationToken)
+            .ConfigureAwait(false);
+        foreach (var group in groups)
         {
             var items = group.ToList();
             // The table name and filter come from validated rules (TableRule.SourceTable is quote_ident'ed on the source).
             // The filter stands on lines of its own, as everywhere it is used, so a trailing -- comment ends with it.
             await using var command = new NpgsqlCommand($"""
-                SELECT coalesce((SELECT (
-                {rowFilters[group.Key]}
-                ) FROM json_populate_record(NULL::{group.Key}, u.ferry_row::json)), false)
+                SELECT coalesce((SELECT {FilterSql.Parenthesized(rowFilters[group.Key])}
+                  FROM json_populate_record(NULL::{group.Key}, u.ferry_row::json)), false)
                 FROM unnest($1::text[]) WITH ORDINALITY AS u(ferry_row, ferry_ord)
                 ORDER BY u.ferry_ord
-                """, connection);
+                """, connection, transaction);
             command.Parameters.Add(new NpgsqlParameter { Value = items.Select(x => x.Event.Data!).ToArray() });
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             var n = 0;
@@ -151,6 +163,7 @@ public sealed class QueueBatchSource(QueueConsumer consumer, NpgsqlDataSource so
                 verdicts[items[n++].Index] = reader.GetBoolean(0);
             }
         }
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return [.. chunk.Select((e, i) => new ApplyEvent(e, verdicts[i]))];
     }
 }

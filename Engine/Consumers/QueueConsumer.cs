@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Text;
 using Ferry.Engine.Queue;
+using Ferry.Engine.Rules;
 using Ferry.Engine.Sql;
 using Npgsql;
 
@@ -102,6 +103,11 @@ public sealed class QueueConsumer(NpgsqlDataSource dataSource, string queue, str
         ArgumentOutOfRangeException.ThrowIfLessThan(options.ChunkSize, 1);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        if (verdicts is { Count: > 0 } || options.RowFilters is { Count: > 0 })
+        {
+            // Row filters run in this transaction: READ ONLY, each fetch under a timeout (docs/decisions/ADR-009-row-filters.md).
+            await FilterSql.ReadOnlyAsync(connection, transaction, FilterSql.EvaluationTimeout, cancellationToken).ConfigureAwait(false);
+        }
         await using (var declare = BuildDeclare(batch, options, verdicts, connection, transaction))
         {
             await declare.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
@@ -214,7 +220,7 @@ public sealed class QueueConsumer(NpgsqlDataSource dataSource, string queue, str
             foreach (var (table, expression) in filters)
             {
                 command.Parameters.Add(new NpgsqlParameter { Value = table });
-                sql.Append($" WHEN e.ev_table = ${command.Parameters.Count} THEN coalesce(({expression}), false)");
+                sql.Append($" WHEN e.ev_table = ${command.Parameters.Count} THEN coalesce({FilterSql.Parenthesized(expression)}, false)");
             }
             sql.Append(" ELSE true END");
         }
@@ -234,7 +240,7 @@ public sealed class QueueConsumer(NpgsqlDataSource dataSource, string queue, str
         foreach (var (table, expression) in verdicts)
         {
             command.Parameters.Add(new NpgsqlParameter { Value = table });
-            sql.Append($" WHEN e.ev_table = ${command.Parameters.Count} THEN coalesce((SELECT ({expression})")
+            sql.Append($" WHEN e.ev_table = ${command.Parameters.Count} THEN coalesce((SELECT {FilterSql.Parenthesized(expression)}")
                 .Append($" FROM json_populate_record(NULL::{table}, e.ev_data) AS r), false)");
         }
         return sql.Append(" ELSE true END").ToString();

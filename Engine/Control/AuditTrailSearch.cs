@@ -3,13 +3,6 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Ferry.Engine.Control;
 
-/// <summary>Which audit entries to read; every field is optional. Text fields match case-insensitively anywhere.</summary>
-public sealed record AuditFilter(
-    string? UserName = null, string? Action = null, string? EntityType = null, DateTimeOffset? From = null, DateTimeOffset? To = null);
-
-/// <summary>One page of audit entries, newest first, and how many match in all.</summary>
-public sealed record AuditPage(IReadOnlyList<AuditRow> Items, int Total);
-
 /// <summary>Reads the audit trail page by page with filters (Viewer or higher). There is no way to change an entry.</summary>
 public sealed class AuditTrailSearch(IDbContextFactory<ControlDbContext> contexts)
 {

@@ -26,6 +26,12 @@ public sealed class Node : ITimestamped
 
     public SslMode SslMode { get; set; } = SslMode.Prefer;
 
+    /// <summary>
+    /// The schemas into which table rules may write when this node is their target, set by an Admin; null when not
+    /// restricted (any schema but Ferry's and PostgreSQL's). See <see cref="Rules.TargetSchemas"/>.
+    /// </summary>
+    public List<string>? TargetSchemas { get; set; }
+
     /// <summary>The <c>server_version</c> the last successful probe read.</summary>
     public string? ServerVersion { get; set; }
 

@@ -14,4 +14,10 @@ public sealed class CopyOptions
 
     /// <summary>How often progress is reported while rows stream.</summary>
     public TimeSpan ProgressInterval { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>
+    /// Longest time each statement of a copy may run, on the source (its READ ONLY COPY, where the row filter runs) and on
+    /// the target (emptying the filtered rows, loading, building indexes). Raise it for a table that takes longer to copy.
+    /// </summary>
+    public TimeSpan StatementTimeout { get; set; } = TimeSpan.FromHours(24);
 }

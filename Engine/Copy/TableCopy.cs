@@ -33,6 +33,9 @@ public sealed class TableCopy(NpgsqlDataSource source, NpgsqlDataSource target, 
         await using var sourceConnection = await source.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var snapshotTransaction = await sourceConnection
             .BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken).ConfigureAwait(false);
+        // READ ONLY: the row filter runs here, on the source (docs/decisions/ADR-009-row-filters.md).
+        await FilterSql.ReadOnlyAsync(sourceConnection, snapshotTransaction, options.StatementTimeout, cancellationToken)
+            .ConfigureAwait(false);
         TxidSnapshot snapshot;
         long estimated;
         bool partitioned;
@@ -52,6 +55,8 @@ public sealed class TableCopy(NpgsqlDataSource source, NpgsqlDataSource target, 
 
         await using var targetConnection = await target.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await targetConnection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await FilterSql.StatementTimeoutAsync(targetConnection, transaction, options.StatementTimeout, cancellationToken)
+            .ConfigureAwait(false);
         await ReplicaRole.TrySetAsync(targetConnection, transaction, cancellationToken).ConfigureAwait(false);
         await ExecuteAsync(targetConnection, transaction, ApplySql.Empty(rule), cancellationToken).ConfigureAwait(false);
         var indexes = estimated >= options.BuildIndexesAfterDataAbove
@@ -114,7 +119,7 @@ public sealed class TableCopy(NpgsqlDataSource source, NpgsqlDataSource target, 
         IProgress<CopyProgress>? progress, CancellationToken cancellationToken)
     {
         var columns = ApplySql.Columns(rule);
-        var where = rule.Filter is null ? "" : $" WHERE (\n{rule.Filter}\n)";
+        var where = rule.Filter is null ? "" : $" WHERE {FilterSql.Parenthesized(rule.Filter)}";
         var from = (partitioned ? "" : "ONLY ") + rule.Source.Quoted;
         var counter = new BinaryCopyRowCounter();
         var buffer = ArrayPool<byte>.Shared.Rent(128 * 1024);

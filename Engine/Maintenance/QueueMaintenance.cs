@@ -1,4 +1,4 @@
-using Ferry.Engine.Queue.Internal;
+using Ferry.Engine.Maintenance.Internal;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;

@@ -1,6 +1,6 @@
 using System.Security.Claims;
 using Ferry.Engine.Control;
-using Ferry.Engine.Replication;
+using Ferry.Engine.Replication.Status;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Claims;
 using Ferry.Engine.Control;
+using Ferry.Engine.Nodes;
 using Ferry.Engine.Queue;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
@@ -18,7 +19,7 @@ namespace Ferry.Engine.Monitoring;
 /// owns all do that without end; the warning says which, and how to end it (resume, fix and resume, or drop).
 /// </remarks>
 public sealed class SourceLoadQuery(
-    IDbContextFactory<ControlDbContext> contexts, NodeConnections connections, QueueLoadSamples samples)
+    IDbContextFactory<ControlDbContext> contexts, NodeDataSources nodes, QueueLoadSamples samples)
 {
     /// <summary>The load of every set's root.</summary>
     public async Task<IReadOnlyList<SourceLoad>> GetAllAsync(ClaimsPrincipal user, CancellationToken cancellationToken)
@@ -88,8 +89,9 @@ public sealed class SourceLoadQuery(
         QueueLoad load;
         try
         {
-            await using var root = NpgsqlDataSource.Create(connections.ConnectionString(set.RootNode!, "ferry-monitoring"));
-            load = await QueueLoadReader.ReadAsync(root, set.QueueName, cancellationToken).ConfigureAwait(false);
+            await using var root = nodes.Open(set.RootNode!, "ferry-status");
+            load = await root.ReadAsync(source => QueueLoadReader.ReadAsync(source, set.QueueName, cancellationToken), cancellationToken)
+                .ConfigureAwait(false);
         }
         catch (Exception e) when (e is NpgsqlException or TimeoutException or System.Security.Cryptography.CryptographicException)
         {

@@ -16,7 +16,7 @@ namespace Ferry.Engine.Nodes;
 public sealed class NodeAdministration(
     IDbContextFactory<ControlDbContext> contexts,
     NodePasswordProtector passwords,
-    NodeConnections connections,
+    NodeDataSources nodes,
     TimeProvider time,
     ILogger<NodeAdministration> logger)
 {
@@ -55,6 +55,7 @@ public sealed class NodeAdministration(
             UserName = clean.UserName,
             SslMode = clean.SslMode,
             ProtectedPassword = passwords.Protect(clean.Password),
+            TargetSchemas = Rules.TargetSchemas.Clean(clean.TargetSchemas),
         };
         // The audit entry needs the new id: both saves commit together or not at all.
         await using var transaction = await context.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
@@ -82,6 +83,10 @@ public sealed class NodeAdministration(
         node.Database = clean.Database;
         node.UserName = clean.UserName;
         node.SslMode = clean.SslMode;
+        if (clean.TargetSchemas is not null)
+        {
+            node.TargetSchemas = Rules.TargetSchemas.Clean(clean.TargetSchemas);
+        }
         var passwordChanged = !string.IsNullOrEmpty(clean.Password);
         if (passwordChanged)
         {
@@ -89,6 +94,7 @@ public sealed class NodeAdministration(
         }
         Audit.Add(context, user, time.GetUtcNow(), "update", EntityType, Id(node), before, Audited(node) with { PasswordChanged = passwordChanged });
         await SaveAsync(context, cancellationToken).ConfigureAwait(false);
+        nodes.Forget(node.Id);
         return ToView(node);
     }
 
@@ -119,6 +125,7 @@ public sealed class NodeAdministration(
         context.Nodes.Remove(node);
         Audit.Add(context, user, time.GetUtcNow(), "delete", EntityType, Id(node), Audited(node), null);
         await context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        nodes.Forget(id);
     }
 
     /// <summary>Tests a saved node's connection (Operator or higher) and records what it saw as the node's health.</summary>
@@ -183,14 +190,9 @@ public sealed class NodeAdministration(
     private async Task<NodeCheck> ConnectAndCheckAsync(Node node, bool install, CancellationToken cancellationToken)
     {
         var latest = QueueSchema.LatestVersion;
-        var builder = new NpgsqlConnectionStringBuilder(connections.ConnectionString(node, "ferry-check"))
-        {
-            Timeout = ConnectTimeoutSeconds,
-            Pooling = false,
-        };
+        await using var dataSource = nodes.CreateForCheck(node, "ferry-check", ConnectTimeoutSeconds);
         try
         {
-            await using var dataSource = NpgsqlDataSource.Create(builder.ConnectionString);
             string serverVersion;
             await using (var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false))
             {
@@ -286,15 +288,17 @@ public sealed class NodeAdministration(
     private static string Id(Node node) => node.Id.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     private static AuditedNode Audited(Node node) =>
-        new(node.Name, node.Host, node.Port, node.Database, node.UserName, node.SslMode.ToString(), node.ProtectedPassword is not null);
+        new(node.Name, node.Host, node.Port, node.Database, node.UserName, node.SslMode.ToString(), node.ProtectedPassword is not null,
+            node.TargetSchemas);
 
     internal static NodeView ToView(Node node) => new(
         node.Id, node.Name, node.Host, node.Port, node.Database, node.UserName, node.ProtectedPassword is not null, node.SslMode,
-        node.ServerVersion, node.LastProbedAt, node.LastProbeError, node.CreatedAt, node.UpdatedAt);
+        node.ServerVersion, node.LastProbedAt, node.LastProbeError, node.CreatedAt, node.UpdatedAt, node.TargetSchemas);
 
     /// <summary>What the audit trail keeps of a node: everything but the password.</summary>
     private sealed record AuditedNode(
-        string Name, string Host, int Port, string Database, string UserName, string SslMode, bool HasPassword)
+        string Name, string Host, int Port, string Database, string UserName, string SslMode, bool HasPassword,
+        IReadOnlyList<string>? TargetSchemas)
     {
         [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
         public bool? PasswordChanged { get; init; }

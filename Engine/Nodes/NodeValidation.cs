@@ -39,6 +39,7 @@ public static class NodeValidation
         string?[] errors =
         [
             NameError(input.Name), HostError(input.Host), PortError(input.Port), DatabaseError(input.Database), UserNameError(input.UserName),
+            Rules.TargetSchemas.Error(input.TargetSchemas),
         ];
         var found = errors.Where(e => e is not null).ToList();
         if (found.Count > 0)

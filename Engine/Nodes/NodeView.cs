@@ -2,7 +2,10 @@ using Npgsql;
 
 namespace Ferry.Engine.Nodes;
 
-/// <summary>A node as the portal and the API show it: never the password, only whether one is stored.</summary>
+/// <summary>
+/// A node as the portal and the API show it: never the password, only whether one is stored. <c>TargetSchemas</c>: where
+/// table rules may write on it, null when not restricted.
+/// </summary>
 public sealed record NodeView(
     int Id,
     string Name,
@@ -16,4 +19,5 @@ public sealed record NodeView(
     DateTimeOffset? LastProbedAt,
     string? LastProbeError,
     DateTimeOffset CreatedAt,
-    DateTimeOffset UpdatedAt);
+    DateTimeOffset UpdatedAt,
+    IReadOnlyList<string>? TargetSchemas = null);

@@ -10,15 +10,3 @@ public interface IReplicationLoopStarter
 
     void StartApply(int subscriptionId);
 }
-
-/// <summary>Starts nothing: the supervisor (or a test) runs the loops.</summary>
-internal sealed class NoLoopStarter : IReplicationLoopStarter
-{
-    public void StartTicker(int setId)
-    {
-    }
-
-    public void StartApply(int subscriptionId)
-    {
-    }
-}

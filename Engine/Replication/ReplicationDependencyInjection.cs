@@ -1,4 +1,11 @@
 using Ferry.Engine.Replication;
+using Ferry.Engine.Replication.Catalog;
+using Ferry.Engine.Replication.Sequences;
+using Ferry.Engine.Replication.Sets;
+using Ferry.Engine.Replication.Status;
+using Ferry.Engine.Replication.Subscriptions;
+using Ferry.Engine.Replication.Tables;
+using Ferry.Engine.Replication.Throughput;
 using Ferry.Engine.Schedules;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -7,7 +14,8 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class ReplicationDependencyInjection
 {
     /// <summary>
-    /// The replication service layer (<see cref="ReplicationService"/>, <see cref="ReplicationStatusQuery"/>) and the loop
+    /// The replication service layer (<see cref="SetService"/>, <see cref="SubscriptionService"/>, <see cref="TableRuleService"/>,
+    /// <see cref="SequenceRuleService"/>, <see cref="ReplicationStatusQuery"/>) and the loop
     /// bodies the portal's jobs run (<see cref="SubscriptionRunner"/>, <see cref="SetTickerRunner"/>,
     /// <see cref="ReplicationHousekeeping"/>, <see cref="ReplicationSupervisor"/>), with options from section
     /// <c>Replication</c>. Without a host that starts loops (the portal replaces <see cref="IReplicationLoopStarter"/>), the
@@ -17,7 +25,10 @@ public static class ReplicationDependencyInjection
     {
         services.AddOptions<ReplicationOptions>().BindConfiguration(ReplicationOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton<IReplicationLoopStarter, NoLoopStarter>();
-        services.AddTransient<ReplicationService>();
+        services.AddTransient<SetService>();
+        services.AddTransient<SubscriptionService>();
+        services.AddTransient<TableRuleService>();
+        services.AddTransient<SequenceRuleService>();
         services.AddTransient<IResyncRunner, ReplicationResyncRunner>();
         services.AddTransient<ReplicationStatusQuery>();
         services.AddTransient<SourceCatalogQuery>();

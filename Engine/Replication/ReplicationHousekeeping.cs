@@ -1,4 +1,5 @@
 using Ferry.Engine.Control;
+using Ferry.Engine.Nodes;
 using Ferry.Engine.Maintenance;
 using Ferry.Engine.Replication.Internal;
 using Ferry.Engine.Rules;
@@ -15,9 +16,8 @@ namespace Ferry.Engine.Replication;
 /// <see cref="QueueMaintenance"/>; a target sequence never moves backwards), so the recurring jobs need no lock of their own.
 /// </summary>
 public sealed class ReplicationHousekeeping(
-    IDbContextFactory<ControlDbContext> contexts, NodeConnections connections, TimeProvider time, ILoggerFactory loggers)
+    IDbContextFactory<ControlDbContext> contexts, NodeDataSources nodes, TimeProvider time, ILoggerFactory loggers)
 {
-    private readonly NodeDataSources _nodes = new(connections);
     private readonly ILogger _logger = loggers.CreateLogger<ReplicationHousekeeping>();
 
     /// <summary>
@@ -33,7 +33,7 @@ public sealed class ReplicationHousekeeping(
         {
             try
             {
-                await using var root = _nodes.Open(set.RootNode!, "ferry-maintenance");
+                await using var root = nodes.Open(set.RootNode!, "ferry-maintenance");
                 await new QueueMaintenance(root, loggers.CreateLogger<QueueMaintenance>()).RunAsync(set.QueueName, cancellationToken)
                     .ConfigureAwait(false);
             }
@@ -74,8 +74,8 @@ public sealed class ReplicationHousekeeping(
         {
             try
             {
-                await using var source = _nodes.Open(subscription.Set!.RootNode!, "ferry-sequences");
-                await using var target = _nodes.Open(subscription.TargetNode!, "ferry-sequences");
+                await using var source = nodes.Open(subscription.Set!.RootNode!, "ferry-sequences");
+                await using var target = nodes.Open(subscription.TargetNode!, "ferry-sequences");
                 moved += await SequenceSync.SyncAsync(source, target, subscription.Sequences.Select(s =>
                     (new TableName(s.SourceSchema, s.SourceSequence), new TableName(s.TargetSchema, s.TargetSequence))), cancellationToken)
                     .ConfigureAwait(false);

@@ -1,8 +1,8 @@
 namespace Ferry.Engine.Replication;
 
 /// <summary>
-/// A replication change was refused before anything was changed (DESIGN.md invariant 6); the message says what to fix. The
-/// portal shows it as is; the API answers with problem details whose status follows <see cref="Kind"/>.
+/// A replication change was refused before anything was changed (docs/architecture.md, invariant 6); the message says what
+/// to fix. The portal shows it as is; the API answers with problem details whose status follows <see cref="Kind"/>.
 /// </summary>
 public sealed class ReplicationRefusedException : Exception
 {
@@ -24,17 +24,4 @@ public sealed class ReplicationRefusedException : Exception
 
     /// <summary>The request clashes with what exists: a duplicate name, a table added twice, a set still in use.</summary>
     public static ReplicationRefusedException Conflict(string message) => new(message, RefusalKind.Conflict);
-}
-
-/// <summary>The kinds of <see cref="ReplicationRefusedException"/>.</summary>
-public enum RefusalKind
-{
-    /// <summary>The request itself is wrong (a bad name, filter or key); fixing the input fixes it.</summary>
-    BadInput,
-
-    /// <summary>What the request names does not exist (any more).</summary>
-    NotFound,
-
-    /// <summary>The request clashes with what exists.</summary>
-    Conflict,
 }

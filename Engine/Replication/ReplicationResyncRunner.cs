@@ -1,15 +1,16 @@
 using System.Security.Claims;
 using Ferry.Engine.Control;
+using Ferry.Engine.Replication.Tables;
 using Ferry.Engine.Schedules;
 using Microsoft.EntityFrameworkCore;
 
 namespace Ferry.Engine.Replication;
 
 /// <summary>
-/// What a scheduled resync runs: <see cref="ReplicationService.ResyncTableAsync"/> for one table or for every table of a
+/// What a scheduled resync runs: <see cref="TableRuleService.ResyncTableAsync"/> for one table or for every table of a
 /// subscription, acting as the schedule (an Operator named after it), so the audit trail says which schedule did it.
 /// </summary>
-public sealed class ReplicationResyncRunner(ReplicationService replication, IDbContextFactory<ControlDbContext> contexts)
+public sealed class ReplicationResyncRunner(TableRuleService replication, IDbContextFactory<ControlDbContext> contexts)
     : IResyncRunner
 {
     public async Task ResyncTableAsync(int tableRuleId, string requestedBy, CancellationToken cancellationToken)

@@ -1,4 +1,5 @@
 using Ferry.Engine.Control;
+using Ferry.Engine.Nodes;
 using Ferry.Engine.Replication.Internal;
 using Ferry.Engine.Ticker;
 using Microsoft.EntityFrameworkCore;
@@ -15,10 +16,9 @@ namespace Ferry.Engine.Replication;
 /// database, so two Ferry installations pointed at one root still tick it once.
 /// </remarks>
 public sealed class SetTickerRunner(
-    IDbContextFactory<ControlDbContext> contexts, NodeConnections connections, IOptions<ReplicationOptions> options, TimeProvider time,
+    IDbContextFactory<ControlDbContext> contexts, NodeDataSources nodes, IOptions<ReplicationOptions> options, TimeProvider time,
     ILoggerFactory loggers)
 {
-    private readonly NodeDataSources _nodes = new(connections);
     private readonly ILogger _logger = loggers.CreateLogger<SetTickerRunner>();
 
     public async Task RunAsync(int setId, CancellationToken cancellationToken)
@@ -43,7 +43,7 @@ public sealed class SetTickerRunner(
             _logger.LoopBusy("ticker", setId);
             return;
         }
-        await using var root = _nodes.Open(set.RootNode!, "ferry-ticker");
+        await using var root = nodes.Open(set.RootNode!, "ferry-ticker");
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var watch = WatchAsync(setId, stop);
         _logger.TickerStarted(setId, set.QueueName);

@@ -48,10 +48,10 @@ namespace Ferry.Engine.Replication;
 /// </para>
 /// </remarks>
 public sealed class SubscriptionRunner(
-    IDbContextFactory<ControlDbContext> contexts, NodeConnections connections, IOptions<ReplicationOptions> options, TimeProvider time,
+    IDbContextFactory<ControlDbContext> contexts, Nodes.NodeDataSources nodes, IOptions<ReplicationOptions> options, TimeProvider time,
     ILoggerFactory loggers, FerryMetrics metrics)
 {
-    private readonly NodeDataSources _nodes = new(connections);
+    private readonly Nodes.NodeDataSources _nodes = nodes;
     private readonly ILogger _logger = loggers.CreateLogger<SubscriptionRunner>();
 
     /// <summary>Runs the subscription's loop; returns when it should not run (paused, dropped, error) or runs elsewhere.</summary>

@@ -6,5 +6,9 @@ namespace Ferry.Engine.Rules;
 /// <param name="Filter">Optional row filter: a SQL boolean expression over the source table's columns.</param>
 /// <param name="KeyIndex">Optional name of a unique index over NOT NULL columns to use as key instead of the primary key.</param>
 /// <param name="CreateTarget">Create the target table from the source definition when it does not exist.</param>
+/// <param name="TargetSchemas">
+/// The target node's allowed schemas; null checks only that the target is not in a schema of Ferry or PostgreSQL.
+/// </param>
 public sealed record TableRuleRequest(
-    TableName Source, TableName? Target = null, string? Filter = null, string? KeyIndex = null, bool CreateTarget = false);
+    TableName Source, TableName? Target = null, string? Filter = null, string? KeyIndex = null, bool CreateTarget = false,
+    TargetSchemas? TargetSchemas = null);

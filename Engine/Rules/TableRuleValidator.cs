@@ -24,6 +24,7 @@ public static class TableRuleValidator
         ArgumentNullException.ThrowIfNull(request);
         var targetName = request.Target ?? request.Source;
         var filter = string.IsNullOrWhiteSpace(request.Filter) ? null : request.Filter.Trim();
+        (request.TargetSchemas ?? new TargetSchemas("", null)).Check(targetName);
 
         await using var sourceConnection = await source.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         var described = await TableCatalog.DescribeAsync(sourceConnection, request.Source, cancellationToken).ConfigureAwait(false)

@@ -1,4 +1,4 @@
-using Ferry.Engine.Queue.Internal;
+using Ferry.Engine.Ticker.Internal;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 

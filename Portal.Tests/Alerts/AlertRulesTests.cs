@@ -5,7 +5,11 @@ using Ferry.Engine.Alerts;
 using Ferry.Engine.Control;
 using Ferry.Engine.Demo;
 using Ferry.Engine.Queue;
-using Ferry.Engine.Replication;
+using Ferry.Engine.Nodes;
+using Ferry.Engine.Replication.Sets;
+using Ferry.Engine.Replication.Status;
+using Ferry.Engine.Replication.Subscriptions;
+using Ferry.Engine.Replication.Tables;
 using Ferry.Portal.Tests.Replication;
 using Ferry.Portal.Tests.Support;
 using Microsoft.EntityFrameworkCore;
@@ -50,11 +54,13 @@ public sealed class AlertRulesTests(ITestOutputHelper output)
         {
             await using var portal = new ReplicationPortalFactory(postgres.ConnectionStringFor("ferry_alerts_control"), keys);
             var services = portal.Services;
-            var replication = services.GetRequiredService<ReplicationService>();
+            var sets = services.GetRequiredService<SetService>();
+            var replication = services.GetRequiredService<SubscriptionService>();
+            var tables = services.GetRequiredService<TableRuleService>();
             var alerts = services.GetRequiredService<AlertAdministration>();
-            var set = await replication.CreateSetAsync(Operator, "alerts", await AddNodeAsync(services, "source", sourceCs), Token);
+            var set = await sets.CreateSetAsync(Operator, "alerts", await AddNodeAsync(services, "source", sourceCs), Token);
             var subscription = await replication.SubscribeAsync(Operator, set.Id, await AddNodeAsync(services, "target", targetCs), Token);
-            var session = await replication.AddTableAsync(Operator, subscription.Id,
+            var session = await tables.AddTableAsync(Operator, subscription.Id,
                 new AddTableRequest("digoal_01.user_session", "digoal_02.user_session"), Token);
             workload = WorkloadAsync(source, 11, stop.Token);
             var status = services.GetRequiredService<ReplicationStatusQuery>();

@@ -1,5 +1,5 @@
 using Bunit;
-using Ferry.Engine.Replication;
+using Ferry.Engine.Replication.Throughput;
 using Ferry.Portal.Components.Pages.Dashboard;
 using Ferry.Portal.Tests.Support;
 

@@ -79,6 +79,12 @@ public sealed partial class DemoPortalTests : IAsyncLifetime
             Assert.StartsWith("\"digoal_02\".", t.GetProperty("target").GetString(), StringComparison.Ordinal);
         });
         Assert.Equal(2, byTarget["target1"].GetProperty("sequences").GetArrayLength());
+        using (var nodes = await http.GetAsync("/api/nodes", Token))
+        {
+            var schemas = (await ApiClient.JsonAsync(nodes)).EnumerateArray().ToDictionary(
+                n => n.GetProperty("name").GetString()!, n => n.GetProperty("targetSchemas").ToString());
+            Assert.Equal("[\"digoal_02\"]", schemas["target2"]);
+        }
 
         // The workload writes on the source, and target 2 holds only its users 1..1000.
         var credentials = await File.ReadAllTextAsync(Path.Combine(_dataRoot, "demo-credentials"), Token);

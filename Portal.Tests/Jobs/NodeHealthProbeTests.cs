@@ -1,4 +1,5 @@
 using Ferry.Engine.Control;
+using Ferry.Engine.Nodes;
 using Ferry.Portal.Jobs;
 using Ferry.Portal.Tests.Support;
 using Hangfire;

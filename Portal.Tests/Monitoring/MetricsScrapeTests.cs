@@ -3,7 +3,11 @@ using System.Net;
 using System.Net.Http.Headers;
 using Ferry.Engine.Control;
 using Ferry.Engine.Demo;
-using Ferry.Engine.Replication;
+using Ferry.Engine.Nodes;
+using Ferry.Engine.Replication.Sets;
+using Ferry.Engine.Replication.Status;
+using Ferry.Engine.Replication.Subscriptions;
+using Ferry.Engine.Replication.Tables;
 using Ferry.Portal.Tests.Replication;
 using Ferry.Portal.Tests.Support;
 using Microsoft.AspNetCore.Hosting;
@@ -44,12 +48,14 @@ public sealed class MetricsScrapeTests(ITestOutputHelper output)
                 .UseSetting("Monitoring:ScrapeToken", ScrapeToken)
                 .UseSetting("Monitoring:RefreshInterval", "00:00:01"));
             var services = portal.Services;
-            var replication = services.GetRequiredService<ReplicationService>();
-            var set = await replication.CreateSetAsync(Operator, "metrics", await AddNodeAsync(services, "source", sourceCs), Token);
+            var sets = services.GetRequiredService<SetService>();
+            var replication = services.GetRequiredService<SubscriptionService>();
+            var tables = services.GetRequiredService<TableRuleService>();
+            var set = await sets.CreateSetAsync(Operator, "metrics", await AddNodeAsync(services, "source", sourceCs), Token);
             var subscription = await replication.SubscribeAsync(Operator, set.Id, await AddNodeAsync(services, "target", targetCs), Token);
             foreach (var table in SeedScenario.KeyedTables)
             {
-                await replication.AddTableAsync(Operator, subscription.Id,
+                await tables.AddTableAsync(Operator, subscription.Id,
                     new AddTableRequest($"digoal_01.{table}", $"digoal_02.{table}"), Token);
             }
             await services.GetRequiredService<NodeHealthProbe>().ProbeAllAsync(Token);
@@ -72,7 +78,7 @@ public sealed class MetricsScrapeTests(ITestOutputHelper output)
                 Assert.Equal(HttpStatusCode.Unauthorized, (await wrong.GetAsync("/metrics", Token)).StatusCode);
             }
 
-            var labels = new[] { ("set", "metrics"), ("subscription", subscription.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)), ("target", "target") };
+            (string, string)[] labels = [("set", "metrics"), ("subscription", subscription.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)), ("target", "target")];
             var first = await ScrapeUntilAsync(scraper, m => m.Values("ferry_apply_events_total", labels).Count == 1
                 && m.Values("ferry_subscription_lag_seconds", labels).Count == 1 && m.Values("ferry_queue_ticks_total", ("set", "metrics")).Count == 1);
             var clock = Stopwatch.StartNew();

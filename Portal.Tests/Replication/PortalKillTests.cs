@@ -1,13 +1,15 @@
 using Ferry.Engine.Control;
 using Ferry.Engine.Demo;
-using Ferry.Engine.Replication;
+using Ferry.Engine.Replication.Sets;
+using Ferry.Engine.Replication.Status;
+using Ferry.Engine.Replication.Subscriptions;
+using Ferry.Engine.Replication.Tables;
 using Ferry.Portal.Security;
 using Ferry.Portal.Tests.Support;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
-
 using static Ferry.Portal.Tests.Replication.SeedReplication;
 
 namespace Ferry.Portal.Tests.Replication;
@@ -38,11 +40,13 @@ public sealed class PortalKillTests
         try
         {
             await using var engine = await StartEngineAsync(control, data.FullName);
-            var service = engine.GetRequiredService<ReplicationService>();
+            var sets = engine.GetRequiredService<SetService>();
+            var subscriptions = engine.GetRequiredService<SubscriptionService>();
+            var tableRules = engine.GetRequiredService<TableRuleService>();
             var status = engine.GetRequiredService<ReplicationStatusQuery>();
-            var set = await service.CreateSetAsync(Operator, "kill", await AddNodeAsync(engine, "source", sourceCs), Token);
-            var subscription = await service.SubscribeAsync(Operator, set.Id, await AddNodeAsync(engine, "target", targetCs), Token);
-            await service.AddTableAsync(Operator, subscription.Id, new AddTableRequest("digoal_01.user_session"), Token);
+            var set = await sets.CreateSetAsync(Operator, "kill", await AddNodeAsync(engine, "source", sourceCs), Token);
+            var subscription = await subscriptions.SubscribeAsync(Operator, set.Id, await AddNodeAsync(engine, "target", targetCs), Token);
+            await tableRules.AddTableAsync(Operator, subscription.Id, new AddTableRequest("digoal_01.user_session"), Token);
             var workload = WorkloadAsync(source, 9, stop.Token);
             var environment = new Dictionary<string, string>
             {

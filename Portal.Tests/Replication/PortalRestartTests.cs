@@ -1,14 +1,16 @@
 using System.Diagnostics;
 using Ferry.Engine.Control;
 using Ferry.Engine.Demo;
-using Ferry.Engine.Replication;
+using Ferry.Engine.Replication.Sets;
+using Ferry.Engine.Replication.Status;
+using Ferry.Engine.Replication.Subscriptions;
+using Ferry.Engine.Replication.Tables;
 using Ferry.Portal.Jobs;
 using Ferry.Portal.Tests.Support;
 using Hangfire;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
-
 using static Ferry.Portal.Tests.Replication.SeedReplication;
 
 namespace Ferry.Portal.Tests.Replication;
@@ -43,20 +45,22 @@ public sealed class PortalRestartTests
         {
             await using (var first = new ReplicationPortalFactory(control, keys))
             {
-                var service = first.Services.GetRequiredService<ReplicationService>();
-                var set = await service.CreateSetAsync(Operator, "restart", await AddNodeAsync(first.Services, "source", sourceCs), Token);
-                var subscription = await service.SubscribeAsync(Operator, set.Id, await AddNodeAsync(first.Services, "target", targetCs), Token);
+                var sets = first.Services.GetRequiredService<SetService>();
+                var subscriptions = first.Services.GetRequiredService<SubscriptionService>();
+                var tableRules = first.Services.GetRequiredService<TableRuleService>();
+                var set = await sets.CreateSetAsync(Operator, "restart", await AddNodeAsync(first.Services, "source", sourceCs), Token);
+                var subscription = await subscriptions.SubscribeAsync(Operator, set.Id, await AddNodeAsync(first.Services, "target", targetCs), Token);
                 subscriptionId = subscription.Id;
                 workload = WorkloadAsync(source, 5, stop.Token);
-                var info = await service.AddTableAsync(Operator, subscriptionId,
+                var info = await tableRules.AddTableAsync(Operator, subscriptionId,
                     new AddTableRequest("digoal_01.user_info", "digoal_02.user_info", Filter), Token);
-                await service.AddTableAsync(Operator, subscriptionId,
+                await tableRules.AddTableAsync(Operator, subscriptionId,
                     new AddTableRequest("digoal_01.user_session", "digoal_02.user_session", Filter), Token);
                 await WaitAsync(first.Services.GetRequiredService<ReplicationStatusQuery>(), s => s.Tables.Count == 2 && s.Tables.All(t => t.State == nameof(TableState.Ok)), "both tables ok");
                 await WaitAsync(first.Services.GetRequiredService<ReplicationStatusQuery>(), s => s.LastTick is not null && s.PendingEvents is not null, "batches applied");
 
                 // Stop the portal with a copy just asked for and the workload writing.
-                await service.ResyncTableAsync(Operator, subscriptionId, info.Id, Token);
+                await tableRules.ResyncTableAsync(Operator, subscriptionId, info.Id, Token);
             }
             var whileDown = Stopwatch.StartNew();
             // Two portals on the one control database: each loop runs in exactly one of them.

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Security.Claims;
 using Ferry.Engine.Control;
 using Ferry.Engine.Demo;
-using Ferry.Engine.Replication;
+using Ferry.Engine.Replication.Status;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;

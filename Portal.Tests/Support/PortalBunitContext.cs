@@ -9,13 +9,13 @@ namespace Ferry.Portal.Tests.Support;
 /// <summary>
 /// bUnit with MudBlazor's services, loose JS interop (MudBlazor calls JS we do not fake) and instant snackbars; with
 /// <paramref name="time"/>, components read that clock (MudBlazor registers the system clock, so it is replaced here,
-/// before the first service is resolved).
+/// before the first service is resolved); <paramref name="services"/> adds the test's own services, also before.
 /// </summary>
 public abstract class PortalBunitContext : BunitContext
 {
     protected BunitAuthorizationContext Authorization { get; }
 
-    protected PortalBunitContext(TimeProvider? time = null)
+    protected PortalBunitContext(TimeProvider? time = null, Action<IServiceCollection>? services = null)
     {
         Services.AddMudServices(options =>
         {
@@ -26,6 +26,7 @@ public abstract class PortalBunitContext : BunitContext
         {
             Services.AddSingleton(time);
         }
+        services?.Invoke(Services);
         JSInterop.Mode = JSRuntimeMode.Loose;
         // Registered before the first service is resolved; tests set the user with Authorization.SetAuthorized(...).
         Authorization = AddAuthorization();

@@ -1,6 +1,8 @@
 using Bunit;
 using Ferry.Engine.Replication;
+using Ferry.Engine.Replication.Tables;
 using Ferry.Portal.Components.Pages.Tables.Components;
+using Ferry.Portal.Components.Shared;
 using Ferry.Portal.Tests.Support;
 
 namespace Ferry.Portal.Tests.Tables;

@@ -3,7 +3,11 @@ using AngleSharp.Dom;
 using Bunit;
 using Ferry.Engine.Control;
 using Ferry.Engine.Nodes;
-using Ferry.Engine.Replication;
+using Ferry.Engine.Replication.Catalog;
+using Ferry.Engine.Replication.Sets;
+using Ferry.Engine.Replication.Status;
+using Ferry.Engine.Replication.Subscriptions;
+using Ferry.Engine.Replication.Tables;
 using Ferry.Portal.Components.Pages.Tables.Components;
 using Ferry.Portal.Tests.ApiReplication;
 using Ferry.Portal.Tests.Support;
@@ -16,7 +20,7 @@ namespace Ferry.Portal.Tests.Tables;
 
 /// <summary>
 /// The table picker with a keyless table, on the real engine: the seed source (with its two keyless log tables) read by
-/// <see cref="SourceCatalogQuery"/> and tables added by <see cref="ReplicationService"/>, both from the portal fixture.
+/// <see cref="SourceCatalogQuery"/> and tables added by <see cref="TableRuleService"/>, both from the portal fixture.
 /// </summary>
 [Collection(PortalCollection.Name)]
 public sealed class TablePickerTests : PortalBunitContext, IClassFixture<SeedNodes>, IAsyncLifetime
@@ -39,21 +43,25 @@ public sealed class TablePickerTests : PortalBunitContext, IClassFixture<SeedNod
 
     private static CancellationToken Token => Xunit.TestContext.Current.CancellationToken;
 
-    private ReplicationService Service => _fixture.Portal.Services.GetRequiredService<ReplicationService>();
+    private SetService Sets => _fixture.Portal.Services.GetRequiredService<SetService>();
+
+    private SubscriptionService Subscriptions => _fixture.Portal.Services.GetRequiredService<SubscriptionService>();
+
+    private TableRuleService TableRules => _fixture.Portal.Services.GetRequiredService<TableRuleService>();
 
     public ValueTask InitializeAsync() => new(_seed.ForgetReplicationAsync());
 
     [Fact]
     public async Task Picker_WarnsOfAKeylessTable_AddingItShowsTheRefusal_AndAddedTablesCannotBePicked()
     {
-        var set = await Service.CreateSetAsync(Operator, "picker", _seed.SourceId, Token);
-        var subscription = await Service.SubscribeAsync(Operator, set.Id, _seed.TargetId, Token);
-        await Service.AddTableAsync(Operator, subscription.Id, new AddTableRequest("digoal_01.user_info", "digoal_02.user_info"), Token);
+        var set = await Sets.CreateSetAsync(Operator, "picker", _seed.SourceId, Token);
+        var subscription = await Subscriptions.SubscribeAsync(Operator, set.Id, _seed.TargetId, Token);
+        await TableRules.AddTableAsync(Operator, subscription.Id, new AddTableRequest("digoal_01.user_info", "digoal_02.user_info"), Token);
         IReadOnlyList<TableInfo>? added = null;
         Render<MudPopoverProvider>();
         var form = Render<AddTableForm>(p => p
             .Add(f => f.SubscriptionId, subscription.Id)
-            .Add(f => f.Add, request => Service.AddTableAsync(Operator, subscription.Id, request, Token))
+            .Add(f => f.Add, request => TableRules.AddTableAsync(Operator, subscription.Id, request, Token))
             .Add(f => f.Added, tables => added = tables));
 
         form.WaitForAssertion(() => Assert.Equal(4, form.FindAll("[data-testid=table-picker] tbody tr").Count), TimeSpan.FromSeconds(10));
@@ -93,11 +101,11 @@ public sealed class TablePickerTests : PortalBunitContext, IClassFixture<SeedNod
     [Fact]
     public async Task Picker_SearchesTheCatalog_AndTellsWhenNothingMatches()
     {
-        var set = await Service.CreateSetAsync(Operator, "picker_search", _seed.SourceId, Token);
-        var subscription = await Service.SubscribeAsync(Operator, set.Id, _seed.TargetId, Token);
+        var set = await Sets.CreateSetAsync(Operator, "picker_search", _seed.SourceId, Token);
+        var subscription = await Subscriptions.SubscribeAsync(Operator, set.Id, _seed.TargetId, Token);
         var form = Render<AddTableForm>(p => p
             .Add(f => f.SubscriptionId, subscription.Id)
-            .Add(f => f.Add, request => Service.AddTableAsync(Operator, subscription.Id, request, Token)));
+            .Add(f => f.Add, request => TableRules.AddTableAsync(Operator, subscription.Id, request, Token)));
         form.WaitForAssertion(() => Assert.Equal(4, form.FindAll("[data-testid=table-picker] tbody tr").Count), TimeSpan.FromSeconds(10));
 
         form.Find("input[data-testid=catalog-search]").Input("_rec");
@@ -119,15 +127,15 @@ public sealed class TablePickerTests : PortalBunitContext, IClassFixture<SeedNod
         }
         try
         {
-            var set = await Service.CreateSetAsync(Operator, "picker_index", _seed.SourceId, Token);
-            var subscription = await Service.SubscribeAsync(Operator, set.Id, _seed.TargetId, Token);
+            var set = await Sets.CreateSetAsync(Operator, "picker_index", _seed.SourceId, Token);
+            var subscription = await Subscriptions.SubscribeAsync(Operator, set.Id, _seed.TargetId, Token);
             var asked = new List<AddTableRequest>();
             var form = Render<AddTableForm>(p => p
                 .Add(f => f.SubscriptionId, subscription.Id)
                 .Add(f => f.Add, request =>
                 {
                     asked.Add(request);
-                    return Service.AddTableAsync(Operator, subscription.Id, request, Token);
+                    return TableRules.AddTableAsync(Operator, subscription.Id, request, Token);
                 }));
             form.WaitForAssertion(() => Assert.Equal(5, form.FindAll("[data-testid=table-picker] tbody tr").Count), TimeSpan.FromSeconds(10));
             var chip = Row(form, "by_email").QuerySelector("[data-testid=key-chip]")!;
@@ -173,11 +181,11 @@ public sealed class TablePickerTests : PortalBunitContext, IClassFixture<SeedNod
         var contexts = _fixture.Portal.Services.GetRequiredService<IDbContextFactory<ControlDbContext>>();
         try
         {
-            var set = await Service.CreateSetAsync(Operator, "picker_empty", node.Id, Token);
-            var subscription = await Service.SubscribeAsync(Operator, set.Id, _seed.TargetId, Token);
+            var set = await Sets.CreateSetAsync(Operator, "picker_empty", node.Id, Token);
+            var subscription = await Subscriptions.SubscribeAsync(Operator, set.Id, _seed.TargetId, Token);
             var form = Render<AddTableForm>(p => p
                 .Add(f => f.SubscriptionId, subscription.Id)
-                .Add(f => f.Add, request => Service.AddTableAsync(Operator, subscription.Id, request, Token)));
+                .Add(f => f.Add, request => TableRules.AddTableAsync(Operator, subscription.Id, request, Token)));
 
             form.WaitForAssertion(() => Assert.Contains("The source has no tables", form.Find("[data-testid=empty-state]").TextContent,
                 StringComparison.Ordinal), TimeSpan.FromSeconds(10));

@@ -3,7 +3,9 @@ using System.Globalization;
 using System.Security.Claims;
 using Ferry.Engine.Control;
 using Ferry.Engine.Nodes;
-using Ferry.Engine.Replication;
+using Ferry.Engine.Replication.Sets;
+using Ferry.Engine.Replication.Subscriptions;
+using Ferry.Engine.Replication.Tables;
 using Ferry.Portal.Tests.Support;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -14,7 +16,7 @@ namespace Ferry.Portal.Tests.Tables;
 
 /// <summary>
 /// A subscription with 1,000 real tables (a source and a target database in the fixture's cluster, each table added
-/// through <see cref="ReplicationService"/>), and one with 10 beside it, in headless Chromium: the Tables page shows page 1
+/// through <see cref="TableRuleService"/>), and one with 10 beside it, in headless Chromium: the Tables page shows page 1
 /// of 1,000 with a pager, sorting puts the last table first, the search and a column filter narrow it to one table, and the
 /// dashboard counts "1000 new". The collection's portal runs no loops, so the tables stay in state new (no copies): the
 /// test is about reading and showing 1,000 tables, the benchmark (bench/run --only tables1000) about copying them.
@@ -59,16 +61,18 @@ public sealed class ThousandTablesBrowserTests(PortalFixture fixture, ITestOutpu
         await CreateTablesAsync(source, Many);
         await CreateTablesAsync(manyTarget, Many);
         await CreateTablesAsync(fewTarget, Few);
-        var service = fixture.Portal.Services.GetRequiredService<ReplicationService>();
-        var set = await service.CreateSetAsync(Admin, Prefix, await AddNodeAsync($"{Prefix}-source", source), Token);
-        var many = await service.SubscribeAsync(Admin, set.Id, await AddNodeAsync($"{Prefix}-many", manyTarget), Token);
-        var few = await service.SubscribeAsync(Admin, set.Id, await AddNodeAsync($"{Prefix}-few", fewTarget), Token);
+        var sets = fixture.Portal.Services.GetRequiredService<SetService>();
+        var subscriptions = fixture.Portal.Services.GetRequiredService<SubscriptionService>();
+        var tableRules = fixture.Portal.Services.GetRequiredService<TableRuleService>();
+        var set = await sets.CreateSetAsync(Admin, Prefix, await AddNodeAsync($"{Prefix}-source", source), Token);
+        var many = await subscriptions.SubscribeAsync(Admin, set.Id, await AddNodeAsync($"{Prefix}-many", manyTarget), Token);
+        var few = await subscriptions.SubscribeAsync(Admin, set.Id, await AddNodeAsync($"{Prefix}-few", fewTarget), Token);
         var setUp = clock.Elapsed;
         output.WriteLine($"set-up {setUp.TotalSeconds:0.0} s");
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         // Every table through the service layer, a few at a time (each add validates on both nodes and creates triggers).
-        await AddTablesAsync(service, few.Id, Few);
-        await AddTablesAsync(service, many.Id, Many);
+        await AddTablesAsync(tableRules, few.Id, Few);
+        await AddTablesAsync(tableRules, many.Id, Many);
         var added = clock.Elapsed;
         var addCpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
         output.WriteLine($"{Few + Many} tables added in {(added - setUp).TotalSeconds:0.0} s ({addCpu:0.0} s CPU in the test process)");
@@ -134,7 +138,7 @@ public sealed class ThousandTablesBrowserTests(PortalFixture fixture, ITestOutpu
         await Shot(page, "05-dashboard.png");
 
         var timings = string.Create(CultureInfo.InvariantCulture,
-            $"set-up {setUp.TotalSeconds:0.0} s; {Few + Many} tables added through ReplicationService in {(added - setUp).TotalSeconds:0.0} s " +
+            $"set-up {setUp.TotalSeconds:0.0} s; {Few + Many} tables added through TableRuleService in {(added - setUp).TotalSeconds:0.0} s " +
             $"({addCpu:0.0} s CPU in the test process, portal included); load average {File.ReadAllText("/proc/loadavg")[..14]}; " +
             $"whole test {clock.Elapsed.TotalSeconds:0.0} s\n" +
             $"time to the first rendered grid row (navigation to /tables/{{id}} until row 1 and the pager show), median of 3: " +
@@ -193,7 +197,7 @@ public sealed class ThousandTablesBrowserTests(PortalFixture fixture, ITestOutpu
         }
     }
 
-    private static async Task AddTablesAsync(ReplicationService service, int subscription, int count)
+    private static async Task AddTablesAsync(TableRuleService tableRules, int subscription, int count)
     {
         var next = 0;
         await Task.WhenAll(Enumerable.Range(0, 8).Select(async _ =>
@@ -201,7 +205,7 @@ public sealed class ThousandTablesBrowserTests(PortalFixture fixture, ITestOutpu
             int i;
             while ((i = Interlocked.Increment(ref next)) <= count)
             {
-                await service.AddTableAsync(Admin, subscription, new AddTableRequest($"many.t{i:D4}"), Token);
+                await tableRules.AddTableAsync(Admin, subscription, new AddTableRequest($"many.t{i:D4}"), Token);
             }
         }));
     }

@@ -49,11 +49,16 @@ internal static class NodesApi
         return api;
     }
 
-    /// <summary>A node as a script sends it. <c>port</c> defaults to 5432, <c>sslMode</c> to Prefer.</summary>
+    /// <summary>
+    /// A node as a script sends it. <c>port</c> defaults to 5432, <c>sslMode</c> to Prefer. <c>targetSchemas</c>: the schemas
+    /// table rules may write into on this node (Admin); <c>[]</c> allows any, left out keeps the stored list on an update.
+    /// </summary>
     internal sealed record NodeRequest(
-        string? Name, string? Host, int? Port, string? Database, string? UserName, string? Password, SslMode? SslMode)
+        string? Name, string? Host, int? Port, string? Database, string? UserName, string? Password, SslMode? SslMode,
+        IReadOnlyList<string>? TargetSchemas = null)
     {
-        public NodeInput ToInput() =>
-            new(Name ?? "", Host ?? "", Port ?? 5432, Database ?? "", UserName ?? "", Password, SslMode ?? Npgsql.SslMode.Prefer);
+        public NodeInput ToInput() => new(
+            Name ?? "", Host ?? "", Port ?? 5432, Database ?? "", UserName ?? "", Password, SslMode ?? Npgsql.SslMode.Prefer,
+            TargetSchemas);
     }
 }

@@ -1,5 +1,8 @@
 using System.Security.Claims;
 using Ferry.Engine.Replication;
+using Ferry.Engine.Replication.Sets;
+using Ferry.Engine.Replication.Status;
+using Ferry.Engine.Replication.Subscriptions;
 
 namespace Ferry.Portal.Api;
 
@@ -16,7 +19,7 @@ internal static class SetsApi
         sets.MapGet("/", (ClaimsPrincipal user, ReplicationStatusQuery status, CancellationToken ct) => ListAsync(user, status, ct))
             .WithName("ListSets").WithSummary("Every set with its subscriptions");
 
-        sets.MapPost("/", async (SetRequest request, ClaimsPrincipal user, ReplicationService service, CancellationToken ct) =>
+        sets.MapPost("/", async (SetRequest request, ClaimsPrincipal user, SetService service, CancellationToken ct) =>
             {
                 var set = await service.CreateSetAsync(user, request.Name ?? "", request.RootNodeId ?? 0, ct);
                 return TypedResults.Created($"/api/sets/{set.Id}", set);
@@ -28,7 +31,7 @@ internal static class SetsApi
                 ?? throw ReplicationRefusedException.NotFound($"There is no set {id}: it may have been dropped."))
             .WithName("GetSet");
 
-        sets.MapDelete("/{id:int}", async (int id, ClaimsPrincipal user, ReplicationService service, CancellationToken ct) =>
+        sets.MapDelete("/{id:int}", async (int id, ClaimsPrincipal user, SetService service, CancellationToken ct) =>
             {
                 await service.DropSetAsync(user, id, ct);
                 return TypedResults.NoContent();
@@ -36,7 +39,7 @@ internal static class SetsApi
             .WithName("DeleteSet").WithSummary("Drop a set without subscriptions and its queue (Operator)");
 
         sets.MapPost("/{id:int}/subscriptions",
-                async (int id, SubscribeRequest request, ClaimsPrincipal user, ReplicationService service, CancellationToken ct) =>
+                async (int id, SubscribeRequest request, ClaimsPrincipal user, SubscriptionService service, CancellationToken ct) =>
                 {
                     var subscription = await service.SubscribeAsync(user, id, request.TargetNodeId ?? 0, ct);
                     return TypedResults.Created($"/api/subscriptions/{subscription.Id}", subscription);

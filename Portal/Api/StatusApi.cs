@@ -1,5 +1,6 @@
 using System.Security.Claims;
-using Ferry.Engine.Replication;
+using Ferry.Engine.Replication.Status;
+using Ferry.Engine.Replication.Throughput;
 
 namespace Ferry.Portal.Api;
 

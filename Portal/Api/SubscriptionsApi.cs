@@ -1,5 +1,9 @@
 using System.Security.Claims;
-using Ferry.Engine.Replication;
+using Ferry.Engine.Replication.Catalog;
+using Ferry.Engine.Replication.Sequences;
+using Ferry.Engine.Replication.Status;
+using Ferry.Engine.Replication.Subscriptions;
+using Ferry.Engine.Replication.Tables;
 
 namespace Ferry.Portal.Api;
 
@@ -18,18 +22,18 @@ internal static class SubscriptionsApi
                 status.GetSubscriptionAsync(user, id, ct))
             .WithName("GetSubscription").WithSummary("State, lag, events pending, last tick, tables and sequences");
 
-        subscriptions.MapDelete("/", async (int id, ClaimsPrincipal user, ReplicationService service, CancellationToken ct) =>
+        subscriptions.MapDelete("/", async (int id, ClaimsPrincipal user, SubscriptionService service, CancellationToken ct) =>
             {
                 await service.DropSubscriptionAsync(user, id, ct);
                 return TypedResults.NoContent();
             })
             .WithName("DeleteSubscription").WithSummary("Unsubscribe; rows already on the target stay (Operator)");
 
-        subscriptions.MapPost("/pause", (int id, ClaimsPrincipal user, ReplicationService service, CancellationToken ct) =>
+        subscriptions.MapPost("/pause", (int id, ClaimsPrincipal user, SubscriptionService service, CancellationToken ct) =>
                 service.PauseAsync(user, id, ct))
             .WithName("PauseSubscription").WithSummary("Stop applying; nothing is lost (Operator)");
 
-        subscriptions.MapPost("/resume", (int id, ClaimsPrincipal user, ReplicationService service, CancellationToken ct) =>
+        subscriptions.MapPost("/resume", (int id, ClaimsPrincipal user, SubscriptionService service, CancellationToken ct) =>
                 service.ResumeAsync(user, id, ct))
             .WithName("ResumeSubscription").WithSummary("Apply again, also after an error once its cause is fixed (Operator)");
 
@@ -55,7 +59,7 @@ internal static class SubscriptionsApi
             .WithSummary("The source's tables to add: estimated rows, primary key or usable unique indexes, already added (Operator)");
 
         subscriptions.MapPost("/tables",
-                async (int id, TableRequest request, ClaimsPrincipal user, ReplicationService service, CancellationToken ct) =>
+                async (int id, TableRequest request, ClaimsPrincipal user, TableRuleService service, CancellationToken ct) =>
                 {
                     var table = await service.AddTableAsync(user, id, request.ToRequest(), ct);
                     return TypedResults.Created($"/api/subscriptions/{id}/tables/{table.Id}", table);
@@ -63,7 +67,7 @@ internal static class SubscriptionsApi
             .WithName("AddTable").WithSummary("Add a table (source as schema.table); keyless tables are refused (Operator)");
 
         subscriptions.MapDelete("/tables/{tableId:int}",
-                async (int id, int tableId, ClaimsPrincipal user, ReplicationService service, CancellationToken ct) =>
+                async (int id, int tableId, ClaimsPrincipal user, TableRuleService service, CancellationToken ct) =>
                 {
                     await service.RemoveTableAsync(user, id, tableId, ct);
                     return TypedResults.NoContent();
@@ -71,7 +75,7 @@ internal static class SubscriptionsApi
             .WithName("RemoveTable").WithSummary("Stop replicating a table; its rows on the target stay (Operator)");
 
         subscriptions.MapPost("/tables/{tableId:int}/resync",
-                (int id, int tableId, ClaimsPrincipal user, ReplicationService service, CancellationToken ct) =>
+                (int id, int tableId, ClaimsPrincipal user, TableRuleService service, CancellationToken ct) =>
                     service.ResyncTableAsync(user, id, tableId, ct))
             .WithName("ResyncTable").WithSummary("Copy the table again; the other tables keep applying (Operator)");
 
@@ -80,7 +84,7 @@ internal static class SubscriptionsApi
             .WithName("ListSequences");
 
         subscriptions.MapPost("/sequences",
-                async (int id, SequenceRequest request, ClaimsPrincipal user, ReplicationService service, CancellationToken ct) =>
+                async (int id, SequenceRequest request, ClaimsPrincipal user, SequenceRuleService service, CancellationToken ct) =>
                 {
                     var sequence = await service.AddSequenceAsync(user, id, request.Source ?? "", request.Target, ct);
                     return TypedResults.Created($"/api/subscriptions/{id}/sequences", sequence);

@@ -3,6 +3,10 @@ using Ferry.Engine.Control;
 using Ferry.Engine.Demo;
 using Ferry.Engine.Nodes;
 using Ferry.Engine.Replication;
+using Ferry.Engine.Replication.Sequences;
+using Ferry.Engine.Replication.Sets;
+using Ferry.Engine.Replication.Subscriptions;
+using Ferry.Engine.Replication.Tables;
 using Npgsql;
 
 namespace Ferry.Portal.Hosting;
@@ -52,24 +56,28 @@ public static partial class Demo
             [new Claim(ClaimTypes.Name, "demo"), new Claim(ClaimTypes.Role, FerryRoles.Admin)], "demo"));
         await using var scope = services.CreateAsyncScope();
         var nodes = scope.ServiceProvider.GetRequiredService<NodeAdministration>();
-        var replication = scope.ServiceProvider.GetRequiredService<ReplicationService>();
+        var sets = scope.ServiceProvider.GetRequiredService<SetService>();
+        var subscriptions = scope.ServiceProvider.GetRequiredService<SubscriptionService>();
+        var tableRules = scope.ServiceProvider.GetRequiredService<TableRuleService>();
+        var sequenceRules = scope.ServiceProvider.GetRequiredService<SequenceRuleService>();
         var source = await nodes.CreateAsync(user, Input("source", demo.Source), cancellationToken);
-        var target1 = await nodes.CreateAsync(user, Input("target1", demo.Target1), cancellationToken);
-        var target2 = await nodes.CreateAsync(user, Input("target2", demo.Target2), cancellationToken);
-        var set = await replication.CreateSetAsync(user, "seed", source.Id, cancellationToken);
-        var toTarget1 = await replication.SubscribeAsync(user, set.Id, target1.Id, cancellationToken);
-        var toTarget2 = await replication.SubscribeAsync(user, set.Id, target2.Id, cancellationToken);
+        // Each target lets table rules write into its own seed schema only (docs/decisions/ADR-010-target-schemas.md).
+        var target1 = await nodes.CreateAsync(user, Input("target1", demo.Target1, "digoal_01"), cancellationToken);
+        var target2 = await nodes.CreateAsync(user, Input("target2", demo.Target2, "digoal_02"), cancellationToken);
+        var set = await sets.CreateSetAsync(user, "seed", source.Id, cancellationToken);
+        var toTarget1 = await subscriptions.SubscribeAsync(user, set.Id, target1.Id, cancellationToken);
+        var toTarget2 = await subscriptions.SubscribeAsync(user, set.Id, target2.Id, cancellationToken);
         foreach (var table in SeedScenario.KeyedTables)
         {
-            await replication.AddTableAsync(user, toTarget1.Id, new AddTableRequest($"digoal_01.{table}"), cancellationToken);
-            await replication.AddTableAsync(user, toTarget2.Id,
+            await tableRules.AddTableAsync(user, toTarget1.Id, new AddTableRequest($"digoal_01.{table}"), cancellationToken);
+            await tableRules.AddTableAsync(user, toTarget2.Id,
                 new AddTableRequest($"digoal_01.{table}", $"digoal_02.{table}", "userid <= 1000"), cancellationToken);
         }
         foreach (var sequence in SeedScenario.Sequences)
         {
             try
             {
-                await replication.AddSequenceAsync(user, toTarget1.Id, $"digoal_01.{sequence}", null, cancellationToken);
+                await sequenceRules.AddSequenceAsync(user, toTarget1.Id, $"digoal_01.{sequence}", null, cancellationToken);
             }
             catch (ReplicationRefusedException e)
             {
@@ -79,10 +87,11 @@ public static partial class Demo
         LogDemoStep(logger, "set 'seed' with subscriptions to target1 (all rows) and target2 (userid <= 1000, schema digoal_02)");
     }
 
-    private static NodeInput Input(string name, string connectionString)
+    private static NodeInput Input(string name, string connectionString, params string[] targetSchemas)
     {
         var parts = new NpgsqlConnectionStringBuilder(connectionString);
-        return new NodeInput(name, parts.Host!, parts.Port, parts.Database!, parts.Username!, parts.Password, SslMode.Disable);
+        return new NodeInput(
+            name, parts.Host!, parts.Port, parts.Database!, parts.Username!, parts.Password, SslMode.Disable, targetSchemas);
     }
 
     [LoggerMessage(2020, LogLevel.Information, "Demo: {What}")]

@@ -1,4 +1,4 @@
-using Ferry.Engine.Control;
+using Ferry.Engine.Nodes;
 using Hangfire;
 
 namespace Ferry.Portal.Jobs;

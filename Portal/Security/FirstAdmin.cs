@@ -87,9 +87,10 @@ public sealed partial class FirstAdmin(
         }
     }
 
-    [LoggerMessage(3000, LogLevel.Warning, "Created the first Admin '{UserName}' with a generated password, printed once to the console")]
+    // Event ids 2100-2149: the portal's security (docs/architecture.md lists the range of every area).
+    [LoggerMessage(2100, LogLevel.Warning, "Created the first Admin '{UserName}' with a generated password, printed once to the console")]
     private static partial void LogGenerated(ILogger logger, string userName);
 
-    [LoggerMessage(3001, LogLevel.Information, "Created the first Admin '{UserName}' from FERRY_ADMIN_USER / FERRY_ADMIN_PASSWORD")]
+    [LoggerMessage(2101, LogLevel.Information, "Created the first Admin '{UserName}' from FERRY_ADMIN_USER / FERRY_ADMIN_PASSWORD")]
     private static partial void LogFromEnvironment(ILogger logger, string userName);
 }

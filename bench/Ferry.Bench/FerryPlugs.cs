@@ -1,4 +1,7 @@
 using System.Reflection;
+using System.Security.Claims;
+using Ferry.Engine.Replication;
+using Ferry.Engine.Replication.Tables;
 using Ferry.Engine.Queue;
 using Npgsql;
 
@@ -19,9 +22,6 @@ internal static class FerryPlugs
 
     public const string ReaderMissing =
         "not available yet: Ferry.Engine.Consumers.QueueConsumer / QueueAdmin.TickAsync are not in Engine";
-
-    public const string ReplicationMissing =
-        "not available yet: Ferry's sets/subscriptions (copy + apply loop over the queue) are not in Engine (fill in FerryPlugs.CreateReplication)";
 
     private static readonly Assembly Engine = typeof(QueueEvent).Assembly;
 
@@ -78,18 +78,24 @@ internal static class FerryPlugs
             : null;
 
     /// <summary>
-    /// Issue 4: Ferry's replication composed from the engine's parts (<see cref="FerryReplication"/>). Set the environment
-    /// variable FERRY_BENCH_NO_FERRY_REPLICATION=1 to leave it out.
+    /// Issue 15: <c>TableRuleService.AddTablesAsync(ClaimsPrincipal, int subscriptionId, &lt;list of AddTableRequest&gt;,
+    /// CancellationToken)</c>, one call that adds a list of tables; null while the service has none (tables1000 then adds
+    /// them one call each, and its report says so).
     /// </summary>
-    public static bool HasReplication => Environment.GetEnvironmentVariable("FERRY_BENCH_NO_FERRY_REPLICATION") != "1";
+    public static MethodInfo? AddTablesMethod { get; } = typeof(TableRuleService).GetMethods(BindingFlags.Public | BindingFlags.Instance)
+        .FirstOrDefault(m => m.Name == "AddTablesAsync" && typeof(Task).IsAssignableFrom(m.ReturnType) && m.GetParameters() is
+        [
+            { ParameterType: var user }, { ParameterType: var id }, { ParameterType: var list }, { ParameterType: var token },
+        ] && user == typeof(ClaimsPrincipal) && id == typeof(int) && token == typeof(CancellationToken)
+          && (list.IsAssignableFrom(typeof(AddTableRequest[])) || list.IsAssignableFrom(typeof(List<AddTableRequest>))));
 
-    /// <summary>
-    /// PLUG (issue 4): Ferry replicating the source seed database to one target database. Return null while the engine
-    /// cannot do it. <paramref name="sourceConnectionString"/> and <paramref name="targetConnectionString"/> are superuser
-    /// connections (Npgsql syntax) to the source seed database and to a prepared target database (same tables, empty).
-    /// </summary>
-    public static IFerryReplication? CreateReplication(string sourceConnectionString, string targetConnectionString, bool londisteTicker) =>
-        HasReplication ? new FerryReplication(sourceConnectionString, targetConnectionString, londisteTicker) : null;
+    public static async Task AddTablesAsync(
+        TableRuleService service, ClaimsPrincipal user, int subscriptionId, AddTableRequest[] tables, CancellationToken ct)
+    {
+        var method = AddTablesMethod ?? throw new InvalidOperationException("TableRuleService has no AddTablesAsync.");
+        object list = method.GetParameters()[2].ParameterType.IsAssignableFrom(typeof(AddTableRequest[])) ? tables : tables.ToList();
+        await (Task)method.Invoke(service, [user, subscriptionId, list, ct])!;
+    }
 
     /// <summary>QueueAdmin + QueueConsumer of the queue branch, called by reflection.</summary>
     private sealed class ReflectedQueueReader(string connectionString, Type adminType, Type consumerType) : IFerryQueueReader
@@ -147,23 +153,4 @@ internal interface IFerryQueueReader : IAsyncDisposable
     Task<long> ReadNextBatchAsync(string queue, string consumer, CancellationToken ct);
 
     Task UnregisterConsumerAsync(string queue, string consumer, CancellationToken ct);
-}
-
-/// <summary>What the replication benchmarks need from Ferry's engine (implemented in FerryPlugs by the engine's engineers).</summary>
-internal interface IFerryReplication : IAsyncDisposable
-{
-    /// <summary>Install on both sides, create the set (queue) and the subscription, and start its ticker and apply loop.</summary>
-    Task SetUpAsync(CancellationToken ct);
-
-    /// <summary>Add one source table (schema-qualified, same name on the target); returns at once, the copy runs in the background.</summary>
-    Task AddTableAsync(string table, CancellationToken ct);
-
-    /// <summary>The table's state: new, copying, catching-up, ok, paused or error.</summary>
-    Task<string> TableStateAsync(string table, CancellationToken ct);
-
-    /// <summary>Stop applying (capture on the source goes on), for the catch-up benchmark.</summary>
-    Task PauseAsync(CancellationToken ct);
-
-    /// <summary>Resume applying.</summary>
-    Task ResumeAsync(CancellationToken ct);
 }

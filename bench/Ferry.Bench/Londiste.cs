@@ -64,6 +64,8 @@ internal sealed class Londiste(BenchEnv env, string leafDatabase)
 
     public Task AddLeafTablesAsync(IEnumerable<string> tables, CancellationToken ct) => Cli(LeafIni, ["add-table", .. tables], ct);
 
+    public Task RemoveLeafTablesAsync(IEnumerable<string> tables, CancellationToken ct) => Cli(LeafIni, ["remove-table", .. tables], ct);
+
     public void StartDaemons()
     {
         var pgqdIni = Path.Combine(_dir, "pgqd.ini");

@@ -29,6 +29,13 @@ internal sealed class Native(BenchEnv env, string targetDatabase)
         }
     }
 
+    /// <summary>Drops the tables from the publication and refreshes the subscription (their sync state goes with them).</summary>
+    public async Task RemoveTablesAsync(IReadOnlyList<string> tables, CancellationToken ct)
+    {
+        await Db.ExecAsync(env.SourceSuper, $"ALTER PUBLICATION {Pub} DROP TABLE {string.Join(", ", tables)}", ct);
+        await Db.ExecAsync(TargetConnection, $"ALTER SUBSCRIPTION {Sub} REFRESH PUBLICATION", ct);
+    }
+
     /// <summary>Waits until every table's subscription state is r (ready).</summary>
     public async Task WaitReadyAsync(IReadOnlyList<string> tables, TimeSpan timeout, CancellationToken ct)
     {

@@ -26,9 +26,13 @@ internal static partial class Pgbench
         return (login, logout);
     }
 
-    /// <summary>Runs pgbench for a duration (<c>-T</c>) or a transaction count per client (<c>-t</c>); returns TPS and transactions.</summary>
+    /// <summary>
+    /// Runs pgbench for a duration (<c>-T</c>) or a transaction count per client (<c>-t</c>), at full speed or at
+    /// <paramref name="rate"/> transactions a second (<c>-R</c>); returns TPS and transactions. With
+    /// <paramref name="waitForFlush"/> false its sessions run with <c>synchronous_commit=off</c> (see BenchEnv.NoFlushWait).
+    /// </summary>
     public static async Task<(double Tps, long Transactions)> RunAsync(
-        BenchEnv env, int clients, int? seconds, int? transactionsPerClient, CancellationToken ct)
+        BenchEnv env, int clients, int? seconds, int? transactionsPerClient, CancellationToken ct, bool waitForFlush = true, int? rate = null)
     {
         var (login, logout) = (Path.Combine(env.WorkDirectory, "login.sql"), Path.Combine(env.WorkDirectory, "logout.sql"));
         var args = new List<string>
@@ -45,10 +49,15 @@ internal static partial class Pgbench
         {
             args.AddRange(["-t", transactionsPerClient!.Value.ToString(CultureInfo.InvariantCulture)]);
         }
+        if (rate is { } r)
+        {
+            args.AddRange(["-R", r.ToString(CultureInfo.InvariantCulture)]);
+        }
         args.Add(BenchEnv.SourceDb);
         var limit = TimeSpan.FromSeconds((seconds ?? 0) + 60 + ((transactionsPerClient ?? 0) * clients / 200.0));
         var result = (await Proc.RunAsync(Path.Combine(env.PgBin, "pgbench"), args, limit, ct,
-            new Dictionary<string, string> { ["PGPASSWORD"] = BenchEnv.AppPassword })).Check("pgbench");
+            new Dictionary<string, string> { ["PGPASSWORD"] = BenchEnv.AppPassword, ["PGOPTIONS"] = waitForFlush ? "" : BenchEnv.NoFlushWait }))
+            .Check("pgbench");
         var tps = TpsPattern().Match(result.Output);
         var count = CountPattern().Match(result.Output);
         if (!tps.Success || !count.Success)

@@ -14,23 +14,23 @@ catch (BenchException e)
 using var cts = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) => { e.Cancel = true; cts.Cancel(); };
 // A hard ceiling for the whole run, so that a hang never keeps clusters and daemons alive for ever.
-cts.CancelAfter(options.Quick ? TimeSpan.FromMinutes(10) : TimeSpan.FromMinutes(60));
+cts.CancelAfter(options.Quick ? TimeSpan.FromMinutes(20) : TimeSpan.FromMinutes(90));
 var ct = cts.Token;
 var report = new Report();
 Console.WriteLine($"Ferry benchmarks ({(options.Quick ? "quick" : "full")}): {string.Join(", ", options.Only)}; " +
                   $"load average {report.LoadAtStart}; work folder {options.WorkDirectory}");
 
-var replication = options.Only.Overlaps(["copy", "catchup", "lag"]);
+var replication = options.Only.Overlaps(Options.ReplicationBenchmarks);
 try
 {
     await using var env = await BenchEnv.StartAsync(options, report, ct);
     Native? native = null;
-    IFerryReplication? ferry = null;
+    PortalProcess? portal = null;
     try
     {
         if (options.Only.Contains("tables1000"))
         {
-            Step("1,000 tables in one subscription (issue 5)");
+            Step("1,000 tables in one subscription (issues 5 and 15)");
             await Guard(report, TablesBench.Name, () => new TablesBench(env, report).RunAsync(ct));
         }
         if (!options.NeedsSeed)
@@ -54,67 +54,78 @@ try
 
         if (replication)
         {
-            Step("replication setup: target databases, Londiste leaf, pgqd and workers");
+            Step("replication setup: target databases, Londiste leaf, pgqd and workers, native subscription, the portal");
             var pipeTarget = await env.SeedTargetAsync("pipe_01", ct);
             await env.SeedTargetAsync("londiste_01", ct);
-            var nativeTarget = await env.SeedTargetAsync("native_01", ct);
+            await env.SeedTargetAsync("native_01", ct);
             await londiste.CreateLeafAsync(ct);
             londiste.StartDaemons();
             report.Note(londiste.TickerNote);
-            var lr = new LondisteReplicator(env, londiste);
             native = new Native(env, "native_01");
-            _ = nativeTarget;
-            var tools = new List<IReplicator> { lr, new NativeReplicator(native) };
+            var tools = new List<IReplicator> { new LondisteReplicator(env, londiste), new NativeReplicator(native) };
             var ferryTarget = await env.SeedTargetAsync("ferry_01", ct);
-            ferry = FerryPlugs.CreateReplication(env.SourceSuper, ferryTarget, londisteTicker: !options.LondisteDefaults);
-            if (ferry is not null)
+            if (Environment.GetEnvironmentVariable("FERRY_BENCH_NO_FERRY") != "1")
             {
                 try
                 {
+                    portal = await PortalProcess.StartAsync(env, ct);
+                    var ferry = new PortalReplicator(portal, env.SourceSuper, ferryTarget);
                     await ferry.SetUpAsync(ct);
-                    tools.Add(new FerryReplicator(ferry, ferryTarget));
+                    tools.Add(ferry);
+                    report.Environment["Ferry's portal"] = $"pid {portal.Pid}, control database {PortalProcess.ControlDb} on the control " +
+                                                           $"cluster; peak RSS per figure: {portal.Rss.Method}";
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
-                    report.Error("Ferry replication setup", e);
-                    await ferry.DisposeAsync();
-                    ferry = null;
+                    report.Error("Ferry's portal setup" + (portal is null ? "" : $" (log: {portal.LogTail(15)})"), e);
                 }
             }
             var bench = new ReplicationBench(env, report, tools);
-            var ferryMissing = ferry is null;
+            await bench.IdleRssAsync("after set-up", ct);
             if (options.Only.Contains("copy"))
             {
-                Step("initial copy");
-                await Guard(report, "initial copy (issue 4)", () => bench.CopyAsync(pipeTarget, ferryMissing, ct));
+                Step("initial copy and empty table");
+                await Guard(report, ReplicationBench.CopyName, () => bench.CopyAsync(pipeTarget, ct));
+                await bench.IdleRssAsync("after the copies", ct);
             }
-            if (options.Only.Overlaps(["catchup", "lag"]))
+            if (options.Only.Overlaps(["catchup", "lag", "fanout"]))
             {
                 Step("adding user_session and the marker table to every tool");
                 var ready = await Guard(report, "stream setup", () => bench.PrepareStreamAsync(ct));
                 if (ready && options.Only.Contains("catchup"))
                 {
                     Step("catch-up");
-                    await Guard(report, "catch-up (issue 4)", () => bench.CatchUpAsync(ferryMissing, ct));
+                    await Guard(report, ReplicationBench.CatchUpName, () => bench.CatchUpAsync(ct));
                 }
                 if (ready && options.Only.Contains("lag"))
                 {
                     Step("lag");
-                    await Guard(report, "lag (issue 4)", () => bench.LagAsync(ferryMissing, ct));
+                    await Guard(report, ReplicationBench.LagName, () => bench.LagAsync(ct));
+                    await bench.IdleRssAsync("after the lag benchmarks", ct);
+                }
+                if (ready && options.Only.Contains("fanout"))
+                {
+                    Step("fan-out: lag and CPU against the number of subscriptions on one set");
+                    await Guard(report, ReplicationBench.FanOutName, () => bench.FanOutAsync(ct));
                 }
             }
+            bench.ReportIdleRss();
             if (report.HasErrors)
             {
                 Console.WriteLine(londiste.LogTail());
+                if (portal is not null)
+                {
+                    Console.WriteLine("--- portal log\n" + portal.LogTail(30));
+                }
             }
         }
     }
     finally
     {
-        Step("stopping daemons and clusters");
-        if (ferry is not null)
+        Step("stopping the portal, daemons and clusters");
+        if (portal is not null)
         {
-            await ferry.DisposeAsync();
+            await portal.DisposeAsync();
         }
         Proc.KillAll(options.WorkDirectory);
         if (native is not null)

@@ -15,8 +15,14 @@ internal interface IReplicator
     /// <summary>Waits until every table is in sync (ok / r); returns an optional breakdown for the report.</summary>
     Task<string?> WaitOkAsync(IReadOnlyList<string> tables, Stopwatch since, TimeSpan timeout, CancellationToken ct);
 
+    /// <summary>Stops replicating the tables and empties them on the target (before the next round adds them again).</summary>
+    Task RemoveAsync(IReadOnlyList<string> tables, CancellationToken ct);
+
     Task StopApplyAsync(CancellationToken ct);
     Task StartApplyAsync(CancellationToken ct);
+
+    /// <summary>The Ferry process whose memory is reported beside the figures; null for the other tools.</summary>
+    RssProbe? Rss => null;
 }
 
 internal sealed class LondisteReplicator(BenchEnv env, Londiste londiste) : IReplicator
@@ -49,6 +55,12 @@ internal sealed class LondisteReplicator(BenchEnv env, Londiste londiste) : IRep
         return "time per merge_state: " + string.Join("; ", parts);
     }
 
+    public async Task RemoveAsync(IReadOnlyList<string> tables, CancellationToken ct)
+    {
+        await londiste.RemoveLeafTablesAsync(tables, ct);
+        await Db.ExecAsync(TargetConnection, $"TRUNCATE {string.Join(", ", tables)}", ct);
+    }
+
     public Task StopApplyAsync(CancellationToken ct)
     {
         londiste.StopLeafWorker();
@@ -75,48 +87,12 @@ internal sealed class NativeReplicator(Native native) : IReplicator
         return null;
     }
 
+    public async Task RemoveAsync(IReadOnlyList<string> tables, CancellationToken ct)
+    {
+        await native.RemoveTablesAsync(tables, ct);
+        await Db.ExecAsync(TargetConnection, $"TRUNCATE {string.Join(", ", tables)}", ct);
+    }
+
     public Task StopApplyAsync(CancellationToken ct) => native.DisableAsync(ct);
     public Task StartApplyAsync(CancellationToken ct) => native.EnableAsync(ct);
-}
-
-internal sealed class FerryReplicator(IFerryReplication ferry, string targetConnection) : IReplicator
-{
-    public string Name => "Ferry";
-    public string TargetConnection => targetConnection;
-
-    public async Task AddAsync(IReadOnlyList<string> tables, CancellationToken ct)
-    {
-        foreach (var t in tables)
-        {
-            await ferry.AddTableAsync(t, ct);
-        }
-    }
-
-    public async Task<string?> WaitOkAsync(IReadOnlyList<string> tables, Stopwatch since, TimeSpan timeout, CancellationToken ct)
-    {
-        var parts = new List<string>();
-        foreach (var t in tables)
-        {
-            var seen = new List<(string State, TimeSpan Start)>();
-            await Db.WaitAsync($"Ferry table {t} to reach ok", async () =>
-            {
-                var state = await ferry.TableStateAsync(t, ct);
-                if (seen.Count == 0 || seen[^1].State != state)
-                {
-                    seen.Add((state, since.Elapsed));
-                }
-                return state == "ok" || state.StartsWith("error", StringComparison.Ordinal);
-            }, timeout, ct);
-            if (seen[^1].State != "ok")
-            {
-                throw new BenchException($"Ferry put {t} in state {seen[^1].State}.");
-            }
-            parts.Add(string.Join(", ", seen.Zip(seen.Skip(1))
-                .Select(p => $"{p.First.State} {(p.Second.Start - p.First.Start).TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture)} s")));
-        }
-        return "time per state: " + string.Join("; ", parts);
-    }
-
-    public Task StopApplyAsync(CancellationToken ct) => ferry.PauseAsync(ct);
-    public Task StartApplyAsync(CancellationToken ct) => ferry.ResumeAsync(ct);
 }

@@ -70,7 +70,7 @@ public sealed class BulkHandler(BulkApply apply = BulkApply.Upsert) : IHandler
             {
                 if (table.Truncated)
                 {
-                    await ExecuteAsync(target, ApplySql.Empty(rule), null, cancellationToken).ConfigureAwait(false);
+                    await ApplySql.EmptyAsync(target.Connection, target.Transaction, rule, cancellationToken).ConfigureAwait(false);
                 }
                 if (apply == BulkApply.Merge && target.Connection.PostgreSqlVersion.Major >= 15)
                 {

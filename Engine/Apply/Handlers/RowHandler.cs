@@ -36,22 +36,25 @@ public sealed class RowHandler : IHandler
                 {
                     throw new ApplyException($"Event {e.Id} ({e.Type} on {e.Table}) carries no row data.", e, null);
                 }
-                if (!statements.TryGetValue((rule.SourceTable, kind), out var command))
+                NpgsqlCommand? command = null;
+                if (kind != "empty" && !statements.TryGetValue((rule.SourceTable, kind), out command))
                 {
                     command = new NpgsqlCommand(Statement(rule, kind), target.Connection, target.Transaction);
-                    if (kind != "empty")
-                    {
-                        command.Parameters.Add(new NpgsqlParameter<string> { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
-                    }
+                    command.Parameters.Add(new NpgsqlParameter<string> { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
                     statements[(rule.SourceTable, kind)] = command;
-                }
-                if (kind != "empty")
-                {
-                    ((NpgsqlParameter<string>)command.Parameters[0]).TypedValue = e.Data;
                 }
                 try
                 {
-                    await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                    if (command is null)
+                    {
+                        // A truncate: the filtered DELETE runs under a statement timeout of its own.
+                        await ApplySql.EmptyAsync(target.Connection, target.Transaction, rule, cancellationToken).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        ((NpgsqlParameter<string>)command.Parameters[0]).TypedValue = e.Data;
+                        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                    }
                 }
                 catch (PostgresException ex)
                 {
@@ -73,7 +76,6 @@ public sealed class RowHandler : IHandler
     private static string Statement(TableRule rule, string kind) => kind switch
     {
         "upsert" => ApplySql.Upsert(rule, ApplySql.Populate(rule, "$1::json")),
-        "delete" => ApplySql.Delete(rule, ApplySql.Populate(rule, "$1::json")),
-        _ => ApplySql.Empty(rule),
+        _ => ApplySql.Delete(rule, ApplySql.Populate(rule, "$1::json")),
     };
 }

@@ -1,5 +1,6 @@
 using Ferry.Engine.Rules;
 using Ferry.Engine.Sql;
+using Npgsql;
 
 namespace Ferry.Engine.Apply.Internal;
 
@@ -59,5 +60,22 @@ internal static class ApplySql
     /// <summary>Empty the target table: all of it, or only the rows inside the filter when the rule has one.</summary>
     public static string Empty(TableRule rule) => rule.Filter is null
         ? $"TRUNCATE {rule.Target.Quoted}"
-        : $"DELETE FROM {rule.Target.Quoted} WHERE (\n{rule.Filter}\n)";
+        : $"DELETE FROM {rule.Target.Quoted} WHERE {FilterSql.Parenthesized(rule.Filter)}";
+
+    /// <summary>
+    /// Runs <see cref="Empty"/>; the DELETE of a filtered rule runs its filter on the target, under
+    /// <see cref="FilterSql.TargetDeleteTimeout"/>.
+    /// </summary>
+    public static async Task EmptyAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, TableRule rule, CancellationToken cancellationToken)
+    {
+        if (rule.Filter is not null)
+        {
+            await FilterSql.ExecuteWithTimeoutAsync(connection, transaction, Empty(rule), FilterSql.TargetDeleteTimeout, cancellationToken)
+                .ConfigureAwait(false);
+            return;
+        }
+        await using var command = new NpgsqlCommand(Empty(rule), connection, transaction);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
 }

@@ -404,6 +404,10 @@ namespace Ferry.Engine.Control.Migrations
                         .HasColumnType("character varying(20)")
                         .HasColumnName("ssl_mode");
 
+                    b.PrimitiveCollection<List<string>>("TargetSchemas")
+                        .HasColumnType("text[]")
+                        .HasColumnName("target_schemas");
+
                     b.Property<DateTimeOffset>("UpdatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("updated_at");

@@ -1,166 +1,156 @@
-using System.Text.Json;
-using System.Text.RegularExpressions;
-using Ferry.Engine.Sql;
 using Npgsql;
 
 namespace Ferry.Engine.Rules.Internal;
 
 /// <summary>
-/// Checks that a row filter is a boolean expression over one table's columns, without running it on any row.
+/// Checks that a row filter is ONE boolean expression over one table's columns that calls only immutable functions,
+/// without running it on any row and without creating or writing anything (no TEMP privilege needed).
 /// </summary>
 /// <remarks>
-/// The filter is planned, never executed: <c>EXPLAIN (VERBOSE, FORMAT JSON) SELECT $1 FROM tbl WHERE (filter)</c>,
-/// inside a read-only transaction with a statement and lock timeout. The positional parameter puts Npgsql in raw mode,
-/// so the text goes to the server as ONE extended-protocol statement: <c>true; drop table x</c> fails to parse instead
-/// of running a second statement. The filter sits on lines of its own so a <c>--</c> comment cannot swallow the closing
-/// parenthesis. Whatever still parses (<c>true) UNION SELECT ... (</c>, subqueries) shows up in the plan, which must be
-/// a plain scan of this table (or its partitions) with no subplan.
 /// <para>
-/// Then the filter must be immutable: it decides the same row on the copy, on every event and on the target, so
-/// <c>random()</c>, <c>now()</c> or a function that reads other tables would lose or keep rows at random. Planning does
-/// not reveal volatility, so the filter becomes a stored generated column of a temporary copy of the table's columns
-/// (named like the table, so <c>table.column</c> works) in a transaction that is rolled back: PostgreSQL itself refuses a
-/// generation expression that is not immutable. Immutable functions cannot write either (PostgreSQL refuses data changes
-/// in non-volatile functions), so a valid filter only reads the row it is given. Without the TEMP privilege on the
-/// database this second check is skipped.
+/// First the text (<see cref="FilterText"/>): balanced outside quotes, comments and dollar quotes, no <c>;</c>, no
+/// <c>$n</c>. Then the server parses, never runs, <c>SELECT $1::int FROM tbl WHERE NOT (filter)</c> in a READ ONLY
+/// transaction with a statement and lock timeout: the statement is only prepared (extended protocol Parse), and the
+/// positional parameter makes Npgsql send it as ONE statement. With <c>debug_print_parse</c> and
+/// <c>client_min_messages = log</c> (both settable by any role) the server sends the analysed parse tree back as a LOG
+/// notice. Its WHERE clause must be the <c>NOT</c> with the filter as its only argument, which a text that escapes its
+/// parentheses cannot give; and the filter's tree is proven safe from the catalog (<see cref="FilterExpressionCheck"/>).
+/// </para>
+/// <para>
+/// The whole query must keep the shape Ferry wrote (one table, no set operation, CTE, grouping or ordering), so nothing
+/// but a WHERE clause can have come in with the filter. The only text in the tree a user chose are the table's column
+/// names, whose spaces, braces and parentheses the server escapes; a tree Ferry cannot read is refused.
 /// </para>
 /// </remarks>
-internal static partial class FilterCheck
+internal static class FilterCheck
 {
-    private static readonly HashSet<string> s_allowedNodes =
-    [
-        "Seq Scan", "Index Scan", "Index Only Scan", "Bitmap Heap Scan", "Bitmap Index Scan", "BitmapAnd", "BitmapOr",
-        "Tid Scan", "Tid Range Scan", "Result", "Append",
-    ];
+    private const string ParseTreeMessage = "parse tree:";
 
     /// <summary>Returns null when the filter is fine, else what is wrong with it.</summary>
     public static async Task<string?> ProblemAsync(
         NpgsqlConnection connection, TableName table, TableDescription description, string filter, CancellationToken cancellationToken)
     {
-        if (ParameterReference().IsMatch(filter))
+        var standardStrings = !(connection.PostgresParameters.TryGetValue("standard_conforming_strings", out var scs) && scs == "off");
+        if (FilterText.Problem(filter, standardStrings) is { } textProblem)
         {
-            return "it refers to a query parameter ($n); write the value into the expression";
+            return textProblem;
         }
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        await using (var settings = new NpgsqlCommand(
-            "SET TRANSACTION READ ONLY; SET LOCAL statement_timeout = '5s'; SET LOCAL lock_timeout = '2s'", connection, transaction))
-        {
-            await settings.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-
-        var relations = new HashSet<(string, string)> { (table.Schema, table.Name) };
-        if (description.Kind == 'p')
-        {
-            await using var partitions = new NpgsqlCommand(
-                "SELECT n.nspname::text, c.relname::text FROM pg_partition_tree($1) p JOIN pg_class c ON c.oid = p.relid " +
-                "JOIN pg_namespace n ON n.oid = c.relnamespace", connection, transaction);
-            partitions.Parameters.Add(new NpgsqlParameter { Value = description.Oid, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Oid });
-            await using var reader = await partitions.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                relations.Add((reader.GetString(0), reader.GetString(1)));
-            }
-        }
-
-        string plan;
-        try
-        {
-            await using var explain = new NpgsqlCommand(
-                $"EXPLAIN (VERBOSE, FORMAT JSON) SELECT $1::int FROM {Only(description)}{table.Quoted} WHERE (\n{filter}\n)",
-                connection, transaction);
-            explain.Parameters.Add(new NpgsqlParameter { Value = 1 });
-            plan = (string)(await explain.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
-        }
-        catch (PostgresException e)
-        {
-            return e.MessageText;
-        }
-        finally
-        {
-            await transaction.RollbackAsync(CancellationToken.None).ConfigureAwait(false);
-        }
-
-        using var document = JsonDocument.Parse(plan);
-        var scans = 0;
-        return PlanProblem(document.RootElement[0].GetProperty("Plan"), relations, description.Kind == 'p', ref scans)
-            ?? await VolatilityProblemAsync(connection, table, filter, cancellationToken).ConfigureAwait(false);
+        // Npgsql hides a notice's detail (where the parse tree is) unless the connection string asks for it: check on a clone
+        // of the connection (same credentials) that does.
+        var settings = new NpgsqlConnectionStringBuilder(connection.ConnectionString) { IncludeErrorDetail = true };
+        await using var checkConnection = connection.CloneWith(settings.ConnectionString);
+        await checkConnection.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return await CheckAsync(checkConnection, table, description, filter, cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task<string?> VolatilityProblemAsync(
-        NpgsqlConnection connection, TableName table, string filter, CancellationToken cancellationToken)
+    private static async Task<string?> CheckAsync(
+        NpgsqlConnection connection, TableName table, TableDescription description, string filter, CancellationToken cancellationToken)
     {
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var copy = $"pg_temp.{Identifiers.Quote(table.Name)}";
-            await using var check = new NpgsqlCommand(
-                "SET LOCAL statement_timeout = '5s'; SET LOCAL lock_timeout = '2s';"
-                + $"CREATE TEMP TABLE {copy} (LIKE {table.Quoted}) ON COMMIT DROP;"
-                + $"ALTER TABLE {copy} ADD COLUMN \"ferry filter check\" boolean GENERATED ALWAYS AS ((\n{filter}\n)) STORED",
-                connection, transaction);
-            await check.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            return null;
-        }
-        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InsufficientPrivilege)
-        {
-            return null;
-        }
-        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InvalidObjectDefinition)
-        {
-            return "it calls a function that is not immutable (such as random(), now() or one that reads other tables), so it "
-                + "could decide a row differently on the copy, on later changes and on the target; use only the row's columns, "
-                + "constants and immutable functions";
+            await FilterSql.ReadOnlyAsync(connection, transaction, TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
+            await using (var debug = new NpgsqlCommand(
+                "SET LOCAL lock_timeout = '2s'; SET LOCAL debug_pretty_print = off; SET LOCAL debug_print_parse = on; "
+                + "SET LOCAL client_min_messages = log", connection, transaction))
+            {
+                await debug.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            var tree = await ParseAsync(connection, transaction, table, description, filter, cancellationToken).ConfigureAwait(false);
+            if (tree is null)
+            {
+                return "Ferry could not read how the server parses it (no parse tree came back), so it cannot prove the filter safe";
+            }
+            if (ShapeProblem(ParseTreeNode.Read(tree), out var where) is { } shape)
+            {
+                return shape;
+            }
+            if (where is not ParseTreeNode { Name: "BOOLEXPR" } negation || negation["boolop"] as string != "not"
+                || negation["args"] is not ParseTreeList { Items: [var expression] })
+            {
+                return "it is not one expression: the server reads it as several conditions joined outside its parentheses";
+            }
+            return await new FilterExpressionCheck(connection, transaction).ProblemAsync(expression, cancellationToken)
+                .ConfigureAwait(false);
         }
         catch (PostgresException e)
         {
             return e.MessageText;
         }
+        catch (FormatException e)
+        {
+            return $"Ferry could not read the server's parse tree ({e.Message}), so it cannot prove the filter safe";
+        }
         finally
         {
             await transaction.RollbackAsync(CancellationToken.None).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Prepares (never runs) the filter's query and returns the parse tree the server sent as a LOG notice.</summary>
+    private static async Task<string?> ParseAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, TableName table, TableDescription description, string filter,
+        CancellationToken cancellationToken)
+    {
+        string? tree = null;
+        void OnNotice(object sender, NpgsqlNoticeEventArgs e)
+        {
+            if (e.Notice.MessageText == ParseTreeMessage && e.Notice.Detail is { } detail)
+            {
+                tree = detail;
+            }
+        }
+        await using var command = new NpgsqlCommand(
+            $"SELECT $1::int FROM {Only(description)}{table.Quoted} WHERE NOT {FilterSql.Parenthesized(filter)}", connection, transaction);
+        command.Parameters.Add(new NpgsqlParameter { Value = 1 });
+        connection.Notice += OnNotice;
+        try
+        {
+            await command.PrepareAsync(cancellationToken).ConfigureAwait(false);
+            await command.UnprepareAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            connection.Notice -= OnNotice;
+        }
+        return tree;
+    }
+
+    /// <summary>
+    /// Checks that the parsed query is still the plain <c>SELECT … FROM table WHERE …</c> Ferry wrote (no set operation,
+    /// CTE, grouping, ordering or second table came in with the filter) and returns its WHERE clause.
+    /// </summary>
+    private static string? ShapeProblem(object tree, out object? where)
+    {
+        where = null;
+        if (tree is not ParseTreeNode { Name: "QUERY" } query)
+        {
+            return "Ferry could not read the server's parse tree, so it cannot prove the filter safe";
+        }
+        if (query["hasSubLinks"] as string == "true")
+        {
+            return "it contains a subquery; a filter may only use the columns of its own table";
+        }
+        string[] empty =
+        [
+            "utilityStmt", "cteList", "setOperations", "groupClause", "groupingSets", "havingQual", "windowClause", "distinctClause",
+            "sortClause", "limitOffset", "limitCount", "rowMarks", "onConflict", "returningList",
+        ];
+        string[] unset = ["hasAggs", "hasWindowFuncs", "hasTargetSRFs", "hasDistinctOn", "hasRecursive", "hasModifyingCTE", "hasForUpdate"];
+        if (query["commandType"] as string != "1"
+            || query["rtable"] is not ParseTreeList { Items.Count: 1 }
+            || query["jointree"] is not ParseTreeNode { Name: "FROMEXPR" } from
+            || from["fromlist"] is not ParseTreeList { Items: [ParseTreeNode { Name: "RANGETBLREF" }] }
+            || empty.Any(f => query[f] is { } value && value as string != "<>")
+            || unset.Any(f => query[f] is { } value && value as string != "false"))
+        {
+            return "it is not a plain condition on the table: the server reads more than a WHERE clause into the query";
+        }
+        where = from["quals"];
+        return where is ParseTreeNode ? null : "Ferry could not find its condition in the server's parse tree";
     }
 
     /// <summary><c>ONLY</c> for plain tables (inheritance children have capture of their own); none for partitioned ones.</summary>
     public static string Only(TableDescription description) => description.Kind == 'p' ? "" : "ONLY ";
-
-    private static string? PlanProblem(JsonElement node, HashSet<(string, string)> relations, bool partitioned, ref int scans)
-    {
-        if (node.TryGetProperty("Subplan Name", out _) || node.TryGetProperty("Parent Relationship", out var parent)
-            && parent.GetString() is "SubPlan" or "InitPlan")
-        {
-            return "it contains a subquery; a filter may only use the columns of its own table";
-        }
-        var type = node.GetProperty("Node Type").GetString() ?? "";
-        if (!s_allowedNodes.Contains(type) || type == "Append" && !partitioned)
-        {
-            return $"it is not a plain condition on the table (its plan has a {type} step)";
-        }
-        if (node.TryGetProperty("Relation Name", out var relation))
-        {
-            var schema = node.TryGetProperty("Schema", out var s) ? s.GetString() ?? "" : "";
-            if (!relations.Contains((schema, relation.GetString() ?? "")))
-            {
-                return $"it reads another table ({schema}.{relation.GetString()})";
-            }
-            if (++scans > 1 && !partitioned)
-            {
-                return "it reads the table more than once";
-            }
-        }
-        if (node.TryGetProperty("Plans", out var children))
-        {
-            foreach (var child in children.EnumerateArray())
-            {
-                if (PlanProblem(child, relations, partitioned, ref scans) is { } problem)
-                {
-                    return problem;
-                }
-            }
-        }
-        return null;
-    }
-
-    [GeneratedRegex(@"\$[0-9]")]
-    private static partial Regex ParameterReference();
 }

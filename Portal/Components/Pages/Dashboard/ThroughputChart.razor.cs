@@ -1,5 +1,5 @@
 using System.Globalization;
-using Ferry.Engine.Replication;
+using Ferry.Engine.Replication.Throughput;
 using Microsoft.AspNetCore.Components;
 using MudBlazor;
 

@@ -2,6 +2,9 @@ using System.Security.Claims;
 using Ferry.Engine.Control;
 using Ferry.Engine.Nodes;
 using Ferry.Engine.Replication;
+using Ferry.Engine.Replication.Sets;
+using Ferry.Engine.Replication.Status;
+using Ferry.Engine.Replication.Subscriptions;
 using Ferry.Portal.Components.Shared;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
@@ -9,22 +12,24 @@ using MudBlazor;
 
 namespace Ferry.Portal.Components.Pages.Sets;
 
-/// <summary>Sets and their subscriptions; Operators create, subscribe, pause, resume and drop (drops are confirmed).</summary>
-public sealed partial class Sets : IDisposable
+/// <summary>
+/// Sets and their subscriptions; Operators create, subscribe, pause, resume and drop (drops are confirmed). It reloads when a
+/// subscription changes (<see cref="LiveRefresh"/>).
+/// </summary>
+public sealed partial class Sets
 {
     private IReadOnlyList<SetInfo>? _sets;
     private IReadOnlyList<SubscriptionSummary> _subscriptions = [];
     private IReadOnlyList<NodeView> _nodes = [];
     private ClaimsPrincipal _user = new();
     private bool _canChange;
-    private IDisposable? _changes;
 
     [CascadingParameter]
     private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
 
-    [Inject] private ReplicationService Service { get; set; } = default!;
+    [Inject] private SetService SetService { get; set; } = default!;
+    [Inject] private SubscriptionService SubscriptionService { get; set; } = default!;
     [Inject] private ReplicationStatusQuery Status { get; set; } = default!;
-    [Inject] private ReplicationChanges Changes { get; set; } = default!;
     [Inject] private NodeAdministration Nodes { get; set; } = default!;
     [Inject] private Confirmation Confirmation { get; set; } = default!;
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
@@ -36,25 +41,6 @@ public sealed partial class Sets : IDisposable
         await ReloadAsync();
     }
 
-    protected override void OnAfterRender(bool firstRender)
-    {
-        if (firstRender)
-        {
-            _changes = Changes.Subscribe(id => _ = InvokeAsync(async () =>
-            {
-                try
-                {
-                    await ReloadAsync();
-                    StateHasChanged();
-                }
-                catch (Exception e)
-                {
-                    await DispatchExceptionAsync(e);
-                }
-            }));
-        }
-    }
-
     private async Task ReloadAsync()
     {
         _nodes = await Nodes.ListAsync(_user, CancellationToken.None);
@@ -64,7 +50,7 @@ public sealed partial class Sets : IDisposable
 
     private async Task CreateAsync(string name, int rootNodeId)
     {
-        var set = await Service.CreateSetAsync(_user, name, rootNodeId, CancellationToken.None);
+        var set = await SetService.CreateSetAsync(_user, name, rootNodeId, CancellationToken.None);
         Snackbar.Add($"Created set {set.Name}.", Severity.Success);
         await ReloadAsync();
         StateHasChanged(); // called through a Func from the form, not an EventCallback
@@ -72,19 +58,19 @@ public sealed partial class Sets : IDisposable
 
     private Task SubscribeAsync((SetInfo Set, int TargetNodeId) request) => RunAsync(async () =>
     {
-        await Service.SubscribeAsync(_user, request.Set.Id, request.TargetNodeId, CancellationToken.None);
+        await SubscriptionService.SubscribeAsync(_user, request.Set.Id, request.TargetNodeId, CancellationToken.None);
         Snackbar.Add($"Subscribed to {request.Set.Name}: add its tables next.", Severity.Success);
     });
 
     private Task PauseAsync(SubscriptionSummary s) => RunAsync(async () =>
     {
-        await Service.PauseAsync(_user, s.Id, CancellationToken.None);
+        await SubscriptionService.PauseAsync(_user, s.Id, CancellationToken.None);
         Snackbar.Add($"Paused {s.TargetNodeName}; nothing is lost while paused.", Severity.Info);
     });
 
     private Task ResumeAsync(SubscriptionSummary s) => RunAsync(async () =>
     {
-        await Service.ResumeAsync(_user, s.Id, CancellationToken.None);
+        await SubscriptionService.ResumeAsync(_user, s.Id, CancellationToken.None);
         Snackbar.Add($"Resumed {s.TargetNodeName}.", Severity.Success);
     });
 
@@ -96,7 +82,7 @@ public sealed partial class Sets : IDisposable
         {
             await RunAsync(async () =>
             {
-                await Service.DropSubscriptionAsync(_user, s.Id, CancellationToken.None);
+                await SubscriptionService.DropSubscriptionAsync(_user, s.Id, CancellationToken.None);
                 Snackbar.Add($"Dropped the subscription of {s.TargetNodeName}.", Severity.Success);
             });
         }
@@ -108,7 +94,7 @@ public sealed partial class Sets : IDisposable
         {
             await RunAsync(async () =>
             {
-                await Service.DropSetAsync(_user, set.Id, CancellationToken.None);
+                await SetService.DropSetAsync(_user, set.Id, CancellationToken.None);
                 Snackbar.Add($"Dropped set {set.Name}.", Severity.Success);
             });
         }
@@ -126,6 +112,4 @@ public sealed partial class Sets : IDisposable
         }
         await ReloadAsync();
     }
-
-    public void Dispose() => _changes?.Dispose();
 }

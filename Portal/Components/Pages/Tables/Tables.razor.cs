@@ -2,6 +2,9 @@ using System.Globalization;
 using System.Security.Claims;
 using Ferry.Engine.Control;
 using Ferry.Engine.Replication;
+using Ferry.Engine.Replication.Sequences;
+using Ferry.Engine.Replication.Status;
+using Ferry.Engine.Replication.Tables;
 using Ferry.Portal.Components.Pages.Tables.Components;
 using Ferry.Portal.Components.Shared;
 using Microsoft.AspNetCore.Components;
@@ -12,19 +15,17 @@ namespace Ferry.Portal.Components.Pages.Tables;
 
 /// <summary>
 /// One subscription's tables and sequences. It reloads when <see cref="ReplicationChanges"/> says the subscription changed
-/// (states, copy progress, errors), so copies are seen progressing without a reload. The head reads the subscription's
-/// summary (tables counted per state) and the grid one page of tables, so neither grows with the number of tables.
+/// (states, copy progress, errors; through <see cref="LiveRefresh"/>), so copies are seen progressing without a reload. The
+/// head reads the subscription's summary (tables counted per state) and the grid one page of tables, so neither grows with
+/// the number of tables.
 /// </summary>
-public sealed partial class Tables : IDisposable
+public sealed partial class Tables
 {
     private IReadOnlyList<SubscriptionSummary>? _subscriptions;
     private SubscriptionSummary? _status;
     private TablesGrid? _grid;
     private ClaimsPrincipal _user = new();
     private bool _canChange;
-    private IDisposable? _changes;
-    private bool _reading;
-    private bool _again;
 
     [Parameter]
     public int? SubscriptionId { get; set; }
@@ -33,13 +34,13 @@ public sealed partial class Tables : IDisposable
     private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
 
     [Inject]
-    private ReplicationService Service { get; set; } = default!;
+    private TableRuleService TableRules { get; set; } = default!;
+
+    [Inject]
+    private SequenceRuleService SequenceRules { get; set; } = default!;
 
     [Inject]
     private ReplicationStatusQuery Status { get; set; } = default!;
-
-    [Inject]
-    private ReplicationChanges Changes { get; set; } = default!;
 
     [Inject]
     private Confirmation Confirmation { get; set; } = default!;
@@ -64,48 +65,6 @@ public sealed partial class Tables : IDisposable
         _status = _subscriptions.FirstOrDefault(s => s.Id == (SubscriptionId ?? _subscriptions.FirstOrDefault()?.Id));
     }
 
-    protected override void OnAfterRender(bool firstRender)
-    {
-        if (firstRender)
-        {
-            _changes = Changes.Subscribe(id => _ = InvokeAsync(() => OnChangedAsync(id)));
-        }
-    }
-
-    // Runs on the renderer's context: changes that arrive while a read is under way are read once more after it (a
-    // subscription copying many tables announces a change every control poll).
-    private async Task OnChangedAsync(int id)
-    {
-        if (_status?.Id != id)
-        {
-            return;
-        }
-        if (_reading)
-        {
-            _again = true;
-            return;
-        }
-        _reading = true;
-        try
-        {
-            do
-            {
-                _again = false;
-                await ReloadAsync();
-                StateHasChanged();
-            }
-            while (_again);
-        }
-        catch (Exception e)
-        {
-            await DispatchExceptionAsync(e);
-        }
-        finally
-        {
-            _reading = false;
-        }
-    }
-
     /// <summary>Reads the summary again, and the grid's current page.</summary>
     private async Task ReloadAsync()
     {
@@ -125,7 +84,7 @@ public sealed partial class Tables : IDisposable
 
     private void Pick(int? id) => Navigation.NavigateTo($"/tables/{id}");
 
-    private Task<TableInfo> AddAsync(AddTableRequest request) => Service.AddTableAsync(_user, _status!.Id, request, CancellationToken.None);
+    private Task<TableInfo> AddAsync(AddTableRequest request) => TableRules.AddTableAsync(_user, _status!.Id, request, CancellationToken.None);
 
     private async Task AddedAsync(IReadOnlyList<TableInfo> added)
     {
@@ -135,7 +94,7 @@ public sealed partial class Tables : IDisposable
 
     private async Task AddSequenceAsync(string source, string? target)
     {
-        var sequence = await Service.AddSequenceAsync(_user, _status!.Id, source, target, CancellationToken.None);
+        var sequence = await SequenceRules.AddSequenceAsync(_user, _status!.Id, source, target, CancellationToken.None);
         Snackbar.Add($"Added sequence {sequence.Source}.", Severity.Success);
         await ReloadAsync();
         StateHasChanged(); // called through a Func from the section, not an EventCallback
@@ -143,11 +102,11 @@ public sealed partial class Tables : IDisposable
 
     private Task ResyncAsync(TableInfo table) => ActAsync(
         "Resync table", $"Copy {table.Source} again? Its rows on the target are replaced; the other tables keep applying.", "Resync",
-        () => Service.ResyncTableAsync(_user, _status!.Id, table.Id, CancellationToken.None), $"Resync of {table.Source} started.");
+        () => TableRules.ResyncTableAsync(_user, _status!.Id, table.Id, CancellationToken.None), $"Resync of {table.Source} started.");
 
     private Task RemoveAsync(TableInfo table) => ActAsync(
         "Remove table", $"Stop replicating {table.Source}? Its rows on the target stay.", "Remove",
-        () => Service.RemoveTableAsync(_user, _status!.Id, table.Id, CancellationToken.None), $"Removed {table.Source}.");
+        () => TableRules.RemoveTableAsync(_user, _status!.Id, table.Id, CancellationToken.None), $"Removed {table.Source}.");
 
     private async Task ActAsync(string title, string question, string confirm, Func<Task> action, string done)
     {
@@ -166,6 +125,4 @@ public sealed partial class Tables : IDisposable
         }
         await ReloadAsync();
     }
-
-    public void Dispose() => _changes?.Dispose();
 }

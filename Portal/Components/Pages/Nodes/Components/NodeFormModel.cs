@@ -20,10 +20,19 @@ public sealed class NodeFormModel
 
     public SslMode SslMode { get; set; } = SslMode.Prefer;
 
+    /// <summary>Schemas table rules may write into on this node, separated by commas; empty allows any.</summary>
+    public string TargetSchemas { get; set; } = "";
+
     public static NodeFormModel From(NodeView node) => new()
     {
         Name = node.Name, Host = node.Host, Port = node.Port, Database = node.Database, UserName = node.UserName, SslMode = node.SslMode,
+        TargetSchemas = string.Join(", ", node.TargetSchemas ?? []),
     };
 
-    public NodeInput ToInput() => new(Name, Host, Port, Database, UserName, Password, SslMode);
+    public static IReadOnlyList<string> SplitSchemas(string? text) =>
+        (text ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+
+    public static string? TargetSchemasError(string? text) => Engine.Rules.TargetSchemas.Error(SplitSchemas(text));
+
+    public NodeInput ToInput() => new(Name, Host, Port, Database, UserName, Password, SslMode, SplitSchemas(TargetSchemas));
 }

@@ -1,4 +1,6 @@
 using Ferry.Engine.Replication;
+using Ferry.Engine.Replication.Catalog;
+using Ferry.Engine.Replication.Tables;
 using Microsoft.AspNetCore.Components;
 
 namespace Ferry.Portal.Components.Pages.Tables.Components;

@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Ferry.Engine.Replication;
+using Ferry.Engine.Replication.Catalog;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
 

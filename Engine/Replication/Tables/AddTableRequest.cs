@@ -1,0 +1,10 @@
+namespace Ferry.Engine.Replication.Tables;
+
+/// <summary>What a user asks for when adding a table to a subscription.</summary>
+/// <param name="Source">The source table as <c>schema.table</c>.</param>
+/// <param name="Target">The target table as <c>schema.table</c>; null for the source's name.</param>
+/// <param name="Filter">Row filter: a SQL boolean expression over the source row; null for every row.</param>
+/// <param name="Key">Name of a unique index over NOT NULL columns to use as key; null for the primary key.</param>
+/// <param name="CreateTarget">Create the target table from the source definition when it does not exist.</param>
+public sealed record AddTableRequest(
+    string Source, string? Target = null, string? Filter = null, string? Key = null, bool CreateTarget = false);
