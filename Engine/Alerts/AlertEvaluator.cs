@@ -213,9 +213,3 @@ public sealed class AlertEvaluator(
         return (bool)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
     }
 }
-
-/// <summary>What a round did: whether it ran, the enabled rules, the open (pending or firing) alerts after it, the notices sent.</summary>
-public sealed record AlertRound(bool Ran, int Rules, int Open, int Notices)
-{
-    public static readonly AlertRound Skipped = new(false, 0, 0, 0);
-}

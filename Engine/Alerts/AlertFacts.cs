@@ -12,6 +12,3 @@ internal sealed record AlertFacts(
     IReadOnlyList<Node> Nodes,
     IReadOnlyList<SourceLoad> Loads,
     IReadOnlyList<ComparedTable> Compares);
-
-/// <summary>A table's last compare, with the names people read.</summary>
-internal sealed record ComparedTable(int TableRuleId, string Table, string Subscription, TableCompareResult Result);

@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
+using Ferry.Engine.Control;
+
 namespace Ferry.Engine.Alerts;
 
 /// <summary>The bodies of a notice: Ferry's JSON, Slack's and Teams' webhook payloads, and the e-mail's text.</summary>

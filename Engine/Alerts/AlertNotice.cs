@@ -1,3 +1,5 @@
+using Ferry.Engine.Control;
+
 namespace Ferry.Engine.Alerts;
 
 /// <summary>A notice an alert sends: its first firing, a repeat while it holds, or its resolution.</summary>
@@ -15,12 +17,4 @@ public sealed record AlertNotice(
 
     /// <summary>One line: status, rule and subject.</summary>
     public string Title => $"{StatusWord}: {RuleName} — {SubjectName}";
-}
-
-/// <summary>Which notice an <see cref="AlertNotice"/> is.</summary>
-public enum AlertNoticeKind
-{
-    Firing,
-    Repeat,
-    Resolved,
 }

@@ -7,6 +7,8 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MimeKit;
 
+using Ferry.Engine.Control;
+
 namespace Ferry.Engine.Alerts;
 
 /// <summary>
@@ -114,6 +116,3 @@ public sealed class AlertNotifier(
         await smtp.DisconnectAsync(quit: true, cancellationToken).ConfigureAwait(false);
     }
 }
-
-/// <summary>How many channels took a notice, and why the others did not.</summary>
-public sealed record DeliveryResult(int Delivered, IReadOnlyList<string> Failures);

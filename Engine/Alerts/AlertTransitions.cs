@@ -1,3 +1,5 @@
+using Ferry.Engine.Control;
+
 namespace Ferry.Engine.Alerts;
 
 /// <summary>

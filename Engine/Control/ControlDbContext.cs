@@ -35,14 +35,14 @@ public sealed class ControlDbContext(DbContextOptions<ControlDbContext> options)
     public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
 
     /// <summary>Alert rules, channels and the alerts they raised (docs/decisions/ADR-012-alert-evaluation.md).</summary>
-    public DbSet<Alerts.AlertRule> AlertRules => Set<Alerts.AlertRule>();
+    public DbSet<AlertRule> AlertRules => Set<AlertRule>();
 
-    public DbSet<Alerts.AlertChannel> AlertChannels => Set<Alerts.AlertChannel>();
+    public DbSet<AlertChannel> AlertChannels => Set<AlertChannel>();
 
-    public DbSet<Alerts.Alert> Alerts => Set<Alerts.Alert>();
+    public DbSet<Alert> Alerts => Set<Alert>();
 
     /// <summary>The last compare of each table (written by compare and repair; read by the alert rule on differences).</summary>
-    public DbSet<Alerts.TableCompareResult> TableCompareResults => Set<Alerts.TableCompareResult>();
+    public DbSet<TableCompareResult> TableCompareResults => Set<TableCompareResult>();
 
     /// <summary>Events applied per subscription and minute, for the dashboard's chart (statistics, kept 24 hours).</summary>
     public DbSet<ThroughputBucket> ThroughputBuckets => Set<ThroughputBucket>();

@@ -1,3 +1,4 @@
+using Ferry.Engine.Metrics;
 using Ferry.Engine.Monitoring;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -16,6 +17,7 @@ public static class MonitoringDependencyInjection
         services.AddSingleton<MonitoringState>();
         services.AddSingleton<FerryMetrics>();
         services.AddSingleton<QueueLoadSamples>();
+        services.AddSingleton<SourceLoadUpdates>();
         services.AddTransient<SourceLoadQuery>();
         services.AddHostedService<MonitoringRefresher>();
         return services;

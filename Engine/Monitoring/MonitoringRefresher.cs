@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Ferry.Engine.Control;
+using Ferry.Engine.Metrics;
 using Ferry.Engine.Replication.Status;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -16,7 +17,7 @@ namespace Ferry.Engine.Monitoring;
 /// </summary>
 /// <remarks>A round that fails keeps the previous snapshot (<c>ferry_monitoring_snapshot_age_seconds</c> grows) and is logged.</remarks>
 public sealed class MonitoringRefresher(
-    IServiceProvider services, MonitoringState state, IOptions<MonitoringOptions> options, TimeProvider time,
+    IServiceProvider services, MonitoringState state, SourceLoadUpdates sourceLoads, IOptions<MonitoringOptions> options, TimeProvider time,
     ILogger<MonitoringRefresher> logger) : BackgroundService
 {
     /// <summary>The identity these reads run as (they only read: role Viewer).</summary>
@@ -67,7 +68,7 @@ public sealed class MonitoringRefresher(
                 s.TablesByState))],
             [.. loads.Select(l => new QueueFigures(
                 l.Set, l.NewestTickId, l.NewestTickAgeSeconds, l.EventsWritten, l.EventTableBytes, l.OldestUnconsumedTickAgeSeconds))],
-            nodes,
-            loads));
+            nodes));
+        sourceLoads.Update(loads);
     }
 }

@@ -40,17 +40,3 @@ public sealed record SourceLoad(
     int CapturedTables,
     IReadOnlyList<ConsumerLoad> Consumers,
     IReadOnlyList<SourceLoadWarning> Warnings);
-
-/// <summary>One consumer of the set's queue, with the subscription that owns it (none: a consumer Ferry does not know).</summary>
-/// <param name="HoldsBackCleanup">Rotation is due and cannot truncate the oldest event table because this consumer needs it.</param>
-public sealed record ConsumerLoad(
-    string Consumer,
-    int? SubscriptionId,
-    string? Target,
-    string? State,
-    double LagSeconds,
-    long PendingEvents,
-    bool HoldsBackCleanup);
-
-/// <summary>A consumer that makes the queue grow, why, and what fixes it.</summary>
-public sealed record SourceLoadWarning(string Consumer, int? SubscriptionId, string Message, string Fix);

@@ -32,15 +32,3 @@ public sealed record QueueLoad(
     /// <summary>Bytes of every event table (with indexes and TOAST).</summary>
     public long EventTableBytes => EventTables.Sum(t => t.Bytes);
 }
-
-/// <summary>One event table (partition) of a queue.</summary>
-/// <param name="EstimatedRows">Live rows as the statistics collector counts them (an estimate).</param>
-public sealed record EventTableLoad(int Number, string Name, long Bytes, long EstimatedRows, bool Current, bool NextToRotate);
-
-/// <summary>A consumer's position, and whether the event table the next rotation truncates still holds events it needs.</summary>
-/// <param name="BlocksRotation">
-/// True when the oldest event table holds an event this consumer's last finished tick does not include: rotation cannot
-/// truncate that table (and the queue keeps growing) until the consumer passes it.
-/// </param>
-public sealed record ConsumerPosition(
-    string Consumer, long LastTickId, DateTimeOffset LastTickTime, long PendingEvents, TimeSpan Lag, bool BlocksRotation);

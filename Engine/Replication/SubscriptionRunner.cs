@@ -5,7 +5,7 @@ using Ferry.Engine.Apply.Handlers;
 using Ferry.Engine.Consumers;
 using Ferry.Engine.Control;
 using Ferry.Engine.Copy;
-using Ferry.Engine.Monitoring;
+using Ferry.Engine.Metrics;
 using Ferry.Engine.Queue;
 using Ferry.Engine.Replication.Internal;
 using Ferry.Engine.Rules;

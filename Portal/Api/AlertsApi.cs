@@ -93,7 +93,7 @@ internal static class AlertsApi
         IReadOnlyList<string>? MailTo)
     {
         public AlertChannelInput ToInput() => new(Name ?? "", Kind ?? AlertChannelKind.Webhook, Enabled ?? true, WebhookUrl,
-            WebhookFormat ?? Engine.Alerts.WebhookFormat.Json, SmtpHost, SmtpPort ?? 587, SmtpSecurity ?? Engine.Alerts.SmtpSecurity.Auto,
+            WebhookFormat ?? Engine.Control.WebhookFormat.Json, SmtpHost, SmtpPort ?? 587, SmtpSecurity ?? Engine.Control.SmtpSecurity.Auto,
             SmtpUserName, SmtpPassword, MailFrom, MailTo);
     }
 }

@@ -1,4 +1,4 @@
-using Ferry.Engine.Monitoring;
+using Ferry.Engine.Metrics;
 using Ferry.Portal.Monitoring;
 using Microsoft.Extensions.Options;
 using Npgsql;

@@ -1,4 +1,3 @@
-using Ferry.Engine.Alerts;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 

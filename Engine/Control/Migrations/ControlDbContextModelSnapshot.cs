@@ -25,7 +25,7 @@ namespace Ferry.Engine.Control.Migrations
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
-            modelBuilder.Entity("Ferry.Engine.Alerts.Alert", b =>
+            modelBuilder.Entity("Ferry.Engine.Control.Alert", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
@@ -119,7 +119,7 @@ namespace Ferry.Engine.Control.Migrations
                     b.ToTable("alerts", "ferry");
                 });
 
-            modelBuilder.Entity("Ferry.Engine.Alerts.AlertChannel", b =>
+            modelBuilder.Entity("Ferry.Engine.Control.AlertChannel", b =>
                 {
                     b.Property<int>("Id")
                         .ValueGeneratedOnAdd()
@@ -206,7 +206,7 @@ namespace Ferry.Engine.Control.Migrations
                     b.ToTable("alert_channels", "ferry");
                 });
 
-            modelBuilder.Entity("Ferry.Engine.Alerts.AlertRule", b =>
+            modelBuilder.Entity("Ferry.Engine.Control.AlertRule", b =>
                 {
                     b.Property<int>("Id")
                         .ValueGeneratedOnAdd()
@@ -266,7 +266,7 @@ namespace Ferry.Engine.Control.Migrations
                     b.ToTable("alert_rules", "ferry");
                 });
 
-            modelBuilder.Entity("Ferry.Engine.Alerts.TableCompareResult", b =>
+            modelBuilder.Entity("Ferry.Engine.Control.TableCompareResult", b =>
                 {
                     b.Property<int>("TableRuleId")
                         .HasColumnType("integer")
@@ -1037,9 +1037,9 @@ namespace Ferry.Engine.Control.Migrations
                     b.ToTable("user_tokens", "ferry");
                 });
 
-            modelBuilder.Entity("Ferry.Engine.Alerts.Alert", b =>
+            modelBuilder.Entity("Ferry.Engine.Control.Alert", b =>
                 {
-                    b.HasOne("Ferry.Engine.Alerts.AlertRule", "Rule")
+                    b.HasOne("Ferry.Engine.Control.AlertRule", "Rule")
                         .WithMany()
                         .HasForeignKey("RuleId")
                         .OnDelete(DeleteBehavior.SetNull)
@@ -1048,11 +1048,11 @@ namespace Ferry.Engine.Control.Migrations
                     b.Navigation("Rule");
                 });
 
-            modelBuilder.Entity("Ferry.Engine.Alerts.TableCompareResult", b =>
+            modelBuilder.Entity("Ferry.Engine.Control.TableCompareResult", b =>
                 {
                     b.HasOne("Ferry.Engine.Control.TableRule", null)
                         .WithOne()
-                        .HasForeignKey("Ferry.Engine.Alerts.TableCompareResult", "TableRuleId")
+                        .HasForeignKey("Ferry.Engine.Control.TableCompareResult", "TableRuleId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_table_compare_results_table_rules_table_rule_id");

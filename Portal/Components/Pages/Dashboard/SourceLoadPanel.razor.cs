@@ -7,7 +7,7 @@ namespace Ferry.Portal.Components.Pages.Dashboard;
 
 /// <summary>
 /// The source's load per set: read once when the page opens (<see cref="SourceLoadQuery"/>), then taken from each new
-/// monitoring snapshot (<see cref="MonitoringState"/>, every <c>Monitoring:RefreshInterval</c>), so the panel follows the root
+/// monitoring round (<see cref="SourceLoadUpdates"/>, every <c>Monitoring:RefreshInterval</c>), so the panel follows the root
 /// without polling it.
 /// </summary>
 public sealed partial class SourceLoadPanel : IDisposable
@@ -19,7 +19,7 @@ public sealed partial class SourceLoadPanel : IDisposable
     public required ClaimsPrincipal User { get; set; }
 
     [Inject] private SourceLoadQuery Query { get; set; } = default!;
-    [Inject] private MonitoringState Monitoring { get; set; } = default!;
+    [Inject] private SourceLoadUpdates Updates { get; set; } = default!;
 
     protected override async Task OnInitializedAsync() => _loads = await Query.GetAllAsync(User, CancellationToken.None);
 
@@ -27,9 +27,9 @@ public sealed partial class SourceLoadPanel : IDisposable
     {
         if (firstRender)
         {
-            _updates = Monitoring.Subscribe(snapshot => _ = InvokeAsync(() =>
+            _updates = Updates.Subscribe(loads => _ = InvokeAsync(() =>
             {
-                _loads = snapshot.SourceLoads;
+                _loads = loads;
                 StateHasChanged();
             }));
         }

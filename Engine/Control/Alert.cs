@@ -1,4 +1,4 @@
-namespace Ferry.Engine.Alerts;
+namespace Ferry.Engine.Control;
 
 /// <summary>
 /// One rule's condition on one subject, from the round that first saw it until it cleared: pending (holding, not yet for the
@@ -50,17 +50,4 @@ public sealed class Alert
 
     /// <summary>Why the last delivery failed on some channel (no secret: channel name and the error's message).</summary>
     public string? LastDeliveryError { get; set; }
-}
-
-/// <summary>Where an <see cref="Alert"/> stands. Set only by <see cref="AlertEvaluator"/>.</summary>
-public enum AlertStatus
-{
-    /// <summary>The condition holds, for less than the rule's <c>HoldFor</c>: nothing sent yet.</summary>
-    Pending,
-
-    /// <summary>Fired: the firing notice was sent (or is retried), repeats follow while it holds.</summary>
-    Firing,
-
-    /// <summary>It cleared (or its subject is gone) after firing: history.</summary>
-    Resolved,
 }

@@ -1,4 +1,4 @@
-namespace Ferry.Engine.Alerts;
+namespace Ferry.Engine.Control;
 
 /// <summary>
 /// The outcome of the last compare of a table rule: when, at which tick, how many rows differ. Written by compare and repair

@@ -1,6 +1,4 @@
-using Ferry.Engine.Control;
-
-namespace Ferry.Engine.Alerts;
+namespace Ferry.Engine.Control;
 
 /// <summary>
 /// Where notices go: a webhook or SMTP e-mail. Its secrets (the webhook URL, which for Slack or Teams is itself the credential,

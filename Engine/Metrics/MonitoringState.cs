@@ -1,9 +1,8 @@
-namespace Ferry.Engine.Monitoring;
+namespace Ferry.Engine.Metrics;
 
 /// <summary>
-/// The last <see cref="MonitoringSnapshot"/> (<see cref="MonitoringRefresher"/> replaces it every round) and who wants to hear
-/// of a new one: the meters read <see cref="Current"/>, the dashboard's source-load panel subscribes, so it follows the
-/// figures without polling.
+/// The last <see cref="MonitoringSnapshot"/> (the monitoring refresher replaces it every round) and who wants to hear of a new
+/// one: the meters read <see cref="Current"/>; a view may subscribe and follow the figures without polling.
 /// </summary>
 public sealed class MonitoringState
 {

@@ -2,13 +2,14 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 
-namespace Ferry.Engine.Monitoring;
+namespace Ferry.Engine.Metrics;
 
 /// <summary>
 /// Ferry's OpenTelemetry meter (<see cref="MeterName"/>): what the dashboard shows, for a scraper. The loops record what
 /// happens in this process (batches applied, their size and duration, errors, copy progress); the figures read from the
 /// nodes and the control database (lag, pending events, table states, the queues' load) come from the last
-/// <see cref="MonitoringSnapshot"/> that <see cref="MonitoringRefresher"/> took, so a scrape never waits for a node.
+/// <see cref="MonitoringSnapshot"/> the monitoring refresher took (<see cref="MonitoringState"/>), so a scrape never waits for a
+/// node.
 /// </summary>
 /// <remarks>
 /// Several portal processes each export the snapshot figures (the same values: use <c>max</c> across instances) and their
@@ -209,15 +210,4 @@ public sealed class FerryMetrics
     }
 
     private sealed record CopyFigures(SubscriptionLabels Labels, long RowsCopied, long RowsEstimated);
-}
-
-/// <summary>The labels of a subscription's series: its id, its set's name and its target node's name.</summary>
-public readonly record struct SubscriptionLabels(int SubscriptionId, string Set, string Target)
-{
-    internal TagList Tags() => new()
-    {
-        { "subscription", SubscriptionId },
-        { "set", Set },
-        { "target", Target },
-    };
 }

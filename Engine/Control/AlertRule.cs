@@ -1,6 +1,4 @@
-using Ferry.Engine.Control;
-
-namespace Ferry.Engine.Alerts;
+namespace Ferry.Engine.Control;
 
 /// <summary>
 /// A condition an Admin wants to hear about, evaluated every round of the alert job for each subject it applies to

@@ -1,4 +1,4 @@
-namespace Ferry.Engine.Alerts;
+namespace Ferry.Engine.Control;
 
 /// <summary>What an <see cref="AlertRule"/> watches, and what its <see cref="AlertRule.Threshold"/> means.</summary>
 public enum AlertKind
