@@ -15,9 +15,17 @@ namespace Microsoft.Extensions.DependencyInjection;
 
 public static class DependencyInjection
 {
-    /// <summary>Cookie logins with ASP.NET Core Identity on the control database; roles Viewer, Operator, Admin; lockout.</summary>
+    /// <summary>
+    /// Cookie logins with ASP.NET Core Identity on the control database; roles Viewer, Operator, Admin; lockout; open
+    /// sessions checked against their user every few seconds (<see cref="SecurityOptions"/>).
+    /// </summary>
     public static IServiceCollection AddPortalIdentity(this IServiceCollection services)
     {
+        services.AddOptions<SecurityOptions>().BindConfiguration(SecurityOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        // The login cookie is checked against its user as often as circuits are (the default is every 30 minutes).
+        services.AddOptions<SecurityStampValidatorOptions>()
+            .Configure<Microsoft.Extensions.Options.IOptions<SecurityOptions>>((stamp, security) =>
+                stamp.ValidationInterval = security.Value.RevalidationInterval);
         services.AddCascadingAuthenticationState();
         services.AddScoped<AuthenticationStateProvider, RevalidatingIdentityAuthenticationStateProvider>();
 
@@ -39,7 +47,7 @@ public static class DependencyInjection
             .AddIdentityCookies();
         services.ConfigureApplicationCookie(PortalCookie.Configure);
 
-        var authorization = services.AddAuthorizationBuilder();
+        var authorization = services.AddAuthorizationBuilder().AddApiPolicy();
         foreach (var role in FerryRoles.All)
         {
             authorization.AddPolicy(role, policy => policy.RequireAuthenticatedUser().RequireRole(FerryRoles.AtLeast(role)));
@@ -51,15 +59,19 @@ public static class DependencyInjection
                 options.User.RequireUniqueEmail = false;
                 options.Password.RequiredLength = 10;
                 options.Password.RequireNonAlphanumeric = false;
+                // Lockout is counted by PortalSignIn per account and client address (ADR-013); Identity keeps the
+                // account-wide lock it sets, which the Users page shows and lifts.
                 options.Lockout.AllowedForNewUsers = true;
-                options.Lockout.MaxFailedAccessAttempts = 5;
-                options.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(15);
             })
             .AddRoles<IdentityRole>()
             .AddEntityFrameworkStores<ControlDbContext>()
             .AddSignInManager()
             .AddDefaultTokenProviders();
 
+        services.AddSingleton<SignInLockout>();
+        services.AddScoped<PortalSignIn>();
+        services.AddScoped<PasswordChanger>();
+        services.AddSignInRateLimit();
         services.AddSingleton<ApiTokenIssuer>();
         services.AddScoped<FirstAdmin>();
         services.AddScoped<UserAdministration>();
@@ -126,6 +138,9 @@ public static class DependencyInjection
     {
         services.ConfigureHttpJsonOptions(options => options.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         services.AddProblemDetails();
+        // A body or parameter that cannot be read throws, so ApiErrors answers with problem details naming the field instead
+        // of a bare 400 (the default outside Development).
+        services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         services.AddOpenApi(options => options.AddDocumentTransformer<BearerSecurityScheme>());
         return services;
     }

@@ -12,10 +12,16 @@ namespace Microsoft.AspNetCore.Routing;
 
 public static class Endpoints
 {
-    /// <summary><c>/healthz</c>: the control database and the job storage, as JSON; open to anyone (no secrets in it).</summary>
+    /// <summary><c>/healthz</c>: the control database, the job storage and each node, as JSON; open to anyone (details to signed-in callers only).</summary>
     public static IEndpointConventionBuilder MapPortalHealthChecks(this IEndpointRouteBuilder endpoints) =>
         endpoints.MapHealthChecks("/healthz", new HealthCheckOptions { ResponseWriter = HealthResponse.WriteAsync })
             .AllowAnonymous();
+
+    /// <summary>Problem details for <c>/api</c> requests that fail outside an endpoint's own refusals (<see cref="ApiErrors"/>).</summary>
+    public static IApplicationBuilder UsePortalApiErrors(this IApplicationBuilder app) => app.UseMiddleware<ApiErrors>();
+
+    /// <summary>A user whose generated password must be replaced sees the change page only (<see cref="PasswordChangeGate"/>).</summary>
+    public static IApplicationBuilder UsePasswordChangeGate(this IApplicationBuilder app) => app.UseMiddleware<PasswordChangeGate>();
 
     /// <summary><c>POST /account/logout</c> (the login itself is the static page <c>/account/login</c>).</summary>
     public static IEndpointConventionBuilder MapAccountEndpoints(this IEndpointRouteBuilder endpoints) =>
@@ -26,15 +32,18 @@ public static class Endpoints
         });
 
     /// <summary>
-    /// The HTTP API under <c>/api</c> (cookie or bearer token; every service checks the role again) and its OpenAPI
-    /// document at <c>/openapi/v1.json</c>. One file per resource group in <c>Portal/Api</c>; engine refusals become
+    /// The HTTP API under <c>/api</c> (bearer tokens only, not the portal's cookie; every service checks the role again) and
+    /// its OpenAPI document at <c>/openapi/v1.json</c>, open to anyone. The portal's own pages call the engine's services in
+    /// process, never <c>/api</c>. One file per resource group in <c>Portal/Api</c>; engine refusals become
     /// problem details (<see cref="ApiProblems"/>).
     /// </summary>
     public static RouteGroupBuilder MapPortalApi(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapOpenApi().AllowAnonymous();
         var api = endpoints.MapGroup("/api")
+            .RequireAuthorization(ApiAuthorization.Policy)
             .RequireAuthorization(FerryRoles.Viewer)
+            // No antiforgery token: a bearer token is never sent by a browser on its own, so a cross-site request has none.
             .DisableAntiforgery()
             .AddEndpointFilter<ApiProblems>()
             // An empty 401/403 from the API stays an API answer, not the portal's "not found" page.

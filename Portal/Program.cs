@@ -28,6 +28,13 @@ if (!app.Environment.IsDevelopment())
     app.UseExceptionHandler("/error", createScopeForErrors: true);
 }
 app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
+// Before authentication, which reads the control database too: /api answers 503 with problem details when it is down.
+app.UsePortalApiErrors();
+// Sign-in attempts per client address, before anything reads the database (ADR-013).
+app.UseRateLimiter();
+app.UseAuthentication();
+app.UseAuthorization();
+app.UsePasswordChangeGate();
 app.UseAntiforgery();
 
 app.MapStaticAssets();

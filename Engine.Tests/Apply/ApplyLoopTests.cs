@@ -1,6 +1,8 @@
 using Ferry.Engine.Apply;
 using Ferry.Engine.Apply.Handlers;
+using Ferry.Engine.Consumers;
 using Ferry.Engine.Rules;
+using Ferry.Engine.Target;
 using Ferry.Engine.Tests.Support;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
@@ -36,7 +38,7 @@ public sealed class ApplyLoopTests(ClusterFixture clusters)
         using var kill = new CancellationTokenSource();
         feed.BeforeFinish = b =>
         {
-            if (b.BatchId == 2 && !kill.IsCancellationRequested)
+            if (b.TickId == 2 && !kill.IsCancellationRequested)
             {
                 kill.Cancel();
                 throw new OperationCanceledException(kill.Token);
@@ -89,7 +91,7 @@ public sealed class ApplyLoopTests(ClusterFixture clusters)
             // Restart the target in the middle of batches 3 and 6: the apply transaction is open, the server ends its
             // connection (57P01), the loop retries on a new one once the server is back. (A fast restart: the test
             // cluster runs with synchronous_commit off, so an immediate one could lose commits the loop was told about.)
-            if (b.BatchId is 3 or 6 && feed.Reads.GetValueOrDefault(b.BatchId) == 0)
+            if (b.TickId is 3 or 6 && feed.Reads.GetValueOrDefault(b.TickId) == 0)
             {
                 crashes++;
                 cluster.RestartAsync(immediate: false, ct).GetAwaiter().GetResult();
@@ -234,7 +236,7 @@ public sealed class ApplyLoopTests(ClusterFixture clusters)
                 await command.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
             }
             var upTo = await TestCapture.LastIdAsync(connection);
-            batches.Add((new Batch(batches.Count + 1, batches.Count + 1), await TestCapture.ReadAsync(connection, last, upTo)));
+            batches.Add((TestBatches.Tick(batches.Count + 1), await TestCapture.ReadAsync(connection, last, upTo)));
             last = upTo;
         }
         return batches;

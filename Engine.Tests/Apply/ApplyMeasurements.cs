@@ -2,10 +2,12 @@ using System.Diagnostics;
 using System.Globalization;
 using Ferry.Engine.Apply;
 using Ferry.Engine.Apply.Handlers;
+using Ferry.Engine.Consumers;
 using Ferry.Engine.Copy;
 using Ferry.Engine.Demo;
 using Ferry.Engine.Queue;
 using Ferry.Engine.Rules;
+using Ferry.Engine.Target;
 using Ferry.Engine.Tests.Support;
 using Npgsql;
 

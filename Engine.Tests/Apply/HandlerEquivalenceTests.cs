@@ -1,5 +1,5 @@
-using Ferry.Engine.Apply;
 using Ferry.Engine.Apply.Handlers;
+using Ferry.Engine.Consumers;
 using Ferry.Engine.Rules;
 using Ferry.Engine.Tests.Support;
 using Npgsql;

@@ -39,7 +39,7 @@ public sealed class QueueBatchSourceTests(ClusterFixture clusters)
 
         var batch = await feed.NextBatchAsync(ct);
         Assert.NotNull(batch);
-        Assert.NotNull(batch.StartSnapshot);
+        Assert.True(batch.StartSnapshot.Xmax <= batch.EndSnapshot.Xmax);
         var filters = new Dictionary<string, string> { ["\"s p\".\"t\"\"x\""] = "v > 0 -- positive only" };
         var events = new List<ApplyEvent>();
         await foreach (var e in feed.ReadEventsAsync(batch, filters, ct))

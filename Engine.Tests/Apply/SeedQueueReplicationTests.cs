@@ -6,6 +6,7 @@ using Ferry.Engine.Demo;
 using Ferry.Engine.Queue;
 using Ferry.Engine.Rules;
 using Ferry.Engine.Sequences;
+using Ferry.Engine.Target;
 using Ferry.Engine.Tests.Support;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;

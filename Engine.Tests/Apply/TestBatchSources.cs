@@ -1,7 +1,8 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using Ferry.Engine.Apply;
-using Ferry.Engine.Copy;
+using Ferry.Engine.Consumers;
+using Ferry.Engine.Queue;
 using Npgsql;
 
 namespace Ferry.Engine.Tests.Apply;
@@ -25,11 +26,11 @@ internal sealed class ListBatchSource(IReadOnlyList<(Batch Batch, List<ApplyEven
         Task.FromResult(_next < batches.Count ? batches[_next].Batch : null);
 
     public async IAsyncEnumerable<ApplyEvent> ReadEventsAsync(
-        Batch batch, IReadOnlyDictionary<string, string> rowFilters, [EnumeratorCancellation] CancellationToken cancellationToken)
+        Batch batch, IReadOnlyDictionary<string, string> filters, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         BeforeRead?.Invoke(batch);
-        Reads.AddOrUpdate(batch.BatchId, 1, (_, n) => n + 1);
-        foreach (var e in batches.Single(b => b.Batch.BatchId == batch.BatchId).Events)
+        Reads.AddOrUpdate(batch.TickId, 1, (_, n) => n + 1);
+        foreach (var e in batches.Single(b => b.Batch.TickId == batch.TickId).Events)
         {
             await Task.Yield();
             yield return e;
@@ -39,10 +40,10 @@ internal sealed class ListBatchSource(IReadOnlyList<(Batch Batch, List<ApplyEven
     public Task FinishBatchAsync(Batch batch, CancellationToken cancellationToken)
     {
         BeforeFinish?.Invoke(batch);
-        if (_next < batches.Count && batches[_next].Batch.BatchId == batch.BatchId)
+        if (_next < batches.Count && batches[_next].Batch.TickId == batch.TickId)
         {
             _next++;
-            Finished.Add(batch.BatchId);
+            Finished.Add(batch.TickId);
         }
         return Task.CompletedTask;
     }
@@ -50,13 +51,13 @@ internal sealed class ListBatchSource(IReadOnlyList<(Batch Batch, List<ApplyEven
 
 /// <summary>
 /// A batch source that ticks like the queue will: each new batch ends at a fresh txid snapshot of the source and holds the
-/// captured events whose transaction that snapshot sees and the previous one did not (DESIGN.md invariant 1). The row
+/// captured events whose transaction that snapshot sees and the previous one did not (docs/decisions/ADR-003-queue-capture-and-batches.md). The row
 /// filter verdicts are computed on the source.
 /// </summary>
 internal sealed class SnapshotBatchSource(NpgsqlDataSource source) : IBatchSource
 {
-    private TxidSnapshot _finished = new(1, 1, []);
-    private (Batch Batch, TxidSnapshot End)? _current;
+    private TxidSnapshot _finished = TestBatches.NothingSeen;
+    private Batch? _current;
     private long _tick;
 
     public long LastFinishedTick { get; private set; }
@@ -72,19 +73,18 @@ internal sealed class SnapshotBatchSource(NpgsqlDataSource source) : IBatchSourc
                 return null;
             }
             _tick++;
-            _current = (new Batch(_tick, _tick, _finished), end);
+            _current = TestBatches.Tick(_tick, _finished, end);
         }
-        return _current.Value.Batch;
+        return _current;
     }
 
     public async IAsyncEnumerable<ApplyEvent> ReadEventsAsync(
-        Batch batch, IReadOnlyDictionary<string, string> rowFilters, [EnumeratorCancellation] CancellationToken cancellationToken)
+        Batch batch, IReadOnlyDictionary<string, string> filters, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var end = _current!.Value.End;
         await using var connection = await source.OpenConnectionAsync(cancellationToken);
         // Only transactions below the end snapshot's xmax can be in the batch; the others wait for a later one.
-        var events = await TestCapture.ReadAsync(connection, 0, long.MaxValue, rowFilters, batch.StartSnapshot!.Xmin);
-        foreach (var e in events.Where(e => end.IsVisible(e.Event.TxId) && !batch.StartSnapshot!.IsVisible(e.Event.TxId)))
+        var events = await TestCapture.ReadAsync(connection, 0, long.MaxValue, filters, batch.StartSnapshot.Xmin);
+        foreach (var e in events.Where(e => batch.EndSnapshot.IsVisible(e.Event.TxId) && !batch.StartSnapshot.IsVisible(e.Event.TxId)))
         {
             yield return e;
         }
@@ -92,12 +92,24 @@ internal sealed class SnapshotBatchSource(NpgsqlDataSource source) : IBatchSourc
 
     public Task FinishBatchAsync(Batch batch, CancellationToken cancellationToken)
     {
-        if (_current is { } current && current.Batch.BatchId == batch.BatchId)
+        if (_current is { } current && current.TickId == batch.TickId)
         {
-            _finished = current.End;
+            _finished = current.EndSnapshot;
             LastFinishedTick = batch.TickId;
             _current = null;
         }
         return Task.CompletedTask;
     }
+}
+
+/// <summary>Batches built by hand, for batch sources that are not a queue.</summary>
+internal static class TestBatches
+{
+    /// <summary>A snapshot that saw no transaction: a batch starting there keeps catching-up tables catching up.</summary>
+    public static TxidSnapshot NothingSeen { get; } = new(1, 1, []);
+
+    /// <summary>The batch (<paramref name="tickId"/> - 1, <paramref name="tickId"/>] of queue "test", consumer "test".</summary>
+    public static Batch Tick(long tickId, TxidSnapshot? start = null, TxidSnapshot? end = null) =>
+        new("test", "test", tickId, DateTimeOffset.UnixEpoch, tickId - 1, DateTimeOffset.UnixEpoch, start ?? NothingSeen,
+            end ?? NothingSeen);
 }

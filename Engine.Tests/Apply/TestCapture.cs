@@ -1,4 +1,4 @@
-using Ferry.Engine.Apply;
+using Ferry.Engine.Consumers;
 using Ferry.Engine.Queue;
 using Ferry.Engine.Sql;
 using Npgsql;

@@ -1,9 +1,10 @@
 using System.Collections.Concurrent;
-using Ferry.Engine.Apply;
 using Ferry.Engine.Apply.Handlers;
+using Ferry.Engine.Consumers;
 using Ferry.Engine.Copy;
 using Ferry.Engine.Demo;
 using Ferry.Engine.Rules;
+using Ferry.Engine.Target;
 using Ferry.Engine.Tests.Apply;
 using Ferry.Engine.Tests.Support;
 using Npgsql;

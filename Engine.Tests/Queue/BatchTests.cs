@@ -200,7 +200,7 @@ public sealed class BatchTests(ClusterFixture clusters) : QueueTestBase(clusters
         {
             ChunkSize = 1,
             Tables = ["public.a"],
-            RowFilters = new Dictionary<string, string>
+            Filters = new Dictionary<string, string>
             {
                 ["public.a"] = "ev_type = 'D' OR (json_populate_record(NULL::public.a, ev_data)).region = 'EU'",
             },
@@ -211,7 +211,7 @@ public sealed class BatchTests(ClusterFixture clusters) : QueueTestBase(clusters
 
     [Theory]
     [MemberData(nameof(Majors))]
-    public async Task ReadEventsWithRowFilter_GivesEachInsertAndUpdateItsVerdict_AndKeepsEveryEvent(int major)
+    public async Task ReadEventsWithFilters_GivesEachInsertAndUpdateItsVerdict_AndKeepsEveryEvent(int major)
     {
         var node = await CreateNodeAsync(major);
         var admin = new QueueAdmin(node);
@@ -232,7 +232,7 @@ public sealed class BatchTests(ClusterFixture clusters) : QueueTestBase(clusters
         await admin.TickAsync("q", Ct);
 
         var batch = (await consumer.NextBatchAsync(Ct))!;
-        var events = await consumer.ReadEventsWithRowFilterAsync(
+        var events = await consumer.ReadEventsWithFiltersAsync(
             batch, new Dictionary<string, string> { ["\"My App\".a"] = "region = 'EU'" }, cancellationToken: Ct).ToListAsync(Ct);
 
         Assert.Equal(["I1 True", "I2 False", "I3 False", "U1 False", "I1 True", "D2 True"],

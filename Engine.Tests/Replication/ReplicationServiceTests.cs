@@ -8,6 +8,7 @@ using Ferry.Engine.Replication.Status;
 using Ferry.Engine.Replication.Subscriptions;
 using Ferry.Engine.Replication.Tables;
 using Ferry.Engine.Schedules;
+using Ferry.Engine.Target;
 using Ferry.Engine.Tests.Apply;
 using Ferry.Engine.Tests.Support;
 using Microsoft.EntityFrameworkCore;

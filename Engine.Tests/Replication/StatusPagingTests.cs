@@ -4,6 +4,7 @@ using Ferry.Engine.Queue;
 using Ferry.Engine.Replication;
 using Ferry.Engine.Replication.Status;
 using Ferry.Engine.Replication.Tables;
+using Ferry.Engine.Target;
 using Ferry.Engine.Tests.Support;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -171,7 +172,7 @@ public sealed class StatusPagingTests(ClusterFixture clusters)
 
     private static TableQuery Filter(TableColumn column, TextMatch match, string? value = null) => new(Filters: [new TableFilter(column, match, value)]);
 
-    private static TableRule Rule(
+    private static TableRuleRecord Rule(
         Subscription subscription, string schema, string table, TableState state, long rows, string? filter = null, string? error = null) => new()
         {
             Subscription = subscription,
@@ -179,7 +180,7 @@ public sealed class StatusPagingTests(ClusterFixture clusters)
             SourceTable = table,
             TargetSchema = schema,
             TargetTable = table,
-            RowFilter = filter,
+            Filter = filter,
             KeyColumns = ["id"],
             State = state,
             RowsCopied = rows,

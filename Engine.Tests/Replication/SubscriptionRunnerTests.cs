@@ -1,3 +1,4 @@
+using Ferry.Engine.Apply.Handlers;
 using Ferry.Engine.Control;
 using Ferry.Engine.Demo;
 using Ferry.Engine.Replication;
@@ -6,6 +7,7 @@ using Ferry.Engine.Replication.Sets;
 using Ferry.Engine.Replication.Status;
 using Ferry.Engine.Replication.Subscriptions;
 using Ferry.Engine.Replication.Tables;
+using Ferry.Engine.Target;
 using Ferry.Engine.Tests.Apply;
 using Ferry.Engine.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
@@ -147,6 +149,39 @@ public sealed class SubscriptionRunnerTests(ClusterFixture clusters)
         await Eventually.WaitAsync(() => supervisor.StartMissingAsync(ct), s => s == (0, 0), TimeSpan.FromSeconds(10), s => $"started {s}");
     }
 
+    [Fact]
+    public async Task UnknownHandler_StopsThatTableWithAClearError_AndTheRowHandlerAfterAResyncConverges()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var (engine, source, target, subscriptionId) = await StartAsync("handler", ct);
+        await using var _ = engine;
+        await using var __ = source;
+        await using var ___ = target;
+        var service = engine.Services.GetRequiredService<TableRuleService>();
+        var status = engine.Services.GetRequiredService<ReplicationStatusQuery>();
+        var tableId = (await status.GetSubscriptionAsync(Operator, subscriptionId, ct)).Tables.Single().Id;
+        await using var control = NpgsqlDataSource.Create(engine.ControlConnectionString);
+
+        await SetHandlerAsync(control, tableId, "nope");
+        var stopped = await Eventually.WaitAsync(() => status.GetSubscriptionAsync(Operator, subscriptionId, ct),
+            s => s.Tables.Single().State == nameof(TableState.Error), TimeSpan.FromSeconds(30), s => s.Tables.Single().State);
+        Assert.Equal(HandlerRegistry.Unknown("nope"), stopped.Tables.Single().LastError);
+        // The target agrees: its events are skipped from now on, so only a resync brings the table back.
+        await using (var read = target.CreateCommand("SELECT state || ': ' || error FROM ferry.table_state"))
+        {
+            Assert.Equal("error: " + HandlerRegistry.Unknown("nope"), await read.ExecuteScalarAsync(ct));
+        }
+
+        await SetHandlerAsync(control, tableId, HandlerRegistry.Row);
+        await service.ResyncTableAsync(Operator, subscriptionId, tableId, ct);
+        await ExecuteAsync(source, "SELECT digoal_01.f_user_login(5)");
+        var expected = await HashAsync(source);
+        await Eventually.WaitAsync(() => HashAsync(target), h => h == expected, TimeSpan.FromSeconds(30),
+            h => $"expected {expected}, target {h}");
+        await Eventually.WaitAsync(() => status.GetSubscriptionAsync(Operator, subscriptionId, ct),
+            s => s.Tables.Single().State == nameof(TableState.Ok), TimeSpan.FromSeconds(30), s => s.Tables.Single().State);
+    }
+
     /// <summary>A source and a target on 15 with user_session replicated and ok, its loops running.</summary>
     private async Task<(ReplicationTestEnvironment, NpgsqlDataSource, NpgsqlDataSource, int)> StartAsync(string name, CancellationToken ct)
     {
@@ -165,6 +200,14 @@ public sealed class SubscriptionRunnerTests(ClusterFixture clusters)
             s => s.Tables.All(t => t.State == nameof(TableState.Ok)), TimeSpan.FromSeconds(30),
             s => string.Join(", ", s.Tables.Select(t => t.State)));
         return (engine, NpgsqlDataSource.Create(sourceCs), NpgsqlDataSource.Create(targetCs), subscription.Id);
+    }
+
+    private static async Task SetHandlerAsync(NpgsqlDataSource control, int tableId, string handler)
+    {
+        await using var command = control.CreateCommand("UPDATE ferry.table_rules SET handler_name = $1 WHERE id = $2");
+        command.Parameters.Add(new NpgsqlParameter { Value = handler });
+        command.Parameters.Add(new NpgsqlParameter { Value = tableId });
+        Assert.Equal(1, await command.ExecuteNonQueryAsync(TestContext.Current.CancellationToken));
     }
 
     private static async Task ExecuteAsync(NpgsqlDataSource data, string sql)

@@ -8,6 +8,7 @@ using Ferry.Engine.Replication.Status;
 using Ferry.Engine.Replication.Subscriptions;
 using Ferry.Engine.Replication.Tables;
 using Ferry.Engine.Replication.Throughput;
+using Ferry.Engine.Target;
 using Ferry.Engine.Tests.Support;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;

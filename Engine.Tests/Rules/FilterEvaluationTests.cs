@@ -5,6 +5,7 @@ using Ferry.Engine.Consumers;
 using Ferry.Engine.Copy;
 using Ferry.Engine.Queue;
 using Ferry.Engine.Rules;
+using Ferry.Engine.Target;
 using Ferry.Engine.Tests.Support;
 using Npgsql;
 
@@ -121,7 +122,7 @@ public sealed class FilterEvaluationTests(ClusterFixture clusters) : IAsyncLifet
 
         var error = await Assert.ThrowsAnyAsync<PostgresException>(async () =>
         {
-            await foreach (var _ in consumer.ReadEventsWithRowFilterAsync(batch, new Dictionary<string, string> { [table] = Writes },
+            await foreach (var _ in consumer.ReadEventsWithFiltersAsync(batch, new Dictionary<string, string> { [table] = Writes },
                 cancellationToken: ct))
             {
             }

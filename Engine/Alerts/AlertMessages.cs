@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-
 using Ferry.Engine.Control;
+
 
 namespace Ferry.Engine.Alerts;
 

@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using System.Text;
+using Ferry.Engine.Control;
 using MailKit;
 using MailKit.Net.Smtp;
 using MailKit.Security;
@@ -7,7 +8,6 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MimeKit;
 
-using Ferry.Engine.Control;
 
 namespace Ferry.Engine.Alerts;
 

@@ -3,7 +3,7 @@ using Ferry.Engine.Control;
 namespace Ferry.Engine.Alerts;
 
 /// <summary>
-/// The alert state machine, one step per round and subject (docs/decisions/ADR-012-alert-evaluation.md): no alert → pending
+/// The alert state machine, one step per round and subject (docs/decisions/ADR-015-alerts.md): no alert → pending
 /// when the condition starts to hold; pending → firing (notice) once it has held for the rule's <c>HoldFor</c>, or gone when it
 /// clears before; firing → a repeat notice every <c>RepeatEvery</c> while it holds (and the first notice again while none was
 /// delivered); firing → resolved (notice) when it clears. An unknown observation changes nothing.

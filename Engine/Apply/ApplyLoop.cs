@@ -2,8 +2,9 @@ using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Ferry.Engine.Apply.Handlers;
 using Ferry.Engine.Apply.Internal;
-using Ferry.Engine.Copy;
+using Ferry.Engine.Consumers;
 using Ferry.Engine.Rules;
+using Ferry.Engine.Target;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
@@ -12,7 +13,7 @@ namespace Ferry.Engine.Apply;
 /// <summary>
 /// Applies one subscription's batches to its target: next batch → handler → ONE target transaction that applies the batch
 /// and records its tick → finish the batch on the source. A batch whose tick the target already holds is finished without
-/// being applied again (DESIGN.md invariant 2). Transient errors are retried with backoff; a permanent one stops the
+/// being applied again (exactly-once apply: docs/architecture.md). Transient errors are retried with backoff; a permanent one stops the
 /// subscription in state error, with the message and the failing event kept on the target.
 /// </summary>
 /// <remarks>
@@ -118,7 +119,7 @@ public sealed class ApplyLoop(
             await transaction.RollbackAsync(cancellationToken).ConfigureAwait(false);
             if (commit)
             {
-                logger.BatchAlreadyApplied(store.Subscription, batch.BatchId, batch.TickId);
+                logger.BatchAlreadyApplied(store.Subscription, batch.PreviousTickId, batch.TickId);
                 await batches.FinishBatchAsync(batch, cancellationToken).ConfigureAwait(false);
             }
             return ApplyOutcome.AlreadyApplied;
@@ -132,7 +133,7 @@ public sealed class ApplyLoop(
         await store.KeepPendingAsync(connection, transaction, kept, cancellationToken).ConfigureAwait(false);
 
         var caughtUp = tables.Values
-            .Where(t => t.State == TableState.CatchingUp && t.CopySnapshot is not null && batch.StartSnapshot is not null
+            .Where(t => t.State == TableState.CatchingUp && t.CopySnapshot is not null
                 && CopyHandover.IsCaughtUp(t.CopySnapshot, batch.StartSnapshot))
             .ToList();
         foreach (var table in caughtUp)
@@ -158,7 +159,7 @@ public sealed class ApplyLoop(
             _warnedReplicaRole = true;
             logger.NoReplicaRole(store.Subscription, ReplicaRole.MissingRight);
         }
-        logger.BatchApplied(store.Subscription, batch.BatchId, batch.TickId, result.Events);
+        logger.BatchApplied(store.Subscription, batch.PreviousTickId, batch.TickId, result.Events);
         // A crash here leaves the batch unfinished on the source and its tick on the target: the next run finishes it.
         await batches.FinishBatchAsync(batch, cancellationToken).ConfigureAwait(false);
         return ApplyOutcome.Applied;
@@ -195,7 +196,7 @@ public sealed class ApplyLoop(
     {
         var failed = (error as ApplyException)?.FailedEvent;
         var message = Describe(error);
-        if (failed is null && handler is not RowHandler)
+        if (failed is null && !handler.NamesFailingEvent)
         {
             try
             {

@@ -1,3 +1,5 @@
+using Ferry.Engine.Consumers;
+
 namespace Ferry.Engine.Apply;
 
 /// <summary>
@@ -12,13 +14,13 @@ public interface IBatchSource
     Task<Batch?> NextBatchAsync(CancellationToken cancellationToken);
 
     /// <summary>
-    /// The batch's events in event id order. <paramref name="rowFilters"/> maps a source table (as events name it) to its row
+    /// The batch's events in event id order. <paramref name="filters"/> maps a source table (as events name it) to its row
     /// filter, a SQL boolean expression over that table's row; the source evaluates it for each insert and update and returns
     /// the verdict as <see cref="ApplyEvent.InFilter"/> (true for tables without a filter). Events of other tables may be
     /// returned or left out.
     /// </summary>
     IAsyncEnumerable<ApplyEvent> ReadEventsAsync(
-        Batch batch, IReadOnlyDictionary<string, string> rowFilters, CancellationToken cancellationToken);
+        Batch batch, IReadOnlyDictionary<string, string> filters, CancellationToken cancellationToken);
 
     /// <summary>
     /// Waits until a batch may be ready (the queue made a tick) or <paramref name="timeout"/> passes; the loop calls it when

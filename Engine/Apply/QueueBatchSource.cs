@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using Ferry.Engine.Consumers;
-using Ferry.Engine.Copy;
 using Ferry.Engine.Queue;
 using Ferry.Engine.Rules;
 using Npgsql;
@@ -12,7 +11,7 @@ namespace Ferry.Engine.Apply;
 /// verdict for each insert and update computed on the source database in one query per chunk of events.
 /// </summary>
 /// <remarks>
-/// The consumer's own <see cref="BatchReadOptions.RowFilters"/> drops events outside a filter; the apply side needs them
+/// The consumer's own <see cref="BatchReadOptions.Filters"/> drops events outside a filter; the apply side needs them
 /// (an update that leaves the filter deletes the row on the target), so filters are evaluated here instead, on the
 /// events as read: <c>json_populate_record(NULL::table, data)</c> gives the row the filter is written against. Each chunk
 /// is judged in a READ ONLY transaction under a statement timeout (<paramref name="filterTimeout"/>, by default
@@ -23,7 +22,7 @@ public sealed class QueueBatchSource(
     : IBatchSource, IAsyncDisposable
 {
     private const int FilterChunk = 1000;
-    private Consumers.Batch? _open;
+    private Batch? _open;
     private TickListener? _ticks;
 
     public async Task<Batch?> NextBatchAsync(CancellationToken cancellationToken)
@@ -31,29 +30,20 @@ public sealed class QueueBatchSource(
         ArgumentNullException.ThrowIfNull(consumer);
         // Listen before looking, so that a tick made in between wakes the next wait.
         _ticks ??= await consumer.ListenAsync(cancellationToken).ConfigureAwait(false);
-        var batch = await consumer.NextBatchAsync(cancellationToken).ConfigureAwait(false);
-        _open = batch;
-        if (batch is null)
-        {
-            return null;
-        }
-        // The previous tick's snapshot: its xmin is the oldest transaction it saw running, or its xmax when none was.
-        var xip = batch.Bounds.PreviousXip;
-        var xmax = batch.Bounds.PreviousXmax;
-        var start = new TxidSnapshot(xip.Length == 0 ? xmax : Math.Min(xip.Min(), xmax), xmax, xip);
-        return new Batch(batch.TickId, batch.TickId, start);
+        _open = await consumer.NextBatchAsync(cancellationToken).ConfigureAwait(false);
+        return _open;
     }
 
     public async IAsyncEnumerable<ApplyEvent> ReadEventsAsync(
-        Batch batch, IReadOnlyDictionary<string, string> rowFilters, [EnumeratorCancellation] CancellationToken cancellationToken)
+        Batch batch, IReadOnlyDictionary<string, string> filters, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        ArgumentNullException.ThrowIfNull(rowFilters);
+        ArgumentNullException.ThrowIfNull(filters);
         var open = _open is { } b && b.TickId == batch.TickId
             ? b
-            : throw new InvalidOperationException($"Batch {batch.BatchId} is not the consumer's open batch.");
+            : throw new InvalidOperationException($"Batch ({batch.PreviousTickId}, {batch.TickId}] is not the consumer's open batch.");
         var events = consumer.ReadEventsAsync(open, readOptions, cancellationToken);
-        if (rowFilters.Count == 0)
+        if (filters.Count == 0)
         {
             await foreach (var e in events.ConfigureAwait(false))
             {
@@ -69,14 +59,14 @@ public sealed class QueueBatchSource(
             chunk.Add(e);
             if (chunk.Count == FilterChunk)
             {
-                foreach (var item in await JudgeAsync(connection, chunk, rowFilters, cancellationToken).ConfigureAwait(false))
+                foreach (var item in await JudgeAsync(connection, chunk, filters, cancellationToken).ConfigureAwait(false))
                 {
                     yield return item;
                 }
                 chunk.Clear();
             }
         }
-        foreach (var item in await JudgeAsync(connection, chunk, rowFilters, cancellationToken).ConfigureAwait(false))
+        foreach (var item in await JudgeAsync(connection, chunk, filters, cancellationToken).ConfigureAwait(false))
         {
             yield return item;
         }
@@ -126,7 +116,7 @@ public sealed class QueueBatchSource(
 
     /// <summary>The chunk's events with the filter verdicts of its inserts and updates, one query per filtered table.</summary>
     private async Task<List<ApplyEvent>> JudgeAsync(
-        NpgsqlConnection connection, List<QueueEvent> chunk, IReadOnlyDictionary<string, string> rowFilters,
+        NpgsqlConnection connection, List<QueueEvent> chunk, IReadOnlyDictionary<string, string> filters,
         CancellationToken cancellationToken)
     {
         var verdicts = new bool[chunk.Count];
@@ -134,7 +124,7 @@ public sealed class QueueBatchSource(
         var groups = chunk
             .Select((e, i) => (Event: e, Index: i))
             .Where(x => x.Event.Table is not null && x.Event.Data is not null && x.Event.Type is EventTypes.Insert or EventTypes.Update
-                && rowFilters.ContainsKey(x.Event.Table))
+                && filters.ContainsKey(x.Event.Table))
             .GroupBy(x => x.Event.Table!)
             .ToList();
         if (groups.Count == 0)
@@ -150,7 +140,7 @@ public sealed class QueueBatchSource(
             // The table name and filter come from validated rules (TableRule.SourceTable is quote_ident'ed on the source).
             // The filter stands on lines of its own, as everywhere it is used, so a trailing -- comment ends with it.
             await using var command = new NpgsqlCommand($"""
-                SELECT coalesce((SELECT {FilterSql.Parenthesized(rowFilters[group.Key])}
+                SELECT coalesce((SELECT {FilterSql.Parenthesized(filters[group.Key])}
                   FROM json_populate_record(NULL::{group.Key}, u.ferry_row::json)), false)
                 FROM unnest($1::text[]) WITH ORDINALITY AS u(ferry_row, ferry_ord)
                 ORDER BY u.ferry_ord

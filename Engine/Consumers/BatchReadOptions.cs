@@ -20,5 +20,5 @@ public sealed record BatchReadOptions
     /// straight from a user. It sees delete events too, whose data holds the key columns only, and truncate
     /// events, whose data is null: say what those should do (e.g. <c>ev_type IN ('D', 'T') OR ...</c>).
     /// </summary>
-    public IReadOnlyDictionary<string, string>? RowFilters { get; init; }
+    public IReadOnlyDictionary<string, string>? Filters { get; init; }
 }

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Text;
+using Ferry.Engine.Consumers;
 using Ferry.Engine.Queue;
 using Ferry.Engine.Rules;
 using Ferry.Engine.Sql;
@@ -11,7 +12,7 @@ namespace Ferry.Engine.Consumers;
 /// One consumer of one queue in a node database: registration, batches, the events of a batch, retries and lag.
 /// A batch is (last finished tick, next tick]: an event belongs to it iff its transaction id is visible in the
 /// next tick's snapshot and not in the last one's, so every committed change lands in exactly one batch, in the
-/// batch in which it committed, and rolled-back work in none (DESIGN.md, invariant 1).
+/// batch in which it committed, and rolled-back work in none (docs/decisions/ADR-003-queue-capture-and-batches.md).
 /// </summary>
 /// <remarks>
 /// The usual loop: <see cref="NextBatchAsync"/>; if null, wait on a <see cref="TickListener"/> (started first);
@@ -52,13 +53,18 @@ public sealed class QueueConsumer(NpgsqlDataSource dataSource, string queue, str
         {
             return null;
         }
+        // The previous tick's xmin is not stored: it is the oldest transaction that snapshot saw running, or its xmax when none was.
+        var previousXmax = reader.GetInt64(4);
+        var previousXip = reader.GetFieldValue<long[]>(5);
+        var start = new TxidSnapshot(
+            previousXip.Length == 0 ? previousXmax : Math.Min(previousXip.Min(), previousXmax), previousXmax, previousXip);
+        var end = new TxidSnapshot(reader.GetInt64(6), reader.GetInt64(7), reader.GetFieldValue<long[]>(8));
         return new Batch(
             queue, consumer,
-            reader.GetInt64(0), reader.GetFieldValue<DateTimeOffset>(1), reader.GetInt64(2), reader.GetFieldValue<DateTimeOffset>(3))
+            reader.GetInt64(0), reader.GetFieldValue<DateTimeOffset>(1), reader.GetInt64(2), reader.GetFieldValue<DateTimeOffset>(3),
+            start, end)
         {
-            Bounds = new BatchBounds(
-                reader.GetInt64(4), reader.GetFieldValue<long[]>(5), reader.GetInt64(6), reader.GetInt64(7),
-                reader.GetFieldValue<long[]>(8), reader.GetInt32(9), Identifiers.Quote("ferry", $"event_{reader.GetInt32(10)}")),
+            Location = new BatchLocation(reader.GetInt32(9), Identifiers.Quote("ferry", $"event_{reader.GetInt32(10)}")),
         };
     }
 
@@ -78,23 +84,23 @@ public sealed class QueueConsumer(NpgsqlDataSource dataSource, string queue, str
 
     /// <summary>
     /// Like <see cref="ReadEventsAsync"/>, and evaluates on the source, for each insert and update of a table in
-    /// <paramref name="rowFilters"/>, that table's row filter: a SQL boolean expression over the table's columns (e.g.
+    /// <paramref name="filters"/>, that table's row filter: a SQL boolean expression over the table's columns (e.g.
     /// <c>region = 'EU'</c>), run against <c>json_populate_record(NULL::table, data)</c>. Events are not left out: a
     /// row that no longer satisfies the filter is news too ("it left the filter").
     /// </summary>
-    /// <param name="rowFilters">
+    /// <param name="filters">
     /// Table (regclass text, as events name it; used as SQL text for the row type) to expression. Both are put into the
     /// query as SQL text: they must come from a validated rule, never straight from a user.
     /// </param>
-    public IAsyncEnumerable<FilteredEvent> ReadEventsWithRowFilterAsync(
-        Batch batch, IReadOnlyDictionary<string, string> rowFilters, BatchReadOptions? options = null,
+    public IAsyncEnumerable<ApplyEvent> ReadEventsWithFiltersAsync(
+        Batch batch, IReadOnlyDictionary<string, string> filters, BatchReadOptions? options = null,
         CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(rowFilters);
-        return ReadAsync(batch, options, rowFilters, cancellationToken);
+        ArgumentNullException.ThrowIfNull(filters);
+        return ReadAsync(batch, options, filters, cancellationToken);
     }
 
-    private async IAsyncEnumerable<FilteredEvent> ReadAsync(
+    private async IAsyncEnumerable<ApplyEvent> ReadAsync(
         Batch batch, BatchReadOptions? options, IReadOnlyDictionary<string, string>? verdicts,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
@@ -103,7 +109,7 @@ public sealed class QueueConsumer(NpgsqlDataSource dataSource, string queue, str
         ArgumentOutOfRangeException.ThrowIfLessThan(options.ChunkSize, 1);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        if (verdicts is { Count: > 0 } || options.RowFilters is { Count: > 0 })
+        if (verdicts is { Count: > 0 } || options.Filters is { Count: > 0 })
         {
             // Row filters run in this transaction: READ ONLY, each fetch under a timeout (docs/decisions/ADR-009-row-filters.md).
             await FilterSql.ReadOnlyAsync(connection, transaction, FilterSql.EvaluationTimeout, cancellationToken).ConfigureAwait(false);
@@ -128,7 +134,7 @@ public sealed class QueueConsumer(NpgsqlDataSource dataSource, string queue, str
                     {
                         Retry = reader.GetInt32(7),
                     };
-                    yield return new FilteredEvent(e, reader.GetBoolean(8));
+                    yield return new ApplyEvent(e, reader.GetBoolean(8));
                 }
             }
             if (rows < options.ChunkSize)
@@ -169,14 +175,9 @@ public sealed class QueueConsumer(NpgsqlDataSource dataSource, string queue, str
     }
 
     /// <summary>The consumer's position and lag.</summary>
-    public async Task<ConsumerLag> GetLagAsync(CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.CreateCommand(ConsumerLagReader.Sql);
-        command.Parameters.Add(new NpgsqlParameter { Value = queue });
-        command.Parameters.Add(new NpgsqlParameter { Value = consumer });
-        return (await ConsumerLagReader.ReadAllAsync(command, cancellationToken).ConfigureAwait(false)).SingleOrDefault()
-            ?? throw new InvalidOperationException($"Consumer '{consumer}' is not registered on queue '{queue}'.");
-    }
+    public async Task<ConsumerLag> GetLagAsync(CancellationToken cancellationToken) =>
+        await new QueueAdmin(dataSource).GetConsumerLagAsync(queue, consumer, cancellationToken).ConfigureAwait(false)
+        ?? throw new InvalidOperationException($"Consumer '{consumer}' is not registered on queue '{queue}'.");
 
     /// <summary>Starts listening for this queue's ticks (see <see cref="TickListener"/>).</summary>
     public Task<TickListener> ListenAsync(CancellationToken cancellationToken) =>
@@ -186,14 +187,16 @@ public sealed class QueueConsumer(NpgsqlDataSource dataSource, string queue, str
         Batch batch, BatchReadOptions options, IReadOnlyDictionary<string, string>? verdicts, NpgsqlConnection connection,
         NpgsqlTransaction transaction)
     {
-        var b = batch.Bounds;
+        var location = batch.Location
+            ?? throw new InvalidOperationException(
+                $"Batch ({batch.PreviousTickId}, {batch.TickId}] was not opened by a consumer: it has no events to read.");
         var command = new NpgsqlCommand { Connection = connection, Transaction = transaction };
-        command.Parameters.Add(new NpgsqlParameter { Value = b.PreviousXip });
-        command.Parameters.Add(new NpgsqlParameter { Value = b.PreviousXmax });
-        command.Parameters.Add(new NpgsqlParameter { Value = b.Xmax });
-        command.Parameters.Add(new NpgsqlParameter { Value = b.Xmin });
-        command.Parameters.Add(new NpgsqlParameter { Value = b.Xip });
-        command.Parameters.Add(new NpgsqlParameter { Value = b.ConsumerId });
+        command.Parameters.Add(new NpgsqlParameter { Value = batch.StartSnapshot.InProgress.ToArray() });
+        command.Parameters.Add(new NpgsqlParameter { Value = batch.StartSnapshot.Xmax });
+        command.Parameters.Add(new NpgsqlParameter { Value = batch.EndSnapshot.Xmax });
+        command.Parameters.Add(new NpgsqlParameter { Value = batch.EndSnapshot.Xmin });
+        command.Parameters.Add(new NpgsqlParameter { Value = batch.EndSnapshot.InProgress.ToArray() });
+        command.Parameters.Add(new NpgsqlParameter { Value = location.ConsumerId });
         var verdict = Verdict(verdicts, command);
         // Events of transactions running at the previous tick (its xip) or started since (>= its xmax), and finished
         // at this tick. Two index conditions on ev_txid, not one range from the previous xmin: a long transaction
@@ -203,7 +206,7 @@ public sealed class QueueConsumer(NpgsqlDataSource dataSource, string queue, str
             DECLARE ferry_batch NO SCROLL CURSOR FOR
             SELECT e.ev_id, e.ev_txid, e.ev_time, e.ev_type, e.ev_table, e.ev_data::text, e.ev_extra, coalesce(e.ev_retry, 0),
                    {verdict}
-              FROM {b.EventTable} AS e
+              FROM {location.EventTable} AS e
              WHERE (e.ev_txid = ANY($1) OR (e.ev_txid >= $2 AND e.ev_txid < $3))
                AND (e.ev_txid < $4 OR e.ev_txid <> ALL ($5))
                AND (e.ev_owner IS NULL OR e.ev_owner = $6)
@@ -213,7 +216,7 @@ public sealed class QueueConsumer(NpgsqlDataSource dataSource, string queue, str
             command.Parameters.Add(new NpgsqlParameter { Value = tables.ToArray() });
             sql.Append($"\n   AND (e.ev_table IS NULL OR e.ev_table = ANY (${command.Parameters.Count}))");
         }
-        if (options.RowFilters is { Count: > 0 } filters)
+        if (options.Filters is { Count: > 0 } filters)
         {
             // The extension point for row filters: each table's expression decides for that table's events only.
             sql.Append("\n   AND CASE");

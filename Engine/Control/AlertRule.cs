@@ -4,7 +4,7 @@ namespace Ferry.Engine.Control;
 /// A condition an Admin wants to hear about, evaluated every round of the alert job for each subject it applies to
 /// (subscription, table, node or set): it fires once it has held for <see cref="HoldFor"/>, repeats every
 /// <see cref="RepeatEvery"/> while it holds, and sends a resolved notice when it clears
-/// (docs/decisions/ADR-012-alert-evaluation.md).
+/// (docs/decisions/ADR-015-alerts.md).
 /// </summary>
 public sealed class AlertRule : ITimestamped
 {

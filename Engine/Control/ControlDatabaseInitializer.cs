@@ -1,3 +1,4 @@
+using Ferry.Engine.Sql;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -59,7 +60,7 @@ public sealed class ControlDatabaseInitializer(IDbContextFactory<ControlDbContex
             return;
         }
         ControlLog.CreatingControlDatabase(logger, target.Database, target.Host);
-        await using var create = new NpgsqlCommand($"CREATE DATABASE {Sql.Identifiers.Quote(target.Database!)} TEMPLATE template0 ENCODING 'UTF8'", connection);
+        await using var create = new NpgsqlCommand($"CREATE DATABASE {Identifiers.Quote(target.Database!)} TEMPLATE template0 ENCODING 'UTF8'", connection);
         await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 }

@@ -26,7 +26,7 @@ public sealed class ControlDbContext(DbContextOptions<ControlDbContext> options)
 
     public DbSet<Subscription> Subscriptions => Set<Subscription>();
 
-    public DbSet<TableRule> TableRules => Set<TableRule>();
+    public DbSet<TableRuleRecord> TableRules => Set<TableRuleRecord>();
 
     public DbSet<SequenceRule> SequenceRules => Set<SequenceRule>();
 
@@ -34,7 +34,7 @@ public sealed class ControlDbContext(DbContextOptions<ControlDbContext> options)
 
     public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
 
-    /// <summary>Alert rules, channels and the alerts they raised (docs/decisions/ADR-012-alert-evaluation.md).</summary>
+    /// <summary>Alert rules, channels and the alerts they raised (docs/decisions/ADR-015-alerts.md).</summary>
     public DbSet<AlertRule> AlertRules => Set<AlertRule>();
 
     public DbSet<AlertChannel> AlertChannels => Set<AlertChannel>();
@@ -50,7 +50,7 @@ public sealed class ControlDbContext(DbContextOptions<ControlDbContext> options)
     /// <summary>
     /// The portal's Data Protection keys (they encrypt node passwords, cookies and tokens), shared by every portal process on
     /// this database. Each key's secret is encrypted with the installation's key-encryption key, which never lives here
-    /// (docs/decisions/ADR-008-key-ring-and-takeover.md).
+    /// (docs/decisions/ADR-008-shared-key-ring-and-loop-takeover.md).
     /// </summary>
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 

@@ -1,3 +1,5 @@
+using Ferry.Engine.Target;
+
 namespace Ferry.Engine.Control;
 
 /// <summary>What the control database holds, counted: the dashboard's figures, nothing estimated.</summary>

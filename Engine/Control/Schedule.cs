@@ -22,7 +22,7 @@ public sealed class Schedule : ITimestamped
     /// <summary>The table of a <see cref="ScheduleKind.ResyncTable"/> schedule; null for the other kinds.</summary>
     public int? TableRuleId { get; set; }
 
-    public TableRule? TableRule { get; set; }
+    public TableRuleRecord? TableRule { get; set; }
 
     public bool Enabled { get; set; } = true;
 

@@ -1,3 +1,5 @@
+using Ferry.Engine.Target;
+
 namespace Ferry.Engine.Control;
 
 /// <summary>What a schedule runs.</summary>

@@ -24,7 +24,7 @@ public sealed class Subscription : ITimestamped
     /// <summary>The id of the event the apply loop failed on, when the failure belongs to one event.</summary>
     public long? LastFailingEventId { get; set; }
 
-    public List<TableRule> Tables { get; set; } = [];
+    public List<TableRuleRecord> Tables { get; set; } = [];
 
     public List<SequenceRule> Sequences { get; set; } = [];
 

@@ -12,6 +12,9 @@ public sealed class CopyOptions
     /// </summary>
     public long BuildIndexesAfterDataAbove { get; set; } = 100_000;
 
+    /// <summary>How long a <see cref="CopyCoordinator"/> waits before it runs a copy again that failed with a transient error.</summary>
+    public TimeSpan RetryDelay { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>How often progress is reported while rows stream.</summary>
     public TimeSpan ProgressInterval { get; set; } = TimeSpan.FromMilliseconds(250);
 

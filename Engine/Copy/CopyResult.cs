@@ -1,3 +1,5 @@
+using Ferry.Engine.Queue;
+
 namespace Ferry.Engine.Copy;
 
 /// <summary>A finished copy: rows copied, the source snapshot it saw, events replayed after it, and how long it took.</summary>

@@ -1,11 +1,12 @@
 using System.Buffers;
 using System.Diagnostics;
-using Ferry.Engine.Apply;
 using Ferry.Engine.Apply.Handlers;
-using Ferry.Engine.Apply.Internal;
+using Ferry.Engine.Consumers;
 using Ferry.Engine.Copy.Internal;
+using Ferry.Engine.Queue;
 using Ferry.Engine.Rules;
 using Ferry.Engine.Sql;
+using Ferry.Engine.Target;
 using Npgsql;
 
 namespace Ferry.Engine.Copy;
@@ -58,7 +59,7 @@ public sealed class TableCopy(NpgsqlDataSource source, NpgsqlDataSource target, 
         await FilterSql.StatementTimeoutAsync(targetConnection, transaction, options.StatementTimeout, cancellationToken)
             .ConfigureAwait(false);
         await ReplicaRole.TrySetAsync(targetConnection, transaction, cancellationToken).ConfigureAwait(false);
-        await ExecuteAsync(targetConnection, transaction, ApplySql.Empty(rule), cancellationToken).ConfigureAwait(false);
+        await ExecuteAsync(targetConnection, transaction, TargetTableSql.Empty(rule), cancellationToken).ConfigureAwait(false);
         var indexes = estimated >= options.BuildIndexesAfterDataAbove
             ? await DropSecondaryIndexesAsync(targetConnection, transaction, rule, cancellationToken).ConfigureAwait(false)
             : [];
@@ -118,7 +119,7 @@ public sealed class TableCopy(NpgsqlDataSource source, NpgsqlDataSource target, 
         NpgsqlConnection sourceConnection, NpgsqlConnection targetConnection, TableRule rule, bool partitioned, long estimated,
         IProgress<CopyProgress>? progress, CancellationToken cancellationToken)
     {
-        var columns = ApplySql.Columns(rule);
+        var columns = TargetTableSql.Columns(rule);
         var where = rule.Filter is null ? "" : $" WHERE {FilterSql.Parenthesized(rule.Filter)}";
         var from = (partitioned ? "" : "ONLY ") + rule.Source.Quoted;
         var counter = new BinaryCopyRowCounter();

@@ -1,7 +1,4 @@
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
-using System.Text;
 using Ferry.Engine.LocalServer.Internal;
 using Npgsql;
 
@@ -18,7 +15,6 @@ namespace Ferry.Engine.LocalServer;
 /// </remarks>
 public sealed class LocalCluster : IAsyncDisposable
 {
-    private const string FerryConf = "ferry.conf";
     private readonly LocalClusterOptions _options;
 
     private LocalCluster(LocalClusterOptions options, PostgresInstallation installation, int port)
@@ -77,7 +73,7 @@ public sealed class LocalCluster : IAsyncDisposable
     public static async Task<LocalCluster> OpenOrCreateAsync(LocalClusterOptions options, CancellationToken cancellationToken = default)
     {
         await ServerUser.EnsureExistsAsync(cancellationToken).ConfigureAwait(false);
-        var installation = await ReachableAsync(options.Installation ?? PostgresBinaries.Default(), cancellationToken)
+        var installation = await ReachableInstallation.EnsureAsync(options.Installation ?? PostgresBinaries.Default(), cancellationToken)
             .ConfigureAwait(false);
         var dataDirectory = Path.GetFullPath(options.DataDirectory);
         options = options with { DataDirectory = dataDirectory, Installation = installation };
@@ -92,13 +88,13 @@ public sealed class LocalCluster : IAsyncDisposable
                     $"The data folder {dataDirectory} holds a PostgreSQL {existingMajor} cluster, but the server programs found are " +
                     $"PostgreSQL {installation.Major}. Install PostgreSQL {existingMajor}, or move the folder away to start afresh.");
             }
-            var port = options.Port ?? ReadPort(dataDirectory) ?? FreePort();
+            var port = options.Port ?? FerryConf.ReadPort(dataDirectory) ?? LoopbackPort.Free();
             var existing = new LocalCluster(options, installation, port);
             await existing.WriteFerryConfAsync(cancellationToken).ConfigureAwait(false);
             return existing;
         }
 
-        var cluster = new LocalCluster(options, installation, options.Port ?? FreePort());
+        var cluster = new LocalCluster(options, installation, options.Port ?? LoopbackPort.Free());
         await cluster.InitDbAsync(cancellationToken).ConfigureAwait(false);
         return cluster;
     }
@@ -130,14 +126,14 @@ public sealed class LocalCluster : IAsyncDisposable
         }
         for (var attempt = 1; ; attempt++)
         {
-            if (!IsPortFree(Port))
+            if (!LoopbackPort.IsFree(Port))
             {
                 if (_options.Port is not null)
                 {
                     throw new LocalServerException(
                         $"Port {Port} on 127.0.0.1 is already in use, so the local PostgreSQL cannot start there. Choose another port.");
                 }
-                Port = FreePort();
+                Port = LoopbackPort.Free();
                 await WriteFerryConfAsync(cancellationToken).ConfigureAwait(false);
             }
             var result = await ProcessRunner.RunAsync(
@@ -153,7 +149,7 @@ public sealed class LocalCluster : IAsyncDisposable
             var log = ReadLogTail();
             if (attempt < 3 && _options.Port is null && log.Contains("could not bind", StringComparison.Ordinal))
             {
-                Port = FreePort();
+                Port = LoopbackPort.Free();
                 await WriteFerryConfAsync(cancellationToken).ConfigureAwait(false);
                 continue;
             }
@@ -217,99 +213,12 @@ public sealed class LocalCluster : IAsyncDisposable
                 $"The OS user '{ServerUser.RunAs}' that runs PostgreSQL cannot reach {Path.GetDirectoryName(DataDirectory)} " +
                 "(a private home folder?). Choose a data folder outside it, e.g. under /var/lib/ferry or /tmp.");
         }
-        Directory.CreateDirectory(DataDirectory);
-        await ServerUser.GiveAsync(DataDirectory, cancellationToken).ConfigureAwait(false);
-
-        var args = new List<string> { "-D", DataDirectory, "-U", Superuser, "-E", "UTF8", "--locale=C.UTF-8", "--no-instructions" };
-        if (Installation.Major < 14)
-        {
-            args.Remove("--no-instructions");
-        }
-        string? passwordFile = null;
-        try
-        {
-            if (SuperuserPassword is { } password)
-            {
-                passwordFile = Path.Combine(Path.GetTempPath(), $"ferry-pw-{Guid.NewGuid():N}");
-                await File.WriteAllTextAsync(passwordFile, password + "\n", cancellationToken).ConfigureAwait(false);
-                File.SetUnixFileMode(passwordFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-                await ServerUser.GiveAsync(passwordFile, cancellationToken).ConfigureAwait(false);
-                args.AddRange(["--auth=scram-sha-256", $"--pwfile={passwordFile}"]);
-            }
-            else
-            {
-                args.Add("--auth=trust");
-            }
-            await ProcessRunner.RunCheckedAsync(Installation.InitDb, args, ServerUser.RunAs, cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            if (Directory.Exists(DataDirectory))
-            {
-                Directory.Delete(DataDirectory, recursive: true);
-            }
-            throw;
-        }
-        finally
-        {
-            if (passwordFile is not null)
-            {
-                File.Delete(passwordFile);
-            }
-        }
-
-        var conf = Path.Combine(DataDirectory, "postgresql.conf");
-        await File.AppendAllTextAsync(conf, $"\ninclude_if_exists = '{FerryConf}'\n", cancellationToken).ConfigureAwait(false);
+        await InitDb.RunAsync(Installation, DataDirectory, Superuser, SuperuserPassword, cancellationToken).ConfigureAwait(false);
         await WriteFerryConfAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task WriteFerryConfAsync(CancellationToken cancellationToken)
-    {
-        var settings = new Dictionary<string, string>(StringComparer.Ordinal)
-        {
-            ["listen_addresses"] = "'127.0.0.1'",
-            ["port"] = Port.ToString(CultureInfo.InvariantCulture),
-            ["unix_socket_directories"] = "''",
-            ["max_connections"] = "200",
-            ["logging_collector"] = "off",
-        };
-        if (_options.Unsafe)
-        {
-            settings["fsync"] = "off";
-            settings["synchronous_commit"] = "off";
-            settings["full_page_writes"] = "off";
-        }
-        foreach (var (name, value) in _options.Settings)
-        {
-            settings[name] = value;
-        }
-        var text = new StringBuilder("# Written by Ferry; edit the portal's settings rather than this file.\n");
-        foreach (var (name, value) in settings)
-        {
-            text.Append(name).Append(" = ").Append(value).Append('\n');
-        }
-        var path = Path.Combine(DataDirectory, FerryConf);
-        await File.WriteAllTextAsync(path, text.ToString(), cancellationToken).ConfigureAwait(false);
-        await ServerUser.GiveAsync(path, cancellationToken).ConfigureAwait(false);
-    }
-
-    private static int? ReadPort(string dataDirectory)
-    {
-        var path = Path.Combine(dataDirectory, FerryConf);
-        if (!File.Exists(path))
-        {
-            return null;
-        }
-        foreach (var line in File.ReadLines(path))
-        {
-            var parts = line.Split('=', 2, StringSplitOptions.TrimEntries);
-            if (parts is ["port", var value] && int.TryParse(value, CultureInfo.InvariantCulture, out var port))
-            {
-                return port;
-            }
-        }
-        return null;
-    }
+    private Task WriteFerryConfAsync(CancellationToken cancellationToken) =>
+        FerryConf.WriteAsync(DataDirectory, Port, _options, cancellationToken);
 
     private string ReadLogTail()
     {
@@ -326,59 +235,5 @@ public sealed class LocalCluster : IAsyncDisposable
         {
             return "";
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private static bool IsPortFree(int port)
-    {
-        try
-        {
-            using var listener = new TcpListener(IPAddress.Loopback, port);
-            listener.Start();
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
-    }
-
-    /// <summary>
-    /// As root, the server user must be able to run the programs; an install under a private folder (the checkout in
-    /// /root) is copied once to /var/lib/ferry/pgbin/&lt;version&gt;, which that user can reach.
-    /// </summary>
-    private static async Task<PostgresInstallation> ReachableAsync(PostgresInstallation installation, CancellationToken cancellationToken)
-    {
-        if (await ServerUser.CanAsync("-x", installation.Postgres, cancellationToken).ConfigureAwait(false))
-        {
-            return installation;
-        }
-        var packageRoot = Path.GetDirectoryName(installation.BinDirectory)!;
-        var target = Path.Combine("/var/lib/ferry/pgbin", installation.Version);
-        var targetBin = Path.Combine(target, Path.GetFileName(installation.BinDirectory));
-        if (!File.Exists(Path.Combine(targetBin, "postgres")))
-        {
-            var staging = target + ".part-" + Guid.NewGuid().ToString("N");
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            await ProcessRunner.RunCheckedAsync("cp", ["-a", packageRoot, staging], null, cancellationToken).ConfigureAwait(false);
-            await ProcessRunner.RunCheckedAsync("chmod", ["-R", "go+rX", staging], null, cancellationToken).ConfigureAwait(false);
-            try
-            {
-                Directory.Move(staging, target);
-            }
-            catch (IOException) when (Directory.Exists(target))
-            {
-                Directory.Delete(staging, recursive: true); // another process copied it first
-            }
-            File.SetUnixFileMode("/var/lib/ferry", (UnixFileMode)0b111_101_101);
-            File.SetUnixFileMode("/var/lib/ferry/pgbin", (UnixFileMode)0b111_101_101);
-        }
-        return installation with { BinDirectory = targetBin };
     }
 }

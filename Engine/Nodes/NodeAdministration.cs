@@ -1,4 +1,3 @@
-using System.Net.Sockets;
 using System.Security.Claims;
 using Ferry.Engine.Control;
 using Ferry.Engine.Queue;
@@ -10,8 +9,9 @@ namespace Ferry.Engine.Nodes;
 
 /// <summary>
 /// Adds, edits, removes, tests and installs nodes. Every method checks the caller's role itself (Viewers read,
-/// Operators also test connections, Admins change nodes and install the schema) and every change writes an audit entry
-/// with the node before and after, never its password.
+/// Operators also test connections, Admins change nodes and install the schema); every change writes an audit entry
+/// with the node before and after, and every connection test one with who tested which node and what came out, never
+/// the password. A node is tested as soon as it is added or changed, and the answer says whether it can be reached.
 /// </summary>
 public sealed class NodeAdministration(
     IDbContextFactory<ControlDbContext> contexts,
@@ -21,9 +21,11 @@ public sealed class NodeAdministration(
     ILogger<NodeAdministration> logger)
 {
     /// <summary>How long "test connection" waits for a node to answer.</summary>
-    public const int ConnectTimeoutSeconds = 5;
+    public const int ConnectTimeoutSeconds = NodeProbe.ConnectTimeoutSeconds;
 
     private const string EntityType = nameof(Node);
+
+    private readonly NodeProbe _probe = new(nodes, logger);
 
     public async Task<IReadOnlyList<NodeView>> ListAsync(ClaimsPrincipal user, CancellationToken cancellationToken)
     {
@@ -65,10 +67,13 @@ public sealed class NodeAdministration(
         await context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         NodeLog.NodeCreated(logger, node.Name, user.Identity?.Name);
-        return ToView(node);
+        return await ProbeSavedAsync(context, user, node, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Changes a node; an empty <see cref="NodeInput.Password"/> keeps the stored one.</summary>
+    /// <summary>
+    /// Changes a node; an empty <see cref="NodeInput.Password"/> keeps the stored one, unless the host, port, database or
+    /// user change (see <see cref="NodeValidation.PasswordAgainError"/>).
+    /// </summary>
     public async Task<NodeView> UpdateAsync(ClaimsPrincipal user, int id, NodeInput input, CancellationToken cancellationToken)
     {
         FerryRoles.Demand(user, FerryRoles.Admin);
@@ -76,6 +81,7 @@ public sealed class NodeAdministration(
         await using var context = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
         var node = await FindAsync(context, id, cancellationToken).ConfigureAwait(false);
         await RefuseDuplicateNameAsync(context, clean.Name, id, cancellationToken).ConfigureAwait(false);
+        RefuseStoredPasswordElsewhere(node, clean);
         var before = Audited(node);
         node.Name = clean.Name;
         node.Host = clean.Host;
@@ -95,7 +101,7 @@ public sealed class NodeAdministration(
         Audit.Add(context, user, time.GetUtcNow(), "update", EntityType, Id(node), before, Audited(node) with { PasswordChanged = passwordChanged });
         await SaveAsync(context, cancellationToken).ConfigureAwait(false);
         nodes.Forget(node.Id);
-        return ToView(node);
+        return await ProbeSavedAsync(context, user, node, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Removes a node, unless a set has it as root or a subscription as target (the refusal names them).</summary>
@@ -134,25 +140,28 @@ public sealed class NodeAdministration(
         FerryRoles.Demand(user, FerryRoles.Operator);
         await using var context = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
         var node = await FindAsync(context, id, cancellationToken).ConfigureAwait(false);
-        var check = await ConnectAndCheckAsync(node, install: false, cancellationToken).ConfigureAwait(false);
+        var check = await _probe.CheckAsync(node, install: false, cancellationToken).ConfigureAwait(false);
         Record(node, check);
+        AuditTest(context, user, node, node.Id, check);
         await context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
         return check;
     }
 
     /// <summary>
     /// Tests the connection a node form describes before it is saved (Admin). With <paramref name="existingId"/>, an empty
-    /// password means the stored one.
+    /// password means the stored one, which is sent only to the host, port, database and user it was saved for.
     /// </summary>
     public async Task<NodeCheck> CheckAsync(ClaimsPrincipal user, NodeInput input, int? existingId, CancellationToken cancellationToken)
     {
         FerryRoles.Demand(user, FerryRoles.Admin);
         var clean = NodeValidation.Validate(input);
+        await using var context = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
         string? storedPassword = null;
         if (existingId is { } id && string.IsNullOrEmpty(clean.Password))
         {
-            await using var context = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
-            storedPassword = (await FindAsync(context, id, cancellationToken).ConfigureAwait(false)).ProtectedPassword;
+            var stored = await FindAsync(context, id, cancellationToken).ConfigureAwait(false);
+            RefuseStoredPasswordElsewhere(stored, clean);
+            storedPassword = stored.ProtectedPassword;
         }
         var node = new Node
         {
@@ -164,7 +173,10 @@ public sealed class NodeAdministration(
             SslMode = clean.SslMode,
             ProtectedPassword = storedPassword ?? passwords.Protect(clean.Password),
         };
-        return await ConnectAndCheckAsync(node, install: false, cancellationToken).ConfigureAwait(false);
+        var check = await _probe.CheckAsync(node, install: false, cancellationToken).ConfigureAwait(false);
+        AuditTest(context, user, node, existingId, check);
+        await context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        return check;
     }
 
     /// <summary>Installs Ferry's schema in the node's database, or upgrades it to the engine's latest version (Admin).</summary>
@@ -173,12 +185,12 @@ public sealed class NodeAdministration(
         FerryRoles.Demand(user, FerryRoles.Admin);
         await using var context = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
         var node = await FindAsync(context, id, cancellationToken).ConfigureAwait(false);
-        var before = await ConnectAndCheckAsync(node, install: false, cancellationToken).ConfigureAwait(false);
+        var before = await _probe.CheckAsync(node, install: false, cancellationToken).ConfigureAwait(false);
         if (!before.Connected)
         {
             throw new RequestRefusedException($"Cannot install on node '{node.Name}': {before.Message}");
         }
-        var after = await ConnectAndCheckAsync(node, install: true, cancellationToken).ConfigureAwait(false);
+        var after = await _probe.CheckAsync(node, install: true, cancellationToken).ConfigureAwait(false);
         Record(node, after);
         Audit.Add(context, user, time.GetUtcNow(), "install", EntityType, Id(node),
             new { schemaVersion = before.InstalledSchemaVersion }, new { schemaVersion = after.InstalledSchemaVersion });
@@ -187,67 +199,37 @@ public sealed class NodeAdministration(
         return after;
     }
 
-    private async Task<NodeCheck> ConnectAndCheckAsync(Node node, bool install, CancellationToken cancellationToken)
+    /// <summary>Tests a node just saved, records the result as its health and says it in the returned view.</summary>
+    private async Task<NodeView> ProbeSavedAsync(ControlDbContext context, ClaimsPrincipal user, Node node, CancellationToken cancellationToken)
     {
-        var latest = QueueSchema.LatestVersion;
-        await using var dataSource = nodes.CreateForCheck(node, "ferry-check", ConnectTimeoutSeconds);
+        NodeCheck check;
         try
         {
-            string serverVersion;
-            await using (var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false))
-            {
-                serverVersion = connection.PostgreSqlVersion + " (" + connection.ServerVersion + ")";
-            }
-            if (install)
-            {
-                var installed = await QueueSchema.InstallAsync(dataSource, cancellationToken).ConfigureAwait(false);
-                return new NodeCheck(true, serverVersion, installed, latest, $"Ferry's schema is at version {installed}.");
-            }
-            var version = await QueueSchema.GetInstalledVersionAsync(dataSource, cancellationToken).ConfigureAwait(false);
-            return new NodeCheck(true, serverVersion, version, latest, SchemaMessage(version, latest));
+            check = await _probe.CheckAsync(node, install: false, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is NpgsqlException or TimeoutException or System.Security.Cryptography.CryptographicException)
+        catch (RequestRefusedException e)
         {
-            var message = Explain(node, e);
-            NodeLog.CheckFailed(logger, node.Name, message);
-            return new NodeCheck(false, null, 0, latest, message);
+            // Connected, but Ferry's schema there cannot be read: the node is saved all the same; the answer says why.
+            check = new NodeCheck(true, null, 0, QueueSchema.LatestVersion, e.Message);
         }
-        catch (QueueSchemaException e)
-        {
-            throw new RequestRefusedException(e.Message, isConflict: true);
-        }
+        Record(node, check);
+        AuditTest(context, user, node, node.Id, check);
+        await context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        return ToView(node) with { Probe = check };
     }
 
-    private static string SchemaMessage(int installed, int latest) => installed switch
-    {
-        0 => $"Connected. Ferry's schema is not installed yet (this engine installs version {latest}).",
-        _ when installed < latest => $"Connected. Ferry's schema is at version {installed}; upgrade to {latest}.",
-        _ when installed > latest => $"Connected. Ferry's schema is at version {installed}, newer than this engine's {latest}: upgrade Ferry.",
-        _ => $"Connected. Ferry's schema is installed and up to date (version {installed}).",
-    };
+    /// <summary>Who tested which node (by its connection, and its id once saved) and what came out; never the password.</summary>
+    private void AuditTest(ControlDbContext context, ClaimsPrincipal user, Node node, int? id, NodeCheck check) =>
+        Audit.Add(context, user, time.GetUtcNow(), "test-connection", EntityType,
+            id?.ToString(System.Globalization.CultureInfo.InvariantCulture), null,
+            new { node.Name, node.Host, node.Port, node.Database, node.UserName, check.Connected, check.Message });
 
-    /// <summary>A message a DBA can act on. Npgsql's own messages name host and port but never the password.</summary>
-    private static string Explain(Node node, Exception e)
+    private static void RefuseStoredPasswordElsewhere(Node stored, NodeInput input)
     {
-        var where = $"{node.Host}:{node.Port}";
-        return e switch
+        if (NodeValidation.PasswordAgainError(ToView(stored), input) is { } error)
         {
-            PostgresException { SqlState: PostgresErrorCodes.InvalidPassword } =>
-                $"PostgreSQL at {where} refused the password for user '{node.UserName}'.",
-            PostgresException { SqlState: PostgresErrorCodes.InvalidAuthorizationSpecification } p =>
-                $"PostgreSQL at {where} refused user '{node.UserName}': {p.MessageText}",
-            PostgresException { SqlState: PostgresErrorCodes.InvalidCatalogName } =>
-                $"PostgreSQL at {where} has no database '{node.Database}'.",
-            PostgresException p => $"PostgreSQL at {where} refused the connection: {p.MessageText}",
-            TimeoutException or NpgsqlException { InnerException: TimeoutException } =>
-                $"No answer from {where} within {ConnectTimeoutSeconds} s: check host, port and firewall.",
-            NpgsqlException { InnerException: SocketException s } => $"Cannot reach {where}: {s.Message}",
-            NpgsqlException n when n.Message.Contains("password", StringComparison.OrdinalIgnoreCase) =>
-                $"PostgreSQL at {where} asks for a password for user '{node.UserName}' and none is stored.",
-            System.Security.Cryptography.CryptographicException =>
-                "The stored password cannot be decrypted (the Data Protection keys changed): enter the password again.",
-            _ => $"Cannot connect to {where}: {e.Message}",
-        };
+            throw new RequestRefusedException(error);
+        }
     }
 
     private void Record(Node node, NodeCheck check)

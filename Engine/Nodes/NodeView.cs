@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Npgsql;
 
 namespace Ferry.Engine.Nodes;
@@ -20,4 +21,12 @@ public sealed record NodeView(
     string? LastProbeError,
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
-    IReadOnlyList<string>? TargetSchemas = null);
+    IReadOnlyList<string>? TargetSchemas = null)
+{
+    /// <summary>
+    /// What the connection test right after a create or an update found (a node is saved even when it cannot be reached:
+    /// this says so); null, and left out of the JSON, everywhere else.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public NodeCheck? Probe { get; init; }
+}

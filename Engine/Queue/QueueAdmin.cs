@@ -1,4 +1,4 @@
-using Ferry.Engine.Consumers;
+using Ferry.Engine.Queue.Internal;
 using Npgsql;
 
 namespace Ferry.Engine.Queue;
@@ -93,11 +93,18 @@ public sealed class QueueAdmin(NpgsqlDataSource dataSource)
     }
 
     /// <summary>Position and lag of every consumer of the queue, by consumer name.</summary>
-    public async Task<IReadOnlyList<ConsumerLag>> GetConsumerLagsAsync(string queue, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<ConsumerLag>> GetConsumerLagsAsync(string queue, CancellationToken cancellationToken) =>
+        ReadLagsAsync(queue, null, cancellationToken);
+
+    /// <summary>Position and lag of one consumer of the queue; null when it is not registered there.</summary>
+    public async Task<ConsumerLag?> GetConsumerLagAsync(string queue, string consumer, CancellationToken cancellationToken) =>
+        (await ReadLagsAsync(queue, consumer, cancellationToken).ConfigureAwait(false)).SingleOrDefault();
+
+    private async Task<IReadOnlyList<ConsumerLag>> ReadLagsAsync(string queue, string? consumer, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(ConsumerLagReader.Sql);
         command.Parameters.Add(new NpgsqlParameter { Value = queue });
-        command.Parameters.Add(new NpgsqlParameter { Value = DBNull.Value });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)consumer ?? DBNull.Value });
         return await ConsumerLagReader.ReadAllAsync(command, cancellationToken).ConfigureAwait(false);
     }
 

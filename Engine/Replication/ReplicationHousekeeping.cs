@@ -1,6 +1,6 @@
 using Ferry.Engine.Control;
-using Ferry.Engine.Nodes;
 using Ferry.Engine.Maintenance;
+using Ferry.Engine.Nodes;
 using Ferry.Engine.Replication.Internal;
 using Ferry.Engine.Rules;
 using Ferry.Engine.Sequences;

@@ -1,8 +1,8 @@
 namespace Ferry.Engine.Replication;
 
 /// <summary>
-/// A replication change was refused before anything was changed (docs/architecture.md, invariant 6); the message says what
-/// to fix. The portal shows it as is; the API answers with problem details whose status follows <see cref="Kind"/>.
+/// A replication change was refused before anything was changed (docs/decisions/ADR-007-refusal-kinds.md); the message says
+/// what to fix. The portal shows it as is; the API answers with problem details whose status follows <see cref="Kind"/>.
 /// </summary>
 public sealed class ReplicationRefusedException : Exception
 {

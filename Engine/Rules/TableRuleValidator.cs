@@ -11,7 +11,7 @@ namespace Ferry.Engine.Rules;
 /// </summary>
 /// <remarks>
 /// Everything is read first; the only change it may make is creating a missing target table (when asked), and that
-/// happens last, in one target transaction, after every check has passed (DESIGN.md invariant 6).
+/// happens last, in one target transaction, after every check has passed (bad input changes nothing: docs/architecture.md).
 /// </remarks>
 public static class TableRuleValidator
 {

@@ -181,7 +181,7 @@ public sealed class ScheduleAdministration(
     private static string SubscriptionName(Subscription s) =>
         $"{s.Set?.Name ?? "#" + s.SetId} → {s.TargetNode?.Name ?? "#" + s.TargetNodeId}";
 
-    private static string TableName(TableRule t) => $"{t.SourceSchema}.{t.SourceTable}";
+    private static string TableName(TableRuleRecord t) => $"{t.SourceSchema}.{t.SourceTable}";
 
     private static string Id(Schedule s) => s.Id.ToString(CultureInfo.InvariantCulture);
 

@@ -4,18 +4,19 @@ using System.Text.Json;
 using Ferry.Engine.Alerts;
 using Ferry.Engine.Control;
 using Ferry.Engine.Demo;
-using Ferry.Engine.Queue;
 using Ferry.Engine.Nodes;
+using Ferry.Engine.Queue;
 using Ferry.Engine.Replication.Sets;
 using Ferry.Engine.Replication.Status;
 using Ferry.Engine.Replication.Subscriptions;
 using Ferry.Engine.Replication.Tables;
+using Ferry.Engine.Target;
 using Ferry.Portal.Tests.Replication;
 using Ferry.Portal.Tests.Support;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using netDumbster.smtp;
 using Npgsql;
+using netDumbster.smtp;
 
 using static Ferry.Portal.Tests.Replication.SeedReplication;
 

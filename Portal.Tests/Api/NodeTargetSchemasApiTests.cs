@@ -23,20 +23,20 @@ public sealed class NodeTargetSchemasApiTests(PortalFixture fixture, NodeCluster
     {
         using var admin = await ApiClient.AsAsync(fixture, PortalFactory.AdminUser);
 
-        using var created = await admin.PostAsJsonAsync("/api/nodes", Body("ts-api-node", [" sales", "sales", "Reports "]), Token);
+        using var created = await admin.PostAsJsonAsync("/api/nodes", Body("ts_api_node", [" sales", "sales", "Reports "]), Token);
         var node = await ApiClient.JsonAsync(created, HttpStatusCode.Created);
         var id = node.GetProperty("id").GetInt32();
         Assert.Equal(["sales", "Reports"], Schemas(node));
 
         using var kept = await admin.PutAsJsonAsync($"/api/nodes/{id}",
-            new { name = "ts-api-node", host = "127.0.0.1", port = cluster.Port, database = "postgres", userName = "postgres" }, Token);
+            new { name = "ts_api_node", host = "127.0.0.1", port = cluster.Port, database = "postgres", userName = "postgres" }, Token);
         Assert.Equal(["sales", "Reports"], Schemas(await ApiClient.JsonAsync(kept)));
 
-        using var reserved = await admin.PutAsJsonAsync($"/api/nodes/{id}", Body("ts-api-node", ["pg_catalog"]), Token);
+        using var reserved = await admin.PutAsJsonAsync($"/api/nodes/{id}", Body("ts_api_node", ["pg_catalog"]), Token);
         Assert.Contains("The schema 'pg_catalog' belongs to Ferry or PostgreSQL",
             await ApiClient.AssertProblemAsync(reserved, HttpStatusCode.BadRequest), StringComparison.Ordinal);
 
-        using var cleared = await admin.PutAsJsonAsync($"/api/nodes/{id}", Body("ts-api-node", []), Token);
+        using var cleared = await admin.PutAsJsonAsync($"/api/nodes/{id}", Body("ts_api_node", []), Token);
         Assert.Equal(System.Text.Json.JsonValueKind.Null, (await ApiClient.JsonAsync(cleared)).GetProperty("targetSchemas").ValueKind);
     }
 
@@ -53,6 +53,6 @@ public sealed class NodeTargetSchemasApiTests(PortalFixture fixture, NodeCluster
     {
         var contexts = fixture.Portal.Services.GetRequiredService<IDbContextFactory<ControlDbContext>>();
         await using var context = await contexts.CreateDbContextAsync();
-        await context.Nodes.Where(n => n.Name.StartsWith("ts-api-")).ExecuteDeleteAsync();
+        await context.Nodes.Where(n => n.Name.StartsWith("ts_api_")).ExecuteDeleteAsync();
     }
 }

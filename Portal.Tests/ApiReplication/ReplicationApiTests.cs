@@ -65,7 +65,7 @@ public sealed class ReplicationApiTests(PortalFixture fixture, SeedNodes seed) :
         Assert.Equal(tableId, (await ApiClient.JsonAsync(searched)).EnumerateArray().Single().GetProperty("id").GetInt32());
         Assert.Equal("1", searched.Headers.GetValues("X-Total-Count").Single());
         using var badPage = await op.GetAsync($"/api/subscriptions/{id}/tables?pageSize=0", Token);
-        Assert.Contains("pages start at 0", await ApiClient.AssertProblemAsync(badPage, HttpStatusCode.BadRequest), StringComparison.Ordinal);
+        Assert.Contains("pageSize 0 is out of range: ask for 1 to 1000 rows", await ApiClient.AssertProblemAsync(badPage, HttpStatusCode.BadRequest), StringComparison.Ordinal);
         // Loops are off here, so the table stays New and a resync is refused (see Operator_ResyncsACopiedTable_OverHttp).
         using var resync = await op.PostAsync($"/api/subscriptions/{id}/tables/{tableId}/resync", null, Token);
         Assert.Contains("not copied yet", await ApiClient.AssertProblemAsync(resync, HttpStatusCode.Conflict), StringComparison.Ordinal);

@@ -12,7 +12,7 @@ namespace Ferry.Portal.Tests.ApiReplication;
 
 /// <summary>
 /// The seed scenario in the portal fixture's cluster: a source (schema <c>digoal_01</c>, with the two keyless log tables)
-/// and a target with the two user tables in schema <c>digoal_02</c>, added as nodes <c>repl-source-N</c> / <c>repl-target-N</c> (N per instance).
+/// and a target with the two user tables in schema <c>digoal_02</c>, added as nodes <c>repl_source_N</c> / <c>repl_target_N</c> (N per instance).
 /// </summary>
 public sealed class SeedNodes(PortalFixture fixture) : IAsyncLifetime
 {
@@ -25,10 +25,10 @@ public sealed class SeedNodes(PortalFixture fixture) : IAsyncLifetime
     private static CancellationToken Token => TestContext.Current.CancellationToken;
 
     /// <summary>The source node's name.</summary>
-    public string SourceName => $"repl-source-{_instance}";
+    public string SourceName => $"repl_source_{_instance}";
 
     /// <summary>The target node's name.</summary>
-    public string TargetName => $"repl-target-{_instance}";
+    public string TargetName => $"repl_target_{_instance}";
 
     public int SourceId { get; private set; }
 

@@ -1,6 +1,8 @@
 using Ferry.Engine.Control;
 using Ferry.Portal.Tests.Support;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
@@ -76,6 +78,38 @@ public sealed class MigrationTests(PortalFixture fixture)
         var refused = await Assert.ThrowsAsync<PostgresException>(() => update.ExecuteNonQueryAsync(Token));
 
         Assert.Contains("never changed", refused.MessageText, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TableRuleFilterMigration_KeepsTheFiltersStoredBefore()
+    {
+        var connectionString = await DropAsync("ferry_migration_filter");
+        var contexts = Contexts(connectionString);
+        await using (var before = await contexts.CreateDbContextAsync(Token))
+        {
+            await before.GetService<IMigrator>().MigrateAsync("20261129143539_ThroughputBuckets", cancellationToken: Token);
+        }
+        await using (var connection = new NpgsqlConnection(connectionString))
+        {
+            await connection.OpenAsync(Token);
+            await using var insert = new NpgsqlCommand("""
+                INSERT INTO ferry.nodes (name, host, port, database, user_name, ssl_mode, created_at, updated_at)
+                VALUES ('n', 'h', 5432, 'd', 'u', 'Disable', now(), now());
+                INSERT INTO ferry.replication_sets (name, root_node_id, queue_name, created_at, updated_at)
+                VALUES ('s', 1, 's', now(), now());
+                INSERT INTO ferry.subscriptions (set_id, target_node_id, consumer_name, state, created_at, updated_at)
+                VALUES (1, 1, 'c', 'Active', now(), now());
+                INSERT INTO ferry.table_rules (subscription_id, source_schema, source_table, target_schema, target_table, row_filter,
+                    key_columns, state, rows_copied, created_at, updated_at)
+                VALUES (1, 'app', 't', 'app', 't', 'region = ''EU''', '{id}', 'Ok', 0, now(), now());
+                """, connection);
+            await insert.ExecuteNonQueryAsync(Token);
+        }
+
+        await new ControlDatabaseInitializer(contexts, NullLogger<ControlDatabaseInitializer>.Instance).InitializeAsync(Token);
+
+        await using var context = await contexts.CreateDbContextAsync(Token);
+        Assert.Equal("region = 'EU'", (await context.TableRules.SingleAsync(Token)).Filter);
     }
 
     private async Task<string> DropAsync(string database)

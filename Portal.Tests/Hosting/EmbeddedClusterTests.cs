@@ -34,6 +34,50 @@ public sealed class EmbeddedClusterTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ControlDatabase_BelongsToARoleOfItsOwn_ThatIsNoSuperuser()
+    {
+        var embedded = await StartAsync();
+
+        var control = new NpgsqlConnectionStringBuilder(embedded.ControlConnectionString);
+        Assert.Equal("ferry_portal", control.Username);
+        Assert.NotEqual(embedded.Cluster.SuperuserPassword, control.Password);
+        var passwordFile = Path.Combine(_dataRoot, "control-password");
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(passwordFile));
+        Assert.Equal(control.Password, (await File.ReadAllTextAsync(passwordFile, Token)).Trim());
+        await using var connection = new NpgsqlConnection(embedded.ControlConnectionString);
+        await connection.OpenAsync(Token);
+        Assert.Equal("ferry_portal|false|false|false|ferry_portal", await TextAsync(connection,
+            "SELECT rolname || '|' || rolsuper || '|' || rolcreatedb || '|' || rolcreaterole || '|' || "
+            + "(SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = current_database()) FROM pg_roles WHERE rolname = current_user"));
+        await using var createDatabase = new NpgsqlCommand("CREATE DATABASE not_allowed", connection);
+        var refused = await Assert.ThrowsAsync<PostgresException>(() => createDatabase.ExecuteNonQueryAsync(Token));
+        Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, refused.SqlState);
+    }
+
+    [Fact]
+    public async Task ControlDatabase_OfTheSuperuser_FromAnOlderFerry_IsHandedToTheControlRole()
+    {
+        var first = await StartAsync();
+        // What an older Ferry left: the database, schemas, tables, sequences and functions all the superuser's.
+        await ExecuteAsync(first, "postgres", "ALTER DATABASE ferry OWNER TO postgres");
+        await ExecuteAsync(first, "ferry",
+            "CREATE SCHEMA hangfire AUTHORIZATION postgres; CREATE TABLE hangfire.job (id bigserial PRIMARY KEY, name text); "
+            + "CREATE SEQUENCE hangfire.counter; CREATE FUNCTION hangfire.answer() RETURNS int LANGUAGE sql AS 'SELECT 42'");
+        await first.StopAsync(Token);
+
+        var second = await StartAsync();
+
+        Assert.Equal(0L, await ScalarAsync(second, "ferry",
+            "SELECT (SELECT count(*) FROM pg_namespace WHERE nspname = 'hangfire' AND nspowner <> 'ferry_portal'::regrole) "
+            + "+ (SELECT count(*) FROM pg_class WHERE relnamespace = 'hangfire'::regnamespace AND relowner <> 'ferry_portal'::regrole) "
+            + "+ (SELECT count(*) FROM pg_proc WHERE pronamespace = 'hangfire'::regnamespace AND proowner <> 'ferry_portal'::regrole) "
+            + "+ (SELECT count(*) FROM pg_database WHERE datname = 'ferry' AND datdba <> 'ferry_portal'::regrole)"));
+        await using var connection = new NpgsqlConnection(second.ControlConnectionString);
+        await connection.OpenAsync(Token);
+        Assert.Equal("42", await TextAsync(connection, "INSERT INTO hangfire.job (name) VALUES ('x'); SELECT hangfire.answer()::text"));
+    }
+
+    [Fact]
     public async Task Demo_CreatesTheSeedDatabasesOnce()
     {
         var embedded = await StartAsync();
@@ -79,6 +123,12 @@ public sealed class EmbeddedClusterTests : IAsyncLifetime
         await connection.OpenAsync(Token);
         await using var command = new NpgsqlCommand(sql, connection);
         await command.ExecuteNonQueryAsync(Token);
+    }
+
+    private static async Task<string?> TextAsync(NpgsqlConnection connection, string sql)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        return (string?)await command.ExecuteScalarAsync(Token);
     }
 
     private static async Task<long> ScalarAsync(EmbeddedCluster embedded, string database, string sql)

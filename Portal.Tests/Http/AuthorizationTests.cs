@@ -1,7 +1,9 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Security.Claims;
 using Ferry.Engine.Control;
 using Ferry.Portal.Jobs;
+using Ferry.Portal.Tests.Api;
 using Ferry.Portal.Tests.Support;
 using Ferry.Portal.Users;
 using Microsoft.Extensions.DependencyInjection;
@@ -41,8 +43,7 @@ public sealed class AuthorizationTests(PortalFixture fixture)
     [Fact]
     public async Task Viewer_GetsForbidden_FromAnOperatorAction()
     {
-        using var client = fixture.NewClient();
-        await client.LoginAsync("viewer", PortalFixture.Password);
+        using var client = await ApiClient.AsAsync(fixture, "viewer");
 
         using var response = await client.PostAsync("/api/nodes/probe", null, Token);
 
@@ -52,12 +53,41 @@ public sealed class AuthorizationTests(PortalFixture fixture)
     [Fact]
     public async Task Operator_IsAccepted_ForAnOperatorAction()
     {
-        using var client = fixture.NewClient();
-        await client.LoginAsync("operator", PortalFixture.Password);
+        using var client = await ApiClient.AsAsync(fixture, "operator");
 
         using var response = await client.PostAsync("/api/nodes/probe", null, Token);
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("GET", "/api/nodes")]
+    [InlineData("POST", "/api/nodes/probe")]
+    [InlineData("POST", "/api/subscriptions/1/pause")]
+    [InlineData("POST", "/api/subscriptions/1/tables/1/resync")]
+    public async Task PortalCookie_IsNotAcceptedByTheApi(string method, string path)
+    {
+        // What a page on another site can make a logged-in browser send: the cookie, no Authorization header.
+        using var client = fixture.NewClient();
+        await client.LoginAsync("operator", PortalFixture.Password);
+
+        using var response = await client.SendAsync(new HttpRequestMessage(new HttpMethod(method), path), Token);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        using var page = await client.GetAsync("/nodes", Token);
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+    }
+
+    [Fact]
+    public async Task OpenApiDocument_StaysOpen_AndTheTokenRequestAnonymous()
+    {
+        using var client = fixture.NewClient();
+
+        using var document = await client.GetAsync("/openapi/v1.json", Token);
+        using var token = await client.PostAsJsonAsync("/api/auth/token", new { userName = "viewer", password = PortalFixture.Password }, Token);
+
+        Assert.Equal(HttpStatusCode.OK, document.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, token.StatusCode);
     }
 
     [Theory]

@@ -1,6 +1,9 @@
 using System.Net;
+using System.Net.Http.Json;
 using Ferry.Engine.Control;
 using Ferry.Portal.Tests.Support;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Ferry.Portal.Tests.Http;
 
@@ -53,6 +56,63 @@ public sealed class LoginTests(PortalFixture fixture)
         Assert.Contains("locked", await right.Content.ReadAsStringAsync(Token), StringComparison.Ordinal);
         using var dashboard = await client.GetAsync("/", Token);
         Assert.Equal(HttpStatusCode.Redirect, dashboard.StatusCode);
+    }
+
+    [Fact]
+    public async Task Lockout_FromOneAddress_LeavesTheAccountOpenFromAnother_UntilAnAdminUnlocks()
+    {
+        await fixture.CreateUserAsync("lockout_pair", FerryRoles.Viewer);
+        using var stranger = fixture.NewClient(from: "127.0.0.31");
+        for (var i = 0; i < 5; i++)
+        {
+            using var wrong = await stranger.PostLoginAsync("lockout_pair", "wrong-password-" + i);
+            Assert.Equal(HttpStatusCode.OK, wrong.StatusCode);
+        }
+
+        using var strangerRight = await stranger.PostLoginAsync("lockout_pair", PortalFixture.Password);
+        using var owner = fixture.NewClient(from: "127.0.0.32");
+        using var ownerRight = await owner.PostLoginAsync("lockout_pair", PortalFixture.Password);
+
+        Assert.Contains("locked for your address", await strangerRight.Content.ReadAsStringAsync(Token), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Redirect, ownerRight.StatusCode);
+        await UnlockAsync("lockout_pair");
+        using var afterUnlock = await stranger.PostLoginAsync("lockout_pair", PortalFixture.Password);
+        Assert.Equal(HttpStatusCode.Redirect, afterUnlock.StatusCode);
+    }
+
+    [Fact]
+    public async Task Lockout_OfTheWholeAccount_FollowsFailuresFromSeveralAddresses()
+    {
+        await fixture.CreateUserAsync("lockout_many", FerryRoles.Viewer);
+        // 4 addresses × 5 failures = 20 (Security:FailuresPerAccount), the most one address can add being 5.
+        for (var address = 41; address <= 44; address++)
+        {
+            using var attacker = fixture.NewClient(from: $"127.0.0.{address}");
+            for (var i = 0; i < 5; i++)
+            {
+                using var wrong = await attacker.PostAsJsonAsync("/api/auth/token", new { userName = "lockout_many", password = "wrong" }, Token);
+                Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
+            }
+        }
+
+        using var owner = fixture.NewClient(from: "127.0.0.45");
+        using var right = await owner.PostLoginAsync("lockout_many", PortalFixture.Password);
+
+        Assert.Contains("This account is locked after repeated failed logins", await right.Content.ReadAsStringAsync(Token), StringComparison.Ordinal);
+        await using var scope = fixture.Portal.Services.CreateAsyncScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<IdentityUser>>();
+        Assert.True(await users.IsLockedOutAsync((await users.FindByNameAsync("lockout_many"))!));
+    }
+
+    private async Task UnlockAsync(string userName)
+    {
+        await using var scope = fixture.Portal.Services.CreateAsyncScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<IdentityUser>>();
+        var admin = new System.Security.Claims.ClaimsPrincipal(new System.Security.Claims.ClaimsIdentity(
+            [new System.Security.Claims.Claim(System.Security.Claims.ClaimTypes.Name, "admin"),
+                new System.Security.Claims.Claim(System.Security.Claims.ClaimTypes.Role, FerryRoles.Admin)], "test"));
+        await scope.ServiceProvider.GetRequiredService<Ferry.Portal.Users.UserAdministration>()
+            .UnlockAsync(admin, (await users.FindByNameAsync(userName))!.Id, Token);
     }
 
     [Theory]

@@ -8,6 +8,7 @@ using Ferry.Engine.Replication.Sets;
 using Ferry.Engine.Replication.Status;
 using Ferry.Engine.Replication.Subscriptions;
 using Ferry.Engine.Replication.Tables;
+using Ferry.Engine.Target;
 using Ferry.Portal.Tests.Replication;
 using Ferry.Portal.Tests.Support;
 using Microsoft.AspNetCore.Hosting;

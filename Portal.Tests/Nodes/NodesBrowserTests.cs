@@ -13,7 +13,7 @@ public sealed class NodesBrowserTests(PortalFixture fixture, NodeCluster cluster
 {
     private const string SeedPassword = "Seed-Passw0rd";
     private static readonly string ScreenshotDirectory = Path.Combine(AppContext.BaseDirectory, "TestResults", "screenshots");
-    private static readonly string[] NodeNames = ["seed-source", "seed-target1", "seed-target2"];
+    private static readonly string[] NodeNames = ["seed_src", "seed_t1", "seed_t2"];
 
     private IPlaywright? _playwright;
     private IBrowser? _browser;
@@ -45,7 +45,7 @@ public sealed class NodesBrowserTests(PortalFixture fixture, NodeCluster cluster
         await Shot(page, "nodes-01-empty.png");
 
         await OpenAddDialogAsync(page);
-        await FillAsync(page, "seed-source", "seed_source", "digoal01", "wrong-password");
+        await FillAsync(page, "seed_src", "seed_source", "digoal01", "wrong-password");
         await page.GetByTestId("node-dialog-test").ClickAsync();
         await Assertions.Expect(page.GetByTestId("node-dialog-check")).ToContainTextAsync("refused the password for user 'digoal01'");
         await Shot(page, "nodes-02-wrong-password.png");
@@ -53,9 +53,22 @@ public sealed class NodesBrowserTests(PortalFixture fixture, NodeCluster cluster
         await page.GetByTestId("node-dialog-test").ClickAsync();
         await Assertions.Expect(page.GetByTestId("node-dialog-check")).ToContainTextAsync("Ferry's schema is not installed yet");
         await page.GetByTestId("node-dialog-save").ClickAsync();
-        await Assertions.Expect(page.GetByTestId("nodes")).ToContainTextAsync("seed-source");
+        await Assertions.Expect(page.GetByTestId("nodes")).ToContainTextAsync("seed_src");
 
-        foreach (var (name, database, role) in new[] { ("seed-target1", "seed_target1", "digoal02"), ("seed-target2", "seed_target2", "digoal03") })
+        // Saved although the password is wrong: the dialog says so and stays open on the saved node to correct it.
+        await OpenAddDialogAsync(page);
+        await FillAsync(page, "seed_t1", "seed_target1", "digoal02", "wrong-password");
+        await page.GetByTestId("node-dialog-save").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("node-dialog-saved-unreachable"))
+            .ToContainTextAsync("Saved, but Ferry cannot reach it: PostgreSQL at 127.0.0.1");
+        await Assertions.Expect(page.GetByTestId("node-dialog-save")).ToHaveTextAsync("Save");
+        await Shot(page, "nodes-02b-saved-unreachable.png");
+        await Field(page, "node-password").FillAsync(SeedPassword);
+        await page.GetByTestId("node-dialog-save").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("node-dialog")).ToHaveCountAsync(0);
+        await Assertions.Expect(page.GetByTestId("nodes")).ToContainTextAsync("seed_t1");
+
+        foreach (var (name, database, role) in new[] { ("seed_t2", "seed_target2", "digoal03") })
         {
             await OpenAddDialogAsync(page);
             await FillAsync(page, name, database, role, SeedPassword);
@@ -64,13 +77,22 @@ public sealed class NodesBrowserTests(PortalFixture fixture, NodeCluster cluster
         }
         await Assertions.Expect(page.Locator("[data-testid=nodes] tbody tr")).ToHaveCountAsync(3);
 
-        await page.GetByTestId("check-seed-source").ClickAsync();
+        // Another host with the password left empty: the stored one is not sent there, the form asks for it again.
+        await page.GetByTestId("edit-seed_src").ClickAsync();
+        await Field(page, "node-host").FillAsync("localhost");
+        await page.GetByTestId("node-dialog-test").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("node-dialog")).ToContainTextAsync("Enter the password again: the host changed");
+        await Assertions.Expect(page.GetByTestId("node-dialog-check")).ToHaveCountAsync(0);
+        await Shot(page, "nodes-02c-password-again.png");
+        await page.GetByTestId("node-dialog-close").ClickAsync();
+
+        await page.GetByTestId("check-seed_src").ClickAsync();
         await Assertions.Expect(page.Locator(".mud-snackbar").Last).ToContainTextAsync("Connected");
-        await page.GetByTestId("install-seed-source").ClickAsync();
+        await page.GetByTestId("install-seed_src").ClickAsync();
         await Assertions.Expect(page.Locator(".mud-snackbar").Last).ToContainTextAsync("Ferry's schema is at version");
         await Shot(page, "nodes-03-three-nodes.png");
 
-        await page.GetByTestId("delete-seed-target2").ClickAsync();
+        await page.GetByTestId("delete-seed_t2").ClickAsync();
         await Assertions.Expect(page.GetByTestId("confirm-ok")).ToBeVisibleAsync();
         await Shot(page, "nodes-04-confirm-delete.png");
         await page.GetByTestId("confirm-cancel").ClickAsync();
@@ -79,7 +101,7 @@ public sealed class NodesBrowserTests(PortalFixture fixture, NodeCluster cluster
         await page.GetByTestId("theme-toggle").ClickAsync();
         await Shot(page, "nodes-05-dark.png");
         await GoAsync(page, "/audit");
-        await Assertions.Expect(page.GetByTestId("audit")).ToContainTextAsync("seed-target2", new() { Timeout = 15_000 });
+        await Assertions.Expect(page.GetByTestId("audit")).ToContainTextAsync("seed_t2", new() { Timeout = 15_000 });
         await Shot(page, "audit-01.png");
         await GoAsync(page, "/schedules");
         await Shot(page, "schedules-01-empty.png");
@@ -91,7 +113,7 @@ public sealed class NodesBrowserTests(PortalFixture fixture, NodeCluster cluster
         var narrow = await NewPageAsync(390, 844);
         await LogInAsync(narrow);
         await GoAsync(narrow, "/nodes");
-        await Assertions.Expect(narrow.GetByTestId("nodes")).ToContainTextAsync("seed-target2");
+        await Assertions.Expect(narrow.GetByTestId("nodes")).ToContainTextAsync("seed_t2");
         await Shot(narrow, "nodes-06-narrow.png");
         await GoAsync(narrow, "/audit");
         await Shot(narrow, "audit-02-narrow.png");

@@ -1,11 +1,14 @@
 using Ferry.Engine.Control;
 using Ferry.Engine.Demo;
+using Ferry.Engine.Replication;
 using Ferry.Engine.Replication.Sets;
 using Ferry.Engine.Replication.Status;
 using Ferry.Engine.Replication.Subscriptions;
 using Ferry.Engine.Replication.Tables;
+using Ferry.Engine.Target;
 using Ferry.Portal.Security;
 using Ferry.Portal.Tests.Support;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

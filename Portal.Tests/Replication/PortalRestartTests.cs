@@ -1,14 +1,15 @@
 using System.Diagnostics;
 using Ferry.Engine.Control;
 using Ferry.Engine.Demo;
+using Ferry.Engine.Replication;
 using Ferry.Engine.Replication.Sets;
 using Ferry.Engine.Replication.Status;
 using Ferry.Engine.Replication.Subscriptions;
 using Ferry.Engine.Replication.Tables;
+using Ferry.Engine.Target;
 using Ferry.Portal.Jobs;
 using Ferry.Portal.Tests.Support;
 using Hangfire;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using static Ferry.Portal.Tests.Replication.SeedReplication;

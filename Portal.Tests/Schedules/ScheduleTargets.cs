@@ -18,7 +18,7 @@ public sealed record ScheduleTargets(int SubscriptionId, int TableRuleId)
         var node = new Node { Name = $"{prefix}-node", Host = "127.0.0.1", Database = "postgres", UserName = "postgres" };
         var set = new ReplicationSet { Name = $"{prefix}-set", RootNode = node, QueueName = prefix.Replace('-', '_') };
         var subscription = new Subscription { Set = set, TargetNode = node, ConsumerName = $"{prefix}_consumer" };
-        var table = new TableRule
+        var table = new TableRuleRecord
         {
             Subscription = subscription, SourceSchema = "public", SourceTable = "user_info", TargetSchema = "public", TargetTable = "user_info",
         };

@@ -32,6 +32,24 @@ public static partial class LoginClient
         Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
     }
 
+    /// <summary>Posts the change-password form (the client must be logged in); 302 on success, 200 with an error otherwise.</summary>
+    public static async Task<HttpResponseMessage> PostChangePasswordAsync(this HttpClient client, string current, string replacement)
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        var page = await client.GetStringAsync("/account/change-password", cancellationToken);
+        var token = AntiforgeryToken().Match(page);
+        Assert.True(token.Success, "The change-password page has no antiforgery token.");
+        using var form = new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["__RequestVerificationToken"] = WebUtility.HtmlDecode(token.Groups[1].Value),
+            ["_handler"] = "change-password",
+            ["Input.CurrentPassword"] = current,
+            ["Input.NewPassword"] = replacement,
+            ["Input.ConfirmPassword"] = replacement,
+        });
+        return await client.PostAsync("/account/change-password", form, cancellationToken);
+    }
+
     [GeneratedRegex("name=\"__RequestVerificationToken\" value=\"([^\"]+)\"")]
     private static partial Regex AntiforgeryToken();
 }

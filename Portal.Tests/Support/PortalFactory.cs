@@ -17,9 +17,13 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
     private readonly string _controlConnectionString;
     private readonly string _keysDirectory = Path.Combine(Path.GetTempPath(), $"ferry-portal-keys-{Guid.NewGuid():N}");
 
-    public PortalFactory(string controlConnectionString)
+    private readonly IReadOnlyDictionary<string, string> _settings;
+
+    /// <param name="settings">Settings over the test defaults (e.g. <c>Security:SignInPermitLimit</c>).</param>
+    public PortalFactory(string controlConnectionString, IReadOnlyDictionary<string, string>? settings = null)
     {
         _controlConnectionString = controlConnectionString;
+        _settings = settings ?? new Dictionary<string, string>();
         UseKestrel(options => options.Listen(IPAddress.Loopback, 0));
     }
 
@@ -39,6 +43,12 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
         builder.UseSetting("FERRY_ADMIN_USER", AdminUser);
         builder.UseSetting("FERRY_ADMIN_PASSWORD", AdminPassword);
         builder.UseSetting("urls", "http://127.0.0.1:0");
+        // Every test signs in from 127.0.0.1: the per-address limit would throttle the suite. SignInLimitsTests use their own.
+        builder.UseSetting("Security:SignInPermitLimit", "100000");
+        foreach (var (key, value) in _settings)
+        {
+            builder.UseSetting(key, value);
+        }
         builder.UseEnvironment("Development");
         builder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Trace).AddProvider(Logs));
     }

@@ -42,11 +42,34 @@ public sealed class PortalFixture : IAsyncLifetime
     /// A client of the real server that keeps cookies and does not follow redirects, so tests see 302s and their targets.
     /// (The factory's own clients follow redirects once Kestrel serves, whatever their options say.)
     /// </summary>
-    public HttpClient NewClient() =>
-        new(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = true, CookieContainer = new System.Net.CookieContainer() })
+    /// <param name="from">A loopback address (127.0.0.2, …) to connect from, so the portal sees another client address.</param>
+    public HttpClient NewClient(string? from = null) => NewClient(Portal.BaseAddress, from);
+
+    /// <inheritdoc cref="NewClient(string?)"/>
+    public static HttpClient NewClient(Uri baseAddress, string? from = null)
+    {
+        var handler = new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = true, CookieContainer = new System.Net.CookieContainer() };
+        if (from is not null)
         {
-            BaseAddress = Portal.BaseAddress,
-        };
+            var local = new System.Net.IPEndPoint(System.Net.IPAddress.Parse(from), 0);
+            handler.ConnectCallback = async (context, cancellationToken) =>
+            {
+                var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+                try
+                {
+                    socket.Bind(local);
+                    await socket.ConnectAsync(context.DnsEndPoint, cancellationToken);
+                    return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
+                }
+                catch
+                {
+                    socket.Dispose();
+                    throw;
+                }
+            };
+        }
+        return new HttpClient(handler) { BaseAddress = baseAddress };
+    }
 
     public async ValueTask DisposeAsync()
     {

@@ -177,7 +177,7 @@ public sealed class TablePickerTests : PortalBunitContext, IClassFixture<SeedNod
             [new Claim(ClaimTypes.Name, "admin"), new Claim(ClaimTypes.Role, FerryRoles.Admin)], "test"));
         await using var scope = _fixture.Portal.Services.CreateAsyncScope();
         var node = await scope.ServiceProvider.GetRequiredService<NodeAdministration>().CreateAsync(admin,
-            new NodeInput("picker-empty", empty.Host!, empty.Port, empty.Database!, empty.Username!, empty.Password, SslMode.Disable), Token);
+            new NodeInput("picker_empty", empty.Host!, empty.Port, empty.Database!, empty.Username!, empty.Password, SslMode.Disable), Token);
         var contexts = _fixture.Portal.Services.GetRequiredService<IDbContextFactory<ControlDbContext>>();
         try
         {
@@ -189,7 +189,7 @@ public sealed class TablePickerTests : PortalBunitContext, IClassFixture<SeedNod
 
             form.WaitForAssertion(() => Assert.Contains("The source has no tables", form.Find("[data-testid=empty-state]").TextContent,
                 StringComparison.Ordinal), TimeSpan.FromSeconds(10));
-            Assert.Contains("Node 'picker-empty' has no table", form.Find("[data-testid=empty-state]").TextContent, StringComparison.Ordinal);
+            Assert.Contains("Node 'picker_empty' has no table", form.Find("[data-testid=empty-state]").TextContent, StringComparison.Ordinal);
             Assert.Empty(form.FindAll("[data-testid=table-picker]"));
             Assert.NotEmpty(form.FindAll("textarea")); // typing names is still there
         }

@@ -64,9 +64,9 @@ public sealed class ThousandTablesBrowserTests(PortalFixture fixture, ITestOutpu
         var sets = fixture.Portal.Services.GetRequiredService<SetService>();
         var subscriptions = fixture.Portal.Services.GetRequiredService<SubscriptionService>();
         var tableRules = fixture.Portal.Services.GetRequiredService<TableRuleService>();
-        var set = await sets.CreateSetAsync(Admin, Prefix, await AddNodeAsync($"{Prefix}-source", source), Token);
-        var many = await subscriptions.SubscribeAsync(Admin, set.Id, await AddNodeAsync($"{Prefix}-many", manyTarget), Token);
-        var few = await subscriptions.SubscribeAsync(Admin, set.Id, await AddNodeAsync($"{Prefix}-few", fewTarget), Token);
+        var set = await sets.CreateSetAsync(Admin, Prefix, await AddNodeAsync($"{Prefix}_source", source), Token);
+        var many = await subscriptions.SubscribeAsync(Admin, set.Id, await AddNodeAsync($"{Prefix}_many", manyTarget), Token);
+        var few = await subscriptions.SubscribeAsync(Admin, set.Id, await AddNodeAsync($"{Prefix}_few", fewTarget), Token);
         var setUp = clock.Elapsed;
         output.WriteLine($"set-up {setUp.TotalSeconds:0.0} s");
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
@@ -132,9 +132,9 @@ public sealed class ThousandTablesBrowserTests(PortalFixture fixture, ITestOutpu
 
         // The dashboard counts them without listing them.
         await GoAsync(page, "/");
-        var card = page.GetByTestId($"status-{Prefix}-many");
+        var card = page.GetByTestId($"status-{Prefix}_many");
         await Assertions.Expect(card).ToContainTextAsync($"Tables: {Many} new");
-        await Assertions.Expect(page.GetByTestId($"status-{Prefix}-few")).ToContainTextAsync($"Tables: {Few} new");
+        await Assertions.Expect(page.GetByTestId($"status-{Prefix}_few")).ToContainTextAsync($"Tables: {Few} new");
         await Shot(page, "05-dashboard.png");
 
         var timings = string.Create(CultureInfo.InvariantCulture,
@@ -224,7 +224,7 @@ public sealed class ThousandTablesBrowserTests(PortalFixture fixture, ITestOutpu
         await using var context = await fixture.Portal.Services.GetRequiredService<IDbContextFactory<ControlDbContext>>().CreateDbContextAsync();
         await context.Subscriptions.Where(s => s.Set!.Name == Prefix).ExecuteDeleteAsync();
         await context.Sets.Where(s => s.Name == Prefix).ExecuteDeleteAsync();
-        await context.Nodes.Where(n => n.Name.StartsWith(Prefix + "-")).ExecuteDeleteAsync();
+        await context.Nodes.Where(n => n.Name.StartsWith(Prefix + "_")).ExecuteDeleteAsync();
     }
 
     private string Url(string path) => new Uri(fixture.Portal.BaseAddress, path).ToString();

@@ -7,7 +7,9 @@ namespace Ferry.Portal.Api;
 
 /// <summary>
 /// Turns the engine's refusals into RFC 7807 problem details with the engine's own message: refused → 400 (409 when it
-/// clashes with what exists), access denied → 403, not found → 404. Any other exception is a bug and stays a 500.
+/// clashes with what exists), access denied → 403, not found → 404; a bad parameter → 400 naming it. What happens before
+/// or outside an endpoint (a body that is not JSON, a name taken by a request at the same moment, the control database
+/// down) is <see cref="ApiErrors"/>' part.
 /// </summary>
 /// <remarks>A new engine refusal type gets one line in <see cref="StatusOf"/>.</remarks>
 internal sealed class ApiProblems : IEndpointFilter
@@ -17,6 +19,11 @@ internal sealed class ApiProblems : IEndpointFilter
         try
         {
             return await next(context);
+        }
+        catch (ApiParameterException e)
+        {
+            return TypedResults.ValidationProblem(
+                new Dictionary<string, string[]> { [e.Parameter] = [e.Message] }, detail: e.Message, title: TitleOf(StatusCodes.Status400BadRequest));
         }
         catch (Exception e) when (StatusOf(e) is { } status)
         {
@@ -36,7 +43,7 @@ internal sealed class ApiProblems : IEndpointFilter
         _ => null,
     };
 
-    private static string TitleOf(int status) => status switch
+    internal static string TitleOf(int status) => status switch
     {
         StatusCodes.Status403Forbidden => "Your role does not allow this.",
         StatusCodes.Status404NotFound => "Not found.",

@@ -22,7 +22,9 @@ internal static class NodesApi
                 var node = await service.CreateAsync(user, request.ToInput(), ct);
                 return TypedResults.Created($"/api/nodes/{node.Id}", node);
             })
-            .WithName("CreateNode").WithSummary("Add a node (Admin)");
+            .WithName("CreateNode").WithSummary("Add a node (Admin); it is tested at once and 'probe' says whether Ferry can reach it")
+            .WithDescription("The name takes 1 to 50 lower-case letters, digits and underscores, starting with a letter (as a set's). "
+                + "A node that cannot be reached is saved all the same (201): 'probe.connected' is false and 'probe.message' says why.");
 
         nodes.MapGet("/{id:int}", (int id, ClaimsPrincipal user, NodeAdministration service, CancellationToken ct) =>
                 service.GetAsync(user, id, ct))
@@ -30,7 +32,9 @@ internal static class NodesApi
 
         nodes.MapPut("/{id:int}", (int id, NodeRequest request, ClaimsPrincipal user, NodeAdministration service, CancellationToken ct) =>
                 service.UpdateAsync(user, id, request.ToInput(), ct))
-            .WithName("UpdateNode").WithSummary("Change a node (Admin); leave password out to keep it");
+            .WithName("UpdateNode").WithSummary("Change a node (Admin); leave password out to keep it; 'probe' says whether Ferry can reach it")
+            .WithDescription("The stored password is kept only while host, port, database and user stay the same: change one of them "
+                + "and the password must be sent again (400 otherwise), so it never goes to another server.");
 
         nodes.MapDelete("/{id:int}", async (int id, ClaimsPrincipal user, NodeAdministration service, CancellationToken ct) =>
             {

@@ -44,6 +44,7 @@ internal static class SubscriptionsApi
                 {
                     return (await status.GetSubscriptionAsync(user, id, ct)).Tables;
                 }
+                ApiPaging.Offset(page ?? 0, pageSize ?? 100, TableQuery.MaxPageSize);
                 var tables = await status.GetTablesPageAsync(user, id, new TableQuery(page ?? 0, pageSize ?? 100, search), ct);
                 response.Headers["X-Total-Count"] = tables.TotalCount.ToString(System.Globalization.CultureInfo.InvariantCulture);
                 return tables.Items;

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Ferry.Portal.Health;
 
-/// <summary>Hangfire's storage answers; reports the servers and failed jobs it knows.</summary>
+/// <summary>Hangfire's storage answers; the servers and failed jobs it knows are in the result's data (not on /healthz).</summary>
 internal sealed class JobStorageHealthCheck(JobStorage storage) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
@@ -22,7 +22,7 @@ internal sealed class JobStorageHealthCheck(JobStorage storage) : IHealthCheck
         }
         catch (Exception e) when (e is Npgsql.NpgsqlException or InvalidOperationException or TimeoutException)
         {
-            return Task.FromResult(HealthCheckResult.Unhealthy("The job storage does not answer: " + e.Message));
+            return Task.FromResult(HealthCheckResult.Unhealthy("The job storage does not answer.", e));
         }
     }
 }

@@ -38,6 +38,7 @@ public static partial class ControlDatabaseHosting
             dataRoot = FerryDataDirectory.Preferred(builder.Configuration);
         }
 
+        builder.Services.AddSingleton(new PortalDataFolder(dataRoot));
         // Data Protection keys (node passwords, cookies, tokens) in the control database, shared by every portal process, encrypted
         // with the key-encryption key kept in the data folder (docs/decisions/ADR-008-shared-key-ring-and-loop-takeover.md).
         builder.Services.AddFerryKeyRing(builder.Configuration, dataRoot);

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Ferry.Engine.Demo;
 using Ferry.Engine.LocalServer;
 using Npgsql;
@@ -7,9 +6,10 @@ namespace Ferry.Portal.Hosting;
 
 /// <summary>
 /// The embedded default: a local PostgreSQL cluster in the portal's data folder holding the control database
-/// (<see cref="ControlDatabase"/>), created on first start and reused afterwards.
+/// (<see cref="ControlDatabase"/>), created on first start and reused afterwards. The portal uses it as a role of its
+/// own that owns the control database only (<see cref="ControlRole"/>), not as the superuser.
 /// </summary>
-public sealed partial class EmbeddedCluster(LocalCluster cluster, string dataRoot, ILogger logger)
+public sealed partial class EmbeddedCluster(LocalCluster cluster, string dataRoot, string controlConnectionString, ILogger logger)
 {
     public const string ControlDatabase = "ferry";
 
@@ -17,7 +17,8 @@ public sealed partial class EmbeddedCluster(LocalCluster cluster, string dataRoo
 
     public LocalCluster Cluster { get; } = cluster;
 
-    public string ControlConnectionString => Cluster.ConnectionString(ControlDatabase);
+    /// <summary>The control database as the portal's own role (<see cref="ControlRole.Name"/>), never the superuser.</summary>
+    public string ControlConnectionString { get; } = controlConnectionString;
 
     /// <summary>Chooses the data folder, creates or opens the cluster there and starts it.</summary>
     public static async Task<EmbeddedCluster> StartAsync(IConfiguration configuration, ILogger logger, CancellationToken cancellationToken)
@@ -29,7 +30,8 @@ public sealed partial class EmbeddedCluster(LocalCluster cluster, string dataRoo
             new LocalClusterOptions { DataDirectory = Path.Combine(dataRoot, "cluster"), SuperuserPassword = password },
             cancellationToken);
         LogStarted(logger, cluster.Installation.Version, cluster.Port, cluster.DataDirectory);
-        return new EmbeddedCluster(cluster, dataRoot, logger);
+        var control = await ControlRole.EnsureAsync(cluster, dataRoot, ControlDatabase, cancellationToken);
+        return new EmbeddedCluster(cluster, dataRoot, control, logger);
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
@@ -57,8 +59,8 @@ public sealed partial class EmbeddedCluster(LocalCluster cluster, string dataRoo
             }
         }
         LogCreatingDemo(logger, users);
-        var password1 = NewSecret();
-        var password2 = NewSecret();
+        var password1 = SecretFiles.NewSecret();
+        var password2 = SecretFiles.NewSecret();
         var demo = new DemoDatabases(
             await SeedScenario.CreateSourceAsync(admin, "digoal_01", "digoal_01", password1, users, cancellationToken),
             await SeedScenario.CreateTargetAsync(admin, "digoal_01_replica", "digoal_01", password1, allTables: true, cancellationToken),
@@ -73,7 +75,7 @@ public sealed partial class EmbeddedCluster(LocalCluster cluster, string dataRoo
 
             """;
         var file = Path.Combine(DataRoot, "demo-credentials");
-        await WriteSecretFileAsync(file, text, cancellationToken);
+        await SecretFiles.WriteAsync(file, text, cancellationToken);
         // The console, not the log: these are passwords.
         Console.WriteLine();
         Console.WriteLine(text);
@@ -114,28 +116,10 @@ public sealed partial class EmbeddedCluster(LocalCluster cluster, string dataRoo
                 $"The embedded cluster in {Path.Combine(dataRoot, "cluster")} exists but its password file {file} is missing. " +
                 "Restore the file, or move the cluster folder away to start afresh.");
         }
-        var password = NewSecret();
-        await WriteSecretFileAsync(file, password + "\n", cancellationToken);
+        var password = SecretFiles.NewSecret();
+        await SecretFiles.WriteAsync(file, password + "\n", cancellationToken);
         return password;
     }
-
-    private static async Task WriteSecretFileAsync(string path, string text, CancellationToken cancellationToken)
-    {
-        await using (var stream = new FileStream(path, new FileStreamOptions
-        {
-            Mode = FileMode.Create,
-            Access = FileAccess.Write,
-            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-        }))
-        await using (var writer = new StreamWriter(stream))
-        {
-            await writer.WriteAsync(text.AsMemory(), cancellationToken);
-        }
-        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-    }
-
-    private static string NewSecret() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(18))
-        .Replace('+', 'x').Replace('/', 'y');
 
     [LoggerMessage(2000, LogLevel.Information, "Embedded PostgreSQL {Version} runs on 127.0.0.1:{Port}, data in {DataDirectory}")]
     private static partial void LogStarted(ILogger logger, string version, int port, string dataDirectory);

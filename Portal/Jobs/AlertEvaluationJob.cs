@@ -6,7 +6,7 @@ namespace Ferry.Portal.Jobs;
 
 /// <summary>
 /// Recurring job (<c>Alerts:EvaluationCron</c>, every minute by default): one alert evaluation round
-/// (docs/decisions/ADR-012-alert-evaluation.md).
+/// (docs/decisions/ADR-015-alerts.md).
 /// </summary>
 /// <remarks>
 /// The round itself takes an advisory lock in the control database, so two portal processes never evaluate at once; the

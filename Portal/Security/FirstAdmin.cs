@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Ferry.Engine.Control;
+using Ferry.Portal.Hosting;
 using Microsoft.AspNetCore.Identity;
 
 namespace Ferry.Portal.Security;
@@ -7,10 +8,13 @@ namespace Ferry.Portal.Security;
 /// <summary>
 /// Makes sure the roles exist and that someone can log in: when no Admin exists, creates one named by
 /// <c>FERRY_ADMIN_USER</c> (default <c>admin</c>) with the password of <c>FERRY_ADMIN_PASSWORD</c>, or with a generated
-/// password printed once to the console (never to the log).
+/// password printed once to the console (never to the log) and written to <c>&lt;data&gt;/first-admin-password</c>
+/// (0600; service managers keep the console in their logs, the file can be read and removed). A generated password must
+/// be replaced at the first login (<see cref="PasswordChange"/>); the file goes with it.
 /// </summary>
 public sealed partial class FirstAdmin(
-    RoleManager<IdentityRole> roles, UserManager<IdentityUser> users, IConfiguration configuration, ILogger<FirstAdmin> logger)
+    RoleManager<IdentityRole> roles, UserManager<IdentityUser> users, IConfiguration configuration, PortalDataFolder dataFolder,
+    ILogger<FirstAdmin> logger)
 {
     public async Task EnsureAsync()
     {
@@ -49,14 +53,19 @@ public sealed partial class FirstAdmin(
 
         if (generated)
         {
+            Check(await users.AddClaimAsync(user, PasswordChange.Claim), $"ask '{userName}' for a new password at the first login");
+            var file = dataFolder.FirstAdminPasswordFile;
+            Directory.CreateDirectory(dataFolder.Path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            await SecretFiles.WriteAsync(file, $"user {userName}\npassword {password}\n", CancellationToken.None);
             Console.WriteLine();
             Console.WriteLine("  ┌──────────────────────────────────────────────────────────────────────");
             Console.WriteLine($"  │ Ferry's first administrator: user '{userName}', password '{password}'");
-            Console.WriteLine("  │ Shown this once. Log in, then replace it under Users (New password). Set FERRY_ADMIN_USER /");
-            Console.WriteLine("  │ and FERRY_ADMIN_PASSWORD before the first start to choose them instead.");
+            Console.WriteLine($"  │ Also written to {file} (0600).");
+            Console.WriteLine("  │ The first login asks for a new password; the file is deleted then. Set FERRY_ADMIN_USER and");
+            Console.WriteLine("  │ FERRY_ADMIN_PASSWORD before the first start to choose them instead.");
             Console.WriteLine("  └──────────────────────────────────────────────────────────────────────");
             Console.WriteLine();
-            LogGenerated(logger, userName);
+            LogGenerated(logger, userName, file);
         }
         else
         {
@@ -88,8 +97,9 @@ public sealed partial class FirstAdmin(
     }
 
     // Event ids 2100-2149: the portal's security (docs/architecture.md lists the range of every area).
-    [LoggerMessage(2100, LogLevel.Warning, "Created the first Admin '{UserName}' with a generated password, printed once to the console")]
-    private static partial void LogGenerated(ILogger logger, string userName);
+    [LoggerMessage(2100, LogLevel.Warning,
+        "Created the first Admin '{UserName}' with a generated password, printed once to the console and written to {File}; it must be replaced at the first login")]
+    private static partial void LogGenerated(ILogger logger, string userName, string file);
 
     [LoggerMessage(2101, LogLevel.Information, "Created the first Admin '{UserName}' from FERRY_ADMIN_USER / FERRY_ADMIN_PASSWORD")]
     private static partial void LogFromEnvironment(ILogger logger, string userName);

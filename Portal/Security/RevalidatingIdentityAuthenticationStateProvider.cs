@@ -7,14 +7,15 @@ using Microsoft.Extensions.Options;
 namespace Ferry.Portal.Security;
 
 /// <summary>
-/// Re-checks a circuit's user every 30 minutes: a deleted user, or one whose security stamp changed (password reset,
-/// role change, lockout by an Admin), loses the circuit's authentication.
+/// Re-checks a circuit's user every <see cref="SecurityOptions.RevalidationInterval"/> (seconds, not the template's 30
+/// minutes): a deleted user, or one whose security stamp changed (role change, password reset, lockout by an Admin),
+/// loses the circuit's authentication, and the page goes to the login.
 /// </summary>
 internal sealed class RevalidatingIdentityAuthenticationStateProvider(
-    ILoggerFactory loggerFactory, IServiceScopeFactory scopeFactory, IOptions<IdentityOptions> options)
+    ILoggerFactory loggerFactory, IServiceScopeFactory scopeFactory, IOptions<IdentityOptions> options, IOptions<SecurityOptions> security)
     : RevalidatingServerAuthenticationStateProvider(loggerFactory)
 {
-    protected override TimeSpan RevalidationInterval => TimeSpan.FromMinutes(30);
+    protected override TimeSpan RevalidationInterval => security.Value.RevalidationInterval;
 
     protected override async Task<bool> ValidateAuthenticationStateAsync(AuthenticationState authenticationState, CancellationToken cancellationToken)
     {

@@ -14,7 +14,7 @@ public sealed record UserRow(string Id, string UserName, string? Email, string R
 /// only guard) and writes an audit entry. Passwords are generated and returned once; they are never stored in clear.
 /// </summary>
 public sealed class UserAdministration(
-    IServiceScopeFactory scopes, IDbContextFactory<ControlDbContext> contexts, TimeProvider time)
+    IServiceScopeFactory scopes, IDbContextFactory<ControlDbContext> contexts, SignInLockout lockout, TimeProvider time)
 {
     public async Task<IReadOnlyList<UserRow>> ListAsync(ClaimsPrincipal caller, CancellationToken cancellationToken)
     {
@@ -25,7 +25,8 @@ public sealed class UserAdministration(
         var rows = new List<UserRow>(all.Count);
         foreach (var user in all)
         {
-            var lockedOut = user.LockoutEnd is { } end && end > time.GetUtcNow() ? end : (DateTimeOffset?)null;
+            // Locked for everyone (Identity), or for the addresses that failed too often (ADR-011): Unlock lifts both.
+            var lockedOut = new[] { user.LockoutEnd is { } end && end > time.GetUtcNow() ? end : null, lockout.LockedUntil(user.Id) }.Max();
             rows.Add(new UserRow(user.Id, user.UserName ?? "", user.Email, await RoleOfAsync(users, user), lockedOut));
         }
         return rows;
@@ -64,7 +65,7 @@ public sealed class UserAdministration(
         await AuditAsync(caller, "set-role", user.Id, new { role = before }, new { role }, cancellationToken);
     }
 
-    /// <summary>Gives the user a new generated password (returned to show once) and lifts a lockout.</summary>
+    /// <summary>Gives the user a new generated password (returned to show once) and lifts its lockouts (every address).</summary>
     public async Task<string> ResetPasswordAsync(ClaimsPrincipal caller, string userId, CancellationToken cancellationToken)
     {
         FerryRoles.Demand(caller, FerryRoles.Admin);
@@ -76,6 +77,7 @@ public sealed class UserAdministration(
         Check(await users.ResetPasswordAsync(user, token, password));
         Check(await users.SetLockoutEndDateAsync(user, null));
         Check(await users.ResetAccessFailedCountAsync(user));
+        lockout.Forget(user.Id);
         await AuditAsync(caller, "reset-password", user.Id, null, null, cancellationToken);
         return password;
     }
@@ -88,6 +90,7 @@ public sealed class UserAdministration(
         var user = await FindAsync(users, userId);
         Check(await users.SetLockoutEndDateAsync(user, null));
         Check(await users.ResetAccessFailedCountAsync(user));
+        lockout.Forget(user.Id);
         await AuditAsync(caller, "unlock", user.Id, null, null, cancellationToken);
     }
 

@@ -1,8 +1,8 @@
 using System.Reflection;
 using System.Security.Claims;
+using Ferry.Engine.Queue;
 using Ferry.Engine.Replication;
 using Ferry.Engine.Replication.Tables;
-using Ferry.Engine.Queue;
 using Npgsql;
 
 namespace Ferry.Bench;

@@ -1,8 +1,9 @@
 using System.Text;
 using System.Text.Json;
-using Ferry.Engine.Apply.Internal;
+using Ferry.Engine.Consumers;
 using Ferry.Engine.Queue;
 using Ferry.Engine.Rules;
+using Ferry.Engine.Target;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -65,25 +66,25 @@ public sealed class BulkHandler(BulkApply apply = BulkApply.Upsert) : IHandler
         foreach (var table in tables.Values)
         {
             var rule = table.Rule;
-            var rows = $"pg_temp.ferry_stage AS s CROSS JOIN LATERAL {ApplySql.Populate(rule, "s.data::json")}";
+            var rows = $"pg_temp.ferry_stage AS s CROSS JOIN LATERAL {TargetTableSql.Populate(rule, "s.data::json")}";
             try
             {
                 if (table.Truncated)
                 {
-                    await ApplySql.EmptyAsync(target.Connection, target.Transaction, rule, cancellationToken).ConfigureAwait(false);
+                    await TargetTableSql.EmptyAsync(target.Connection, target.Transaction, rule, cancellationToken).ConfigureAwait(false);
                 }
                 if (apply == BulkApply.Merge && target.Connection.PostgreSqlVersion.Major >= 15)
                 {
                     if (table.Rows.Count > 0)
                     {
-                        await ExecuteAsync(target, ApplySql.Merge(rule, rows, "s.tbl = $1", "s.del"), table.Index, cancellationToken)
+                        await ExecuteAsync(target, TargetTableSql.Merge(rule, rows, "s.tbl = $1", "s.del"), table.Index, cancellationToken)
                             .ConfigureAwait(false);
                     }
                     continue;
                 }
                 if (table.Deletes > 0)
                 {
-                    await ExecuteAsync(target, ApplySql.Delete(rule, rows) + " AND s.tbl = $1 AND s.del", table.Index, cancellationToken)
+                    await ExecuteAsync(target, TargetTableSql.Delete(rule, rows) + " AND s.tbl = $1 AND s.del", table.Index, cancellationToken)
                         .ConfigureAwait(false);
                 }
                 if (table.Upserts > 0)
@@ -102,7 +103,7 @@ public sealed class BulkHandler(BulkApply apply = BulkApply.Upsert) : IHandler
     private static string UpsertFromStage(TableRule rule, string rows)
     {
         // The WHERE goes between SELECT ... FROM and ON CONFLICT.
-        var upsert = ApplySql.Upsert(rule, rows);
+        var upsert = TargetTableSql.Upsert(rule, rows);
         var at = upsert.LastIndexOf("\nON CONFLICT", StringComparison.Ordinal);
         return upsert[..at] + " WHERE s.tbl = $1 AND NOT s.del" + upsert[at..];
     }

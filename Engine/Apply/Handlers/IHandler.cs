@@ -1,3 +1,5 @@
+using Ferry.Engine.Consumers;
+
 namespace Ferry.Engine.Apply.Handlers;
 
 /// <summary>
@@ -9,6 +11,12 @@ namespace Ferry.Engine.Apply.Handlers;
 /// </summary>
 public interface IHandler
 {
+    /// <summary>
+    /// Whether an <see cref="ApplyException"/> of this handler always carries the event that failed. When it does not
+    /// (set-based handlers), the apply loop reruns the failed batch with <see cref="RowHandler"/>, rolled back, to find it.
+    /// </summary>
+    bool NamesFailingEvent => false;
+
     /// <summary>Applies the events; throws <see cref="ApplyException"/> (wrapping the server's error) when one cannot be.</summary>
     Task<HandlerResult> ApplyAsync(HandlerTarget target, IAsyncEnumerable<ApplyEvent> events, CancellationToken cancellationToken);
 }

@@ -1,6 +1,7 @@
-using Ferry.Engine.Apply.Internal;
+using Ferry.Engine.Consumers;
 using Ferry.Engine.Queue;
 using Ferry.Engine.Rules;
+using Ferry.Engine.Target;
 using Npgsql;
 
 namespace Ferry.Engine.Apply.Handlers;
@@ -11,6 +12,9 @@ namespace Ferry.Engine.Apply.Handlers;
 /// </summary>
 public sealed class RowHandler : IHandler
 {
+    /// <summary>True: every error names the event it failed on.</summary>
+    public bool NamesFailingEvent => true;
+
     public async Task<HandlerResult> ApplyAsync(HandlerTarget target, IAsyncEnumerable<ApplyEvent> events, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(target);
@@ -48,7 +52,7 @@ public sealed class RowHandler : IHandler
                     if (command is null)
                     {
                         // A truncate: the filtered DELETE runs under a statement timeout of its own.
-                        await ApplySql.EmptyAsync(target.Connection, target.Transaction, rule, cancellationToken).ConfigureAwait(false);
+                        await TargetTableSql.EmptyAsync(target.Connection, target.Transaction, rule, cancellationToken).ConfigureAwait(false);
                     }
                     else
                     {
@@ -75,7 +79,7 @@ public sealed class RowHandler : IHandler
 
     private static string Statement(TableRule rule, string kind) => kind switch
     {
-        "upsert" => ApplySql.Upsert(rule, ApplySql.Populate(rule, "$1::json")),
-        _ => ApplySql.Delete(rule, ApplySql.Populate(rule, "$1::json")),
+        "upsert" => TargetTableSql.Upsert(rule, TargetTableSql.Populate(rule, "$1::json")),
+        _ => TargetTableSql.Delete(rule, TargetTableSql.Populate(rule, "$1::json")),
     };
 }

@@ -5,12 +5,13 @@ namespace Ferry.Engine.Apply.Internal;
 /// <summary>Log messages of the apply side (event ids 4000-4099). Never logs a connection string.</summary>
 internal static partial class LogMessages
 {
-    [LoggerMessage(4000, LogLevel.Debug, "Subscription {Subscription} applied batch {BatchId} (tick {TickId}): {Events} events")]
-    public static partial void BatchApplied(this ILogger logger, string subscription, long batchId, long tickId, int events);
+    [LoggerMessage(4000, LogLevel.Debug, "Subscription {Subscription} applied batch ({PreviousTickId}, {TickId}]: {Events} events")]
+    public static partial void BatchApplied(this ILogger logger, string subscription, long previousTickId, long tickId, int events);
 
     [LoggerMessage(4001, LogLevel.Information,
-        "Subscription {Subscription}: the target already holds tick {TickId} of batch {BatchId}; finishing it without applying again")]
-    public static partial void BatchAlreadyApplied(this ILogger logger, string subscription, long batchId, long tickId);
+        "Subscription {Subscription}: the target already holds tick {TickId} (batch after tick {PreviousTickId}); finishing it "
+        + "without applying again")]
+    public static partial void BatchAlreadyApplied(this ILogger logger, string subscription, long previousTickId, long tickId);
 
     [LoggerMessage(4002, LogLevel.Warning, "Subscription {Subscription}: transient error (attempt {Attempt}), retrying in {Delay}")]
     public static partial void TransientError(this ILogger logger, Exception exception, string subscription, int attempt, TimeSpan delay);

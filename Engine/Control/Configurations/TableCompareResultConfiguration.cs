@@ -8,6 +8,6 @@ internal sealed class TableCompareResultConfiguration : IEntityTypeConfiguration
     public void Configure(EntityTypeBuilder<TableCompareResult> builder)
     {
         builder.HasKey(r => r.TableRuleId);
-        builder.HasOne<TableRule>().WithOne().HasForeignKey<TableCompareResult>(r => r.TableRuleId).OnDelete(DeleteBehavior.Cascade);
+        builder.HasOne<TableRuleRecord>().WithOne().HasForeignKey<TableCompareResult>(r => r.TableRuleId).OnDelete(DeleteBehavior.Cascade);
     }
 }

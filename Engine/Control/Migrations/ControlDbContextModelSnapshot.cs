@@ -266,30 +266,6 @@ namespace Ferry.Engine.Control.Migrations
                     b.ToTable("alert_rules", "ferry");
                 });
 
-            modelBuilder.Entity("Ferry.Engine.Control.TableCompareResult", b =>
-                {
-                    b.Property<int>("TableRuleId")
-                        .HasColumnType("integer")
-                        .HasColumnName("table_rule_id");
-
-                    b.Property<DateTimeOffset>("ComparedAt")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("compared_at");
-
-                    b.Property<long>("RowsDiffering")
-                        .HasColumnType("bigint")
-                        .HasColumnName("rows_differing");
-
-                    b.Property<long?>("TickId")
-                        .HasColumnType("bigint")
-                        .HasColumnName("tick_id");
-
-                    b.HasKey("TableRuleId")
-                        .HasName("pk_table_compare_results");
-
-                    b.ToTable("table_compare_results", "ferry");
-                });
-
             modelBuilder.Entity("Ferry.Engine.Control.AuditEntry", b =>
                 {
                     b.Property<long>("Id")
@@ -660,7 +636,31 @@ namespace Ferry.Engine.Control.Migrations
                     b.ToTable("subscriptions", "ferry");
                 });
 
-            modelBuilder.Entity("Ferry.Engine.Control.TableRule", b =>
+            modelBuilder.Entity("Ferry.Engine.Control.TableCompareResult", b =>
+                {
+                    b.Property<int>("TableRuleId")
+                        .HasColumnType("integer")
+                        .HasColumnName("table_rule_id");
+
+                    b.Property<DateTimeOffset>("ComparedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("compared_at");
+
+                    b.Property<long>("RowsDiffering")
+                        .HasColumnType("bigint")
+                        .HasColumnName("rows_differing");
+
+                    b.Property<long?>("TickId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("tick_id");
+
+                    b.HasKey("TableRuleId")
+                        .HasName("pk_table_compare_results");
+
+                    b.ToTable("table_compare_results", "ferry");
+                });
+
+            modelBuilder.Entity("Ferry.Engine.Control.TableRuleRecord", b =>
                 {
                     b.Property<int>("Id")
                         .ValueGeneratedOnAdd()
@@ -672,6 +672,10 @@ namespace Ferry.Engine.Control.Migrations
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
+
+                    b.Property<string>("Filter")
+                        .HasColumnType("text")
+                        .HasColumnName("filter");
 
                     b.Property<string>("HandlerName")
                         .HasMaxLength(100)
@@ -686,10 +690,6 @@ namespace Ferry.Engine.Control.Migrations
                     b.Property<string>("LastError")
                         .HasColumnType("text")
                         .HasColumnName("last_error");
-
-                    b.Property<string>("RowFilter")
-                        .HasColumnType("text")
-                        .HasColumnName("row_filter");
 
                     b.Property<long>("RowsCopied")
                         .HasColumnType("bigint")
@@ -1048,16 +1048,6 @@ namespace Ferry.Engine.Control.Migrations
                     b.Navigation("Rule");
                 });
 
-            modelBuilder.Entity("Ferry.Engine.Control.TableCompareResult", b =>
-                {
-                    b.HasOne("Ferry.Engine.Control.TableRule", null)
-                        .WithOne()
-                        .HasForeignKey("Ferry.Engine.Control.TableCompareResult", "TableRuleId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired()
-                        .HasConstraintName("fk_table_compare_results_table_rules_table_rule_id");
-                });
-
             modelBuilder.Entity("Ferry.Engine.Control.ReplicationSet", b =>
                 {
                     b.HasOne("Ferry.Engine.Control.Node", "RootNode")
@@ -1079,7 +1069,7 @@ namespace Ferry.Engine.Control.Migrations
                         .IsRequired()
                         .HasConstraintName("fk_schedules_subscriptions_subscription_id");
 
-                    b.HasOne("Ferry.Engine.Control.TableRule", "TableRule")
+                    b.HasOne("Ferry.Engine.Control.TableRuleRecord", "TableRule")
                         .WithMany()
                         .HasForeignKey("TableRuleId")
                         .OnDelete(DeleteBehavior.Cascade)
@@ -1123,7 +1113,17 @@ namespace Ferry.Engine.Control.Migrations
                     b.Navigation("TargetNode");
                 });
 
-            modelBuilder.Entity("Ferry.Engine.Control.TableRule", b =>
+            modelBuilder.Entity("Ferry.Engine.Control.TableCompareResult", b =>
+                {
+                    b.HasOne("Ferry.Engine.Control.TableRuleRecord", null)
+                        .WithOne()
+                        .HasForeignKey("Ferry.Engine.Control.TableCompareResult", "TableRuleId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_table_compare_results_table_rules_table_rule_id");
+                });
+
+            modelBuilder.Entity("Ferry.Engine.Control.TableRuleRecord", b =>
                 {
                     b.HasOne("Ferry.Engine.Control.Subscription", "Subscription")
                         .WithMany("Tables")

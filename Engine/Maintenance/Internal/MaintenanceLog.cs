@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Ferry.Engine.Maintenance.Internal;
 
-/// <summary>Log messages of queue maintenance (event ids 3010-3019 of the queue side's 3000-3099).</summary>
+/// <summary>Log messages of queue maintenance (event ids 3010-3019).</summary>
 internal static partial class MaintenanceLog
 {
     [LoggerMessage(3010, LogLevel.Information,

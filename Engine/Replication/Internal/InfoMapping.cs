@@ -3,7 +3,6 @@ using Ferry.Engine.Replication.Sequences;
 using Ferry.Engine.Replication.Subscriptions;
 using Ferry.Engine.Replication.Tables;
 using Ferry.Engine.Rules;
-using ControlTableRule = Ferry.Engine.Control.TableRule;
 
 namespace Ferry.Engine.Replication.Internal;
 
@@ -12,8 +11,8 @@ internal static class InfoMapping
 {
     public static SubscriptionInfo Info(Subscription s) => new(s.Id, s.SetId, s.TargetNodeId, s.ConsumerName, s.State.ToString());
 
-    public static TableInfo Info(ControlTableRule t) => new(
-        t.Id, new TableName(t.SourceSchema, t.SourceTable).Quoted, new TableName(t.TargetSchema, t.TargetTable).Quoted, t.RowFilter,
+    public static TableInfo Info(TableRuleRecord t) => new(
+        t.Id, new TableName(t.SourceSchema, t.SourceTable).Quoted, new TableName(t.TargetSchema, t.TargetTable).Quoted, t.Filter,
         t.KeyColumns, t.State.ToString(), t.RowsCopied, t.RowsEstimated, t.LastError);
 
     public static SequenceInfo Info(SequenceRule s) => new(

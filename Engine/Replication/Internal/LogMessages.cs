@@ -22,14 +22,7 @@ internal static partial class LogMessages
     public static partial void ApplyFailed(
         this ILogger logger, Exception exception, int subscription, int attempt, TimeSpan duration, TimeSpan delay);
 
-    [LoggerMessage(5005, LogLevel.Information, "Subscription {Subscription}: copy of {Table} done, {Rows} rows in {Duration}")]
-    public static partial void CopyDone(this ILogger logger, int subscription, string table, long rows, TimeSpan duration);
-
-    [LoggerMessage(5006, LogLevel.Warning, "Subscription {Subscription}: copy of {Table} failed, it will run again")]
-    public static partial void CopyFailedTransient(this ILogger logger, Exception exception, int subscription, string table);
-
-    [LoggerMessage(5007, LogLevel.Error, "Subscription {Subscription}: copy of {Table} failed: {Message}")]
-    public static partial void CopyFailed(this ILogger logger, Exception exception, int subscription, string table, string message);
+    // 5005-5007: the copies' messages, now in Engine/Copy/Internal/CopyLog.cs.
 
     [LoggerMessage(5008, LogLevel.Error, "Subscription {Subscription}: table {Table} cannot be applied: {Message}")]
     public static partial void RuleInvalid(this ILogger logger, int subscription, string table, string message);

@@ -7,6 +7,7 @@ using Ferry.Engine.Nodes;
 using Ferry.Engine.Queue;
 using Ferry.Engine.Replication.Internal;
 using Ferry.Engine.Rules;
+using Ferry.Engine.Target;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using static Ferry.Engine.Replication.Internal.InfoMapping;

@@ -5,6 +5,7 @@ using Ferry.Engine.Nodes;
 using Ferry.Engine.Queue;
 using Ferry.Engine.Replication.Internal;
 using Ferry.Engine.Rules;
+using Ferry.Engine.Target;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -12,8 +13,6 @@ using static Ferry.Engine.Replication.Internal.InfoMapping;
 using static Ferry.Engine.Replication.Internal.NodeReachability;
 using static Ferry.Engine.Replication.Internal.Refusals;
 using static Ferry.Engine.Replication.Internal.SubscriptionLoader;
-using ControlTableRule = Ferry.Engine.Control.TableRule;
-using ControlTableState = Ferry.Engine.Control.TableState;
 
 namespace Ferry.Engine.Replication.Tables;
 
@@ -80,7 +79,7 @@ public sealed class TableRuleService(
         }
         var set = subscription.Set!;
         var key = string.IsNullOrWhiteSpace(request.Key) ? null : request.Key.Trim();
-        Rules.TableRule rule;
+        TableRule rule;
         await using (var source = nodes.Open(set.RootNode!, "ferry-admin", freshConnections: true))
         await using (var target = nodes.Open(subscription.TargetNode!, "ferry-admin", freshConnections: true))
         {
@@ -108,21 +107,21 @@ public sealed class TableRuleService(
                 throw new ReplicationRefusedException(e.Message, e);
             }
         }
-        var table = new ControlTableRule
+        var table = new TableRuleRecord
         {
             SubscriptionId = subscription.Id,
             SourceSchema = rule.Source.Schema,
             SourceTable = rule.Source.Name,
             TargetSchema = rule.Target.Schema,
             TargetTable = rule.Target.Name,
-            RowFilter = rule.Filter,
+            Filter = rule.Filter,
             KeyColumns = [.. rule.Key],
-            State = ControlTableState.New,
+            State = TableState.New,
         };
         context.TableRules.Add(table);
         await context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
         var info = Info(table);
-        await _audit.AuditAsync(context, user, "create", nameof(ControlTableRule), table.Id, null, info, subscription.Id, cancellationToken)
+        await _audit.AuditAsync(context, user, "create", TableRuleRecord.AuditEntityType, table.Id, null, info, subscription.Id, cancellationToken)
             .ConfigureAwait(false);
         if (subscription.State == SubscriptionState.Active)
         {
@@ -161,7 +160,7 @@ public sealed class TableRuleService(
                     .ConfigureAwait(false);
             }
         }
-        await _audit.AuditAsync(context, user, "delete", nameof(ControlTableRule), tableId, before, null, subscription.Id, cancellationToken)
+        await _audit.AuditAsync(context, user, "delete", TableRuleRecord.AuditEntityType, tableId, before, null, subscription.Id, cancellationToken)
             .ConfigureAwait(false);
     }
 
@@ -187,20 +186,20 @@ public sealed class TableRuleService(
             var store = new TargetStateStore(target, subscription.ConsumerName);
             var state = (await OnNodeAsync(subscription.TargetNode!, () => store.GetTablesAsync(cancellationToken)).ConfigureAwait(false))
                 .SingleOrDefault(t => t.SourceTable == eventName)?.State;
-            if (state is null or Rules.TableState.New or Rules.TableState.Copying)
+            if (state is null or TableState.New or TableState.Copying)
             {
                 throw ReplicationRefusedException.Conflict(
                     $"{table.SourceSchema}.{table.SourceTable} is not copied yet (state {before.State}): its copy will run by itself.");
             }
-            await OnNodeAsync(subscription.TargetNode!, () => store.MoveTableAsync(eventName, Rules.TableState.Copying,
+            await OnNodeAsync(subscription.TargetNode!, () => store.MoveTableAsync(eventName, TableState.Copying,
                 cancellationToken: cancellationToken)).ConfigureAwait(false);
         }
-        table.State = ControlTableState.Copying;
+        table.State = TableState.Copying;
         table.RowsCopied = 0;
         table.LastError = null;
         await context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
         var info = Info(table);
-        await _audit.AuditAsync(context, user, "resync", nameof(ControlTableRule), tableId, before, info, subscription.Id, cancellationToken)
+        await _audit.AuditAsync(context, user, "resync", TableRuleRecord.AuditEntityType, tableId, before, info, subscription.Id, cancellationToken)
             .ConfigureAwait(false);
         if (subscription.State == SubscriptionState.Active)
         {

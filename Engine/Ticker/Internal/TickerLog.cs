@@ -1,8 +1,9 @@
+using Ferry.Engine.Ticker.Internal;
 using Microsoft.Extensions.Logging;
 
 namespace Ferry.Engine.Ticker.Internal;
 
-/// <summary>Log messages of the ticker (event ids 3000-3009 of the queue side's 3000-3099).</summary>
+/// <summary>Log messages of the ticker (event ids 3000-3009). Never logs a connection string.</summary>
 internal static partial class TickerLog
 {
     [LoggerMessage(3000, LogLevel.Information, "Ticker of queue {Queue} holds the ticker lock and runs")]

@@ -1,5 +1,6 @@
 using System.Linq.Expressions;
 using Ferry.Engine.Control;
+using Ferry.Engine.Target;
 using Microsoft.EntityFrameworkCore;
 
 namespace Ferry.Engine.Replication.Status.Internal;
@@ -10,7 +11,7 @@ internal static class TableQueries
     private const string Escape = "\\";
 
     /// <summary>Lifecycle order of the states, for sorting by state.</summary>
-    private static readonly Expression<Func<TableRule, int>> StateOrder = t =>
+    private static readonly Expression<Func<TableRuleRecord, int>> StateOrder = t =>
         t.State == TableState.New ? 0
         : t.State == TableState.Copying ? 1
         : t.State == TableState.CatchingUp ? 2
@@ -18,7 +19,7 @@ internal static class TableQueries
         : t.State == TableState.Paused ? 4
         : 5;
 
-    public static IQueryable<TableRule> Filter(IQueryable<TableRule> tables, TableQuery query)
+    public static IQueryable<TableRuleRecord> Filter(IQueryable<TableRuleRecord> tables, TableQuery query)
     {
         if (!string.IsNullOrWhiteSpace(query.Search))
         {
@@ -34,16 +35,16 @@ internal static class TableQueries
         return tables;
     }
 
-    public static IQueryable<TableRule> Sort(IQueryable<TableRule> tables, IReadOnlyList<TableSort> sorts)
+    public static IQueryable<TableRuleRecord> Sort(IQueryable<TableRuleRecord> tables, IReadOnlyList<TableSort> sorts)
     {
-        IOrderedQueryable<TableRule>? sorted = null;
+        IOrderedQueryable<TableRuleRecord>? sorted = null;
         foreach (var sort in sorts)
         {
             sorted = sort.Column switch
             {
                 TableColumn.Source => By(By(sorted, tables, t => t.SourceSchema, sort.Descending), tables, t => t.SourceTable, sort.Descending),
                 TableColumn.Target => By(By(sorted, tables, t => t.TargetSchema, sort.Descending), tables, t => t.TargetTable, sort.Descending),
-                TableColumn.Filter => By(sorted, tables, t => t.RowFilter ?? "", sort.Descending),
+                TableColumn.Filter => By(sorted, tables, t => t.Filter ?? "", sort.Descending),
                 TableColumn.State => By(sorted, tables, StateOrder, sort.Descending),
                 TableColumn.RowsCopied => By(sorted, tables, t => t.RowsCopied, sort.Descending),
                 TableColumn.LastError => By(sorted, tables, t => t.LastError ?? "", sort.Descending),
@@ -54,13 +55,13 @@ internal static class TableQueries
         return By(By(By(sorted, tables, t => t.SourceSchema, false), tables, t => t.SourceTable, false), tables, t => t.Id, false);
     }
 
-    private static IOrderedQueryable<TableRule> By<TKey>(
-        IOrderedQueryable<TableRule>? sorted, IQueryable<TableRule> tables, Expression<Func<TableRule, TKey>> key, bool descending) =>
+    private static IOrderedQueryable<TableRuleRecord> By<TKey>(
+        IOrderedQueryable<TableRuleRecord>? sorted, IQueryable<TableRuleRecord> tables, Expression<Func<TableRuleRecord, TKey>> key, bool descending) =>
         sorted is null
             ? descending ? tables.OrderByDescending(key) : tables.OrderBy(key)
             : descending ? sorted.ThenByDescending(key) : sorted.ThenBy(key);
 
-    private static Expression<Func<TableRule, bool>> Predicate(TableFilter filter)
+    private static Expression<Func<TableRuleRecord, bool>> Predicate(TableFilter filter)
     {
         if (filter.Column == TableColumn.State)
         {
@@ -80,46 +81,46 @@ internal static class TableQueries
             TextMatch.NotEmpty => ("", true),
             _ => throw new ArgumentOutOfRangeException(nameof(filter), filter.Match, "Unknown match."),
         };
-        Expression<Func<TableRule, bool>> like = filter.Column switch
+        Expression<Func<TableRuleRecord, bool>> like = filter.Column switch
         {
             TableColumn.Source => SourceLike(pattern),
             TableColumn.Target => TargetLike(pattern),
-            TableColumn.Filter => t => EF.Functions.ILike((t.RowFilter ?? "").Trim(), pattern, Escape),
+            TableColumn.Filter => t => EF.Functions.ILike((t.Filter ?? "").Trim(), pattern, Escape),
             TableColumn.LastError => t => EF.Functions.ILike((t.LastError ?? "").Trim(), pattern, Escape),
             TableColumn.RowsCopied => throw new ReplicationRefusedException("Rows copied can be sorted by, not filtered."),
             _ => throw new ArgumentOutOfRangeException(nameof(filter), filter.Column, "Unknown column."),
         };
-        return negate ? Expression.Lambda<Func<TableRule, bool>>(Expression.Not(like.Body), like.Parameters) : like;
+        return negate ? Expression.Lambda<Func<TableRuleRecord, bool>>(Expression.Not(like.Body), like.Parameters) : like;
     }
 
     /// <summary>The source as <c>schema.table</c> or as <c>"schema"."table"</c> matches the ILIKE pattern.</summary>
-    private static Expression<Func<TableRule, bool>> SourceLike(string pattern) =>
+    private static Expression<Func<TableRuleRecord, bool>> SourceLike(string pattern) =>
         NameLike(t => t.SourceSchema, t => t.SourceTable, pattern);
 
     /// <summary>The target, as <see cref="SourceLike"/>.</summary>
-    private static Expression<Func<TableRule, bool>> TargetLike(string pattern) =>
+    private static Expression<Func<TableRuleRecord, bool>> TargetLike(string pattern) =>
         NameLike(t => t.TargetSchema, t => t.TargetTable, pattern);
 
-    private static Expression<Func<TableRule, bool>> NameLike(
-        Expression<Func<TableRule, string>> schema, Expression<Func<TableRule, string>> table, string pattern)
+    private static Expression<Func<TableRuleRecord, bool>> NameLike(
+        Expression<Func<TableRuleRecord, string>> schema, Expression<Func<TableRuleRecord, string>> table, string pattern)
     {
         Expression<Func<string, string, bool>> like = (s, n) =>
             EF.Functions.ILike(s + "." + n, pattern, Escape)
             || EF.Functions.ILike("\"" + s.Replace("\"", "\"\"") + "\".\"" + n.Replace("\"", "\"\"") + "\"", pattern, Escape);
-        var row = Expression.Parameter(typeof(TableRule), "t");
+        var row = Expression.Parameter(typeof(TableRuleRecord), "t");
         var body = new Rebind(new Dictionary<ParameterExpression, Expression>
         {
             [like.Parameters[0]] = new Rebind(schema.Parameters[0], row).Visit(schema.Body),
             [like.Parameters[1]] = new Rebind(table.Parameters[0], row).Visit(table.Body),
         }).Visit(like.Body);
-        return Expression.Lambda<Func<TableRule, bool>>(body, row);
+        return Expression.Lambda<Func<TableRuleRecord, bool>>(body, row);
     }
 
     /// <summary>One predicate that holds when any of <paramref name="parts"/> holds.</summary>
-    private static Expression<Func<TableRule, bool>> AnyOf(params Expression<Func<TableRule, bool>>[] parts)
+    private static Expression<Func<TableRuleRecord, bool>> AnyOf(params Expression<Func<TableRuleRecord, bool>>[] parts)
     {
-        var row = Expression.Parameter(typeof(TableRule), "t");
-        return Expression.Lambda<Func<TableRule, bool>>(
+        var row = Expression.Parameter(typeof(TableRuleRecord), "t");
+        return Expression.Lambda<Func<TableRuleRecord, bool>>(
             parts.Select(p => new Rebind(p.Parameters[0], row).Visit(p.Body)).Aggregate(Expression.OrElse), row);
     }
 

@@ -59,7 +59,15 @@ public sealed partial class Nodes
         var dialog = await Dialogs.ShowAsync<NodeDialog>(existing is null ? "Add node" : $"Edit {existing.Name}", parameters, options);
         if (await dialog.Result is { Canceled: false, Data: NodeView saved })
         {
-            Snackbar.Add(existing is null ? $"Added {saved.Name}." : $"Saved {saved.Name}.", Severity.Success);
+            var what = existing is null ? $"Added {saved.Name}." : $"Saved {saved.Name}.";
+            if (saved.Probe is { Connected: false } probe)
+            {
+                Snackbar.Add($"{what} Ferry cannot reach it: {probe.Message}", Severity.Warning);
+            }
+            else
+            {
+                Snackbar.Add(saved.Probe is { } check ? $"{what} {check.Message}" : what, Severity.Success);
+            }
             await ReloadAsync();
         }
     }

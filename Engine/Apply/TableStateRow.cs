@@ -1,8 +1,0 @@
-using Ferry.Engine.Copy;
-using Ferry.Engine.Rules;
-
-namespace Ferry.Engine.Apply;
-
-/// <summary>One table's state on the target, as <see cref="TargetStateStore"/> reads it.</summary>
-public sealed record TableStateRow(
-    string SourceTable, string TargetTable, TableState State, TxidSnapshot? CopySnapshot, long? RowsCopied, string? Error);

@@ -1,0 +1,55 @@
+using Ferry.Engine.Target;
+
+namespace Ferry.Engine.Control;
+
+/// <summary>
+/// A table rule as the control database stores it: which source table goes to which target table of one subscription, how,
+/// and where it stands (mirrored from the target). The loops never use it as is: the subscription runner validates it into a
+/// <see cref="Rules.TableRule"/> against the nodes first.
+/// </summary>
+public sealed class TableRuleRecord : ITimestamped
+{
+    /// <summary>The entity type audit entries name (kept from before the class was called TableRuleRecord).</summary>
+    public const string AuditEntityType = "TableRule";
+
+    public int Id { get; set; }
+
+    public int SubscriptionId { get; set; }
+
+    public Subscription? Subscription { get; set; }
+
+    public required string SourceSchema { get; set; }
+
+    public required string SourceTable { get; set; }
+
+    public required string TargetSchema { get; set; }
+
+    public required string TargetTable { get; set; }
+
+    /// <summary>A SQL boolean expression on the source row; only matching rows are copied and applied. Null: every row.</summary>
+    public string? Filter { get; set; }
+
+    /// <summary>The columns that identify a row (the primary key unless the operator chose others).</summary>
+    public List<string> KeyColumns { get; set; } = [];
+
+    /// <summary>
+    /// The name of the handler that applies this table's events, one of <c>HandlerRegistry.Names</c>
+    /// (Engine/Apply/Handlers/HandlerRegistry.cs); null for the default (<c>bulk</c>). An unknown name stops the table with an error.
+    /// </summary>
+    public string? HandlerName { get; set; }
+
+    public TableState State { get; set; } = TableState.New;
+
+    /// <summary>The error behind <see cref="TableState.Error"/>; null otherwise.</summary>
+    public string? LastError { get; set; }
+
+    /// <summary>Rows copied so far by the current or last copy.</summary>
+    public long RowsCopied { get; set; }
+
+    /// <summary>The planner's estimate of the source rows when the copy started (pg_class.reltuples); null when unknown.</summary>
+    public long? RowsEstimated { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    public DateTimeOffset UpdatedAt { get; set; }
+}
