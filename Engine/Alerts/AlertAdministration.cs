@@ -2,15 +2,14 @@ using System.Globalization;
 using System.Security.Claims;
 using Ferry.Engine.Control;
 using Microsoft.EntityFrameworkCore;
-using MimeKit;
 using Npgsql;
 
 namespace Ferry.Engine.Alerts;
 
 /// <summary>
-/// Alerts for the portal and <c>/api</c>: every role reads the alerts (open and past) and the rules; Admins change rules and
-/// channels (audited, channel secrets never in the audit trail nor shown back) and send a test notice; Operators run an
-/// evaluation round now.
+/// Alerts for the portal and <c>/api</c>: every role reads the alerts (open and past), the rules and the channels (without
+/// their secrets); Admins change rules and channels (audited, channel secrets never in the audit trail nor shown back) and
+/// send a test notice; Operators run an evaluation round now.
 /// </summary>
 public sealed class AlertAdministration(
     IDbContextFactory<ControlDbContext> contexts, AlertSecretProtector secrets, AlertNotifier notifier, AlertEvaluator evaluator,
@@ -54,7 +53,7 @@ public sealed class AlertAdministration(
     public async Task<AlertRuleView> CreateRuleAsync(ClaimsPrincipal user, AlertRuleInput input, CancellationToken cancellationToken)
     {
         FerryRoles.Demand(user, FerryRoles.Admin);
-        var clean = Validate(input);
+        var clean = AlertValidation.Validate(input);
         await using var context = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
         await CheckRuleAsync(context, clean, null, cancellationToken).ConfigureAwait(false);
         var rule = new AlertRule { Name = clean.Name };
@@ -69,7 +68,7 @@ public sealed class AlertAdministration(
     public async Task<AlertRuleView> UpdateRuleAsync(ClaimsPrincipal user, int id, AlertRuleInput input, CancellationToken cancellationToken)
     {
         FerryRoles.Demand(user, FerryRoles.Admin);
-        var clean = Validate(input);
+        var clean = AlertValidation.Validate(input);
         await using var context = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
         var rule = await FindRuleAsync(context, id, cancellationToken).ConfigureAwait(false);
         await CheckRuleAsync(context, clean, id, cancellationToken).ConfigureAwait(false);
@@ -93,7 +92,7 @@ public sealed class AlertAdministration(
 
     public async Task<IReadOnlyList<AlertChannelView>> ListChannelsAsync(ClaimsPrincipal user, CancellationToken cancellationToken)
     {
-        FerryRoles.Demand(user, FerryRoles.Admin);
+        FerryRoles.Demand(user, FerryRoles.Viewer);
         await using var context = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
         var channels = await context.AlertChannels.AsNoTracking().OrderBy(c => c.Name).ToListAsync(cancellationToken).ConfigureAwait(false);
         return [.. channels.Select(ToView)];
@@ -102,7 +101,7 @@ public sealed class AlertAdministration(
     public async Task<AlertChannelView> CreateChannelAsync(ClaimsPrincipal user, AlertChannelInput input, CancellationToken cancellationToken)
     {
         FerryRoles.Demand(user, FerryRoles.Admin);
-        var clean = Validate(input, creating: true, hasSecret: false);
+        var clean = AlertValidation.Validate(input, creating: true, hasSecret: false);
         await using var context = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
         await CheckChannelNameAsync(context, clean.Name, null, cancellationToken).ConfigureAwait(false);
         var channel = new AlertChannel { Name = clean.Name };
@@ -120,7 +119,7 @@ public sealed class AlertAdministration(
         FerryRoles.Demand(user, FerryRoles.Admin);
         await using var context = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
         var channel = await FindChannelAsync(context, id, cancellationToken).ConfigureAwait(false);
-        var clean = Validate(input, creating: false, hasSecret: channel.Kind == input.Kind && channel.ProtectedWebhookUrl is not null);
+        var clean = AlertValidation.Validate(input, creating: false, hasSecret: channel.Kind == input.Kind && channel.ProtectedWebhookUrl is not null);
         await CheckChannelNameAsync(context, clean.Name, id, cancellationToken).ConfigureAwait(false);
         var before = ToView(channel);
         Apply(channel, clean);
@@ -161,92 +160,6 @@ public sealed class AlertAdministration(
     {
         FerryRoles.Demand(user, FerryRoles.Operator);
         return await evaluator.EvaluateAsync(cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>What a rule of <paramref name="kind"/> with <paramref name="threshold"/> watches, in words.</summary>
-    public static string Condition(AlertKind kind, double threshold) => kind switch
-    {
-        AlertKind.Lag => $"an active subscription's lag is above {Seconds(threshold)}",
-        AlertKind.Error => "a subscription or one of its tables is in error",
-        AlertKind.Paused => $"a subscription has been paused for more than {Seconds(threshold)}",
-        AlertKind.NodeUnreachable => "a node does not answer its probe",
-        AlertKind.TickerStalled => $"a set's newest tick is older than {Seconds(threshold)}",
-        AlertKind.PendingEvents => $"a subscription has more than {threshold.ToString("N0", CultureInfo.InvariantCulture)} events pending",
-        AlertKind.CompareDifferences => "a table's last compare found rows that differ",
-        _ => kind.ToString(),
-    };
-
-    /// <summary>Whether <paramref name="kind"/> uses a threshold.</summary>
-    public static bool HasThreshold(AlertKind kind) =>
-        kind is AlertKind.Lag or AlertKind.Paused or AlertKind.TickerStalled or AlertKind.PendingEvents;
-
-    /// <summary>Trims the rule, or refuses it with every problem found.</summary>
-    public static AlertRuleInput Validate(AlertRuleInput input)
-    {
-        ArgumentNullException.ThrowIfNull(input);
-        string?[] errors =
-        [
-            string.IsNullOrWhiteSpace(input.Name) ? "Enter a name for the rule."
-                : input.Name.Trim().Length > 100 ? "The name is longer than 100 characters." : null,
-            !Enum.IsDefined(input.Kind) ? $"Unknown kind '{input.Kind}'." : null,
-            HasThreshold(input.Kind) && !(input.Threshold > 0) ? "Enter a threshold above 0 (seconds, or events for pending events)." : null,
-            double.IsFinite(input.Threshold) ? null : "The threshold must be a number.",
-            input.HoldForSeconds is < 0 or > 7 * 86_400 || !double.IsFinite(input.HoldForSeconds)
-                ? "'Holds for' must be between 0 seconds and 7 days." : null,
-            input.RepeatEverySeconds is < 0 or > 30 * 86_400 || !double.IsFinite(input.RepeatEverySeconds)
-                ? "'Repeat every' must be between 0 (never) and 30 days." : null,
-        ];
-        Refuse(errors);
-        return input with
-        {
-            Name = input.Name.Trim(),
-            Threshold = HasThreshold(input.Kind) ? input.Threshold : 0,
-            ChannelIds = [.. (input.ChannelIds ?? []).Distinct().Order()],
-        };
-    }
-
-    /// <summary>Trims the channel, or refuses it with every problem found.</summary>
-    public static AlertChannelInput Validate(AlertChannelInput input, bool creating, bool hasSecret)
-    {
-        ArgumentNullException.ThrowIfNull(input);
-        var webhook = input.Kind == AlertChannelKind.Webhook;
-        var url = input.WebhookUrl?.Trim();
-        var to = (input.MailTo ?? []).Select(t => t.Trim()).Where(t => t.Length > 0).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
-        string?[] errors =
-        [
-            string.IsNullOrWhiteSpace(input.Name) ? "Enter a name for the channel."
-                : input.Name.Trim().Length > 100 ? "The name is longer than 100 characters." : null,
-            !Enum.IsDefined(input.Kind) ? $"Unknown channel kind '{input.Kind}'." : null,
-            webhook && string.IsNullOrEmpty(url) && (creating || !hasSecret) ? "Enter the webhook's URL." : null,
-            webhook && !string.IsNullOrEmpty(url) && !(Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https")
-                ? "The webhook URL must be an absolute http:// or https:// address." : null,
-            webhook && !Enum.IsDefined(input.WebhookFormat) ? $"Unknown webhook format '{input.WebhookFormat}'." : null,
-            !webhook && string.IsNullOrWhiteSpace(input.SmtpHost) ? "Enter the SMTP server's host name." : null,
-            !webhook && input.SmtpPort is < 1 or > 65535 ? "The SMTP port must be between 1 and 65535." : null,
-            !webhook && !Enum.IsDefined(input.SmtpSecurity) ? $"Unknown SMTP security '{input.SmtpSecurity}'." : null,
-            !webhook && !MailboxAddress.TryParse(input.MailFrom?.Trim() ?? "", out _) ? "Enter the sender's address (From)." : null,
-            !webhook && to.Count == 0 ? "Enter at least one recipient." : null,
-            !webhook && to.FirstOrDefault(t => !MailboxAddress.TryParse(t, out _)) is { } bad ? $"'{bad}' is not an e-mail address." : null,
-        ];
-        Refuse(errors);
-        return input with
-        {
-            Name = input.Name.Trim(),
-            WebhookUrl = string.IsNullOrEmpty(url) ? null : url,
-            SmtpHost = input.SmtpHost?.Trim(),
-            SmtpUserName = string.IsNullOrWhiteSpace(input.SmtpUserName) ? null : input.SmtpUserName.Trim(),
-            MailFrom = input.MailFrom?.Trim(),
-            MailTo = to,
-        };
-    }
-
-    private static void Refuse(string?[] errors)
-    {
-        var found = errors.OfType<string>().ToList();
-        if (found.Count > 0)
-        {
-            throw new RequestRefusedException(string.Join(" ", found));
-        }
     }
 
     private static async Task CheckRuleAsync(ControlDbContext context, AlertRuleInput input, int? exceptId, CancellationToken cancellationToken)
@@ -342,7 +255,7 @@ public sealed class AlertAdministration(
         ?? throw new EntityNotFoundException($"There is no alert channel {id}.");
 
     private static AlertRuleView ToView(AlertRule r) => new(r.Id, r.Name, r.Kind, r.Threshold, r.HoldFor.TotalSeconds,
-        r.RepeatEvery.TotalSeconds, r.Enabled, [.. r.ChannelIds], Condition(r.Kind, r.Threshold));
+        r.RepeatEvery.TotalSeconds, r.Enabled, [.. r.ChannelIds], AlertValidation.Condition(r.Kind, r.Threshold));
 
     private AlertChannelView ToView(AlertChannel c) => new(c.Id, c.Name, c.Kind, c.Enabled, WebhookTarget(c), c.WebhookFormat,
         c.SmtpHost, c.SmtpPort, c.SmtpSecurity, c.SmtpUserName, c.ProtectedSmtpPassword is not null, c.MailFrom, [.. c.MailTo]);
@@ -371,11 +284,4 @@ public sealed class AlertAdministration(
         a.LastNotifiedAt, a.ResolvedAt, a.Notifications, a.LastDeliveryError);
 
     private static string Id(int id) => id.ToString(CultureInfo.InvariantCulture);
-
-    private static string Seconds(double seconds) => seconds switch
-    {
-        < 120 => string.Create(CultureInfo.InvariantCulture, $"{seconds:0.#} s"),
-        < 7200 => string.Create(CultureInfo.InvariantCulture, $"{seconds / 60:0.#} min"),
-        _ => string.Create(CultureInfo.InvariantCulture, $"{seconds / 3600:0.#} h"),
-    };
 }

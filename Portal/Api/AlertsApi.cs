@@ -5,7 +5,7 @@ using Ferry.Engine.Control;
 namespace Ferry.Portal.Api;
 
 /// <summary>
-/// <c>/api/alerts</c>: open and past alerts and the rules (Viewer); rules and channels are changed by Admins (audited; channel
+/// <c>/api/alerts</c>: open and past alerts, the rules and the channels without secrets (Viewer); rules and channels are changed by Admins (audited; channel
 /// secrets are never returned); <c>POST /api/alerts/evaluate</c> runs a round now (Operator).
 /// </summary>
 internal static class AlertsApi
@@ -42,9 +42,9 @@ internal static class AlertsApi
             })
             .RequireAuthorization(FerryRoles.Admin).WithName("DeleteAlertRule").WithSummary("Delete a rule; its alerts stay as history (Admin)");
 
+        alerts.MapGet("/channels", (ClaimsPrincipal user, AlertAdministration service, CancellationToken ct) => service.ListChannelsAsync(user, ct))
+            .WithName("ListAlertChannels").WithSummary("Channels without their secrets (Viewer)");
         var channels = alerts.MapGroup("/channels").RequireAuthorization(FerryRoles.Admin);
-        channels.MapGet("/", (ClaimsPrincipal user, AlertAdministration service, CancellationToken ct) => service.ListChannelsAsync(user, ct))
-            .WithName("ListAlertChannels").WithSummary("Channels without their secrets (Admin)");
         channels.MapPost("/", async (AlertChannelRequest request, ClaimsPrincipal user, AlertAdministration service, CancellationToken ct) =>
             {
                 var channel = await service.CreateChannelAsync(user, request.ToInput(), ct);
