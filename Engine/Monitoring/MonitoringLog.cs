@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Ferry.Engine.Monitoring;
 
-/// <summary>Log messages of monitoring and alerts (event ids 6000-6099).</summary>
+/// <summary>Log messages of monitoring (event ids 6000-6009; docs/architecture.md).</summary>
 internal static partial class MonitoringLog
 {
     [LoggerMessage(6000, LogLevel.Warning, "Reading the figures for /metrics failed; the previous ones stay")]
