@@ -10,7 +10,6 @@ namespace Ferry.Engine.Replication.Internal;
 /// </summary>
 internal sealed class LoopMetrics(FerryMetrics metrics, SubscriptionLabels labels, TimeProvider time)
 {
-    private long _transientCounted;
     private long _batchStarted;
 
     /// <summary>What the loop's <see cref="CopyCoordinator"/> reports to the meter.</summary>
@@ -20,15 +19,16 @@ internal sealed class LoopMetrics(FerryMetrics metrics, SubscriptionLabels label
 
     public void BatchStarting() => _batchStarted = time.GetTimestamp();
 
+    /// <summary>A transient error the apply loop retries (<see cref="ApplyLoopOptions.TransientError"/>).</summary>
+    public void TransientError() => metrics.Error(labels, "apply_transient");
+
     /// <summary>After one <see cref="ApplyLoop.RunOnceAsync"/>: <paramref name="events"/> applied by it.</summary>
-    public void BatchEnded(ApplyLoop apply, ApplyOutcome outcome, long events)
+    public void BatchEnded(ApplyOutcome outcome, long events)
     {
         if (outcome == ApplyOutcome.Applied)
         {
             metrics.BatchApplied(labels, events, time.GetElapsedTime(_batchStarted));
         }
-        metrics.Error(labels, "apply_transient", apply.TransientErrors - _transientCounted);
-        _transientCounted = apply.TransientErrors;
         if (outcome == ApplyOutcome.Stopped)
         {
             metrics.Error(labels, "apply");

@@ -14,7 +14,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace Ferry.Engine.Control.Migrations
 {
     [DbContext(typeof(ControlDbContext))]
-    [Migration("20261203160136_AlertsAndCompareResults")]
+    [Migration("20261203171432_AlertsAndCompareResults")]
     partial class AlertsAndCompareResults
     {
         /// <inheritdoc />
@@ -671,6 +671,10 @@ namespace Ferry.Engine.Control.Migrations
                         .HasColumnName("id");
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<bool>("AddMissingColumns")
+                        .HasColumnType("boolean")
+                        .HasColumnName("add_missing_columns");
 
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone")
