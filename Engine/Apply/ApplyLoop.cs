@@ -122,10 +122,10 @@ public sealed class ApplyLoop(
 
         var tables = (await store.GetTablesAsync(connection, transaction, forShare: true, cancellationToken).ConfigureAwait(false))
             .ToDictionary(t => t.SourceTable, StringComparer.Ordinal);
-        var kept = new List<ApplyEvent>();
+        var kept = new KeptEvents(store, connection, transaction);
         var events = RouteAsync(batches.ReadEventsAsync(batch, _filters, cancellationToken), tables, kept, cancellationToken);
         var result = await with.ApplyAsync(new HandlerTarget(connection, transaction, _rules), events, cancellationToken).ConfigureAwait(false);
-        await store.KeepPendingAsync(connection, transaction, kept, cancellationToken).ConfigureAwait(false);
+        await kept.FlushAsync(cancellationToken).ConfigureAwait(false);
 
         var caughtUp = tables.Values
             .Where(t => t.State == TableState.CatchingUp && t.CopySnapshot is not null
@@ -161,7 +161,7 @@ public sealed class ApplyLoop(
     }
 
     private async IAsyncEnumerable<ApplyEvent> RouteAsync(
-        IAsyncEnumerable<ApplyEvent> events, Dictionary<string, TableStateRow> tables, List<ApplyEvent> kept,
+        IAsyncEnumerable<ApplyEvent> events, Dictionary<string, TableStateRow> tables, KeptEvents kept,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await foreach (var item in events.WithCancellation(cancellationToken).ConfigureAwait(false))
@@ -177,7 +177,7 @@ public sealed class ApplyLoop(
                     yield return item;
                     break;
                 case HandoverAction.Keep:
-                    kept.Add(item);
+                    await kept.AddAsync(item, cancellationToken).ConfigureAwait(false);
                     break;
                 case HandoverAction.Skip:
                 default:

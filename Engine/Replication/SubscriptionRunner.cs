@@ -45,10 +45,11 @@ namespace Ferry.Engine.Replication;
 /// </remarks>
 public sealed class SubscriptionRunner(
     IDbContextFactory<ControlDbContext> contexts, Nodes.NodeDataSources nodes, IOptions<ReplicationOptions> options, TimeProvider time,
-    ILoggerFactory loggers)
+    ILoggerFactory loggers, IOptions<ApplyOptions>? apply = null)
 {
     private readonly Nodes.NodeDataSources _nodes = nodes;
     private readonly ILogger _logger = loggers.CreateLogger<SubscriptionRunner>();
+    private readonly IReadOnlyDictionary<string, IHandler> _handlers = HandlerRegistry.With(apply?.Value ?? new ApplyOptions());
 
     /// <summary>Runs the subscription's loop; returns when it should not run (paused, dropped, error) or runs elsewhere.</summary>
     public async Task RunAsync(int subscriptionId, CancellationToken cancellationToken)
@@ -140,7 +141,7 @@ public sealed class SubscriptionRunner(
         var (rules, handlers) = await BuildRulesAsync(subscription, source, target, store, mirror, cancellationToken)
             .ConfigureAwait(false);
         var bySource = rules.Values.ToDictionary(r => r.SourceTable, StringComparer.Ordinal);
-        var handler = new TableHandlers(handlers, HandlerRegistry.Default);
+        var handler = new TableHandlers(handlers, HandlerRegistry.Find(null, _handlers)!);
         var signature = LoopSignature.Of(subscription);
         var consumer = new QueueConsumer(source, set.QueueName, subscription.ConsumerName);
         var apply = new ApplyLoop(
@@ -244,7 +245,7 @@ public sealed class SubscriptionRunner(
                 await mirror.SetTableErrorAsync(table.Id, e.Message, cancellationToken).ConfigureAwait(false);
                 continue;
             }
-            if (HandlerRegistry.Find(table.HandlerName) is not { } handler)
+            if (HandlerRegistry.Find(table.HandlerName, _handlers) is not { } handler)
             {
                 var message = HandlerRegistry.Unknown(table.HandlerName);
                 _logger.RuleInvalid(subscription.Id, $"{table.SourceSchema}.{table.SourceTable}", message);
