@@ -248,7 +248,10 @@ public sealed class TargetStateStore(NpgsqlDataSource target, string subscriptio
         }
     }
 
-    /// <summary>Reads and deletes the kept events of one table, in event id order (the copy replays them).</summary>
+    /// <summary>
+    /// Reads and deletes the kept events of one table, in event id order, all in memory at once: prefer
+    /// <see cref="KeptEvents.TakeAsync"/>, which streams them (docs/architecture.md, "Bounded memory").
+    /// </summary>
     public async Task<IReadOnlyList<ApplyEvent>> TakePendingAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, string sourceTable, CancellationToken cancellationToken)
     {

@@ -35,7 +35,8 @@ Console.WriteLine($"update {updateRows:N0} rows in one transaction; backlog {bac
 await using var sourceCluster = await LocalCluster.StartAsync(Make("source"), ct);
 await using var targetCluster = await LocalCluster.StartAsync(Make("target"), ct);
 var clock = Stopwatch.StartNew();
-await SeedScenario.CreateSourceAsync(sourceCluster.ConnectionString(), "digoal_01", "digoal_01", "bench", users, ct);
+// No command timeout: seeding millions of users takes minutes.
+await SeedScenario.CreateSourceAsync(new NpgsqlConnectionStringBuilder(sourceCluster.ConnectionString()) { CommandTimeout = 0 }.ConnectionString, "digoal_01", "digoal_01", "bench", users, ct);
 await SeedScenario.CreateTargetAsync(targetCluster.ConnectionString(), "digoal_01", "digoal_01", "bench", allTables: false, ct);
 await using var source = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(sourceCluster.ConnectionString("digoal_01"))
 {
