@@ -99,7 +99,7 @@ public sealed class BoundedMemoryTests(ClusterFixture clusters)
         await using var connection = await target.OpenConnectionAsync(ct);
         await using (var transaction = await connection.BeginTransactionAsync(ct))
         {
-            var kept = new KeptEvents(store, connection, transaction, chunk: 700);
+            var kept = new KeptEventWriter(store, connection, transaction, chunk: 700);
             for (var id = 12_000; id >= 1; id--)
             {
                 // Ids descending: the take must order them, not the writes.
@@ -113,7 +113,7 @@ public sealed class BoundedMemoryTests(ClusterFixture clusters)
         await using (var transaction = await connection.BeginTransactionAsync(ct))
         {
             var ids = new List<long>();
-            await foreach (var item in KeptEvents.TakeAsync(connection, transaction, "sub", "public.t", chunk: 1000, ct))
+            await foreach (var item in store.TakePendingAsync(connection, transaction, "public.t", ct, chunk: 1000))
             {
                 ids.Add(item.Event.Id);
                 Assert.Equal(item.Event.Id % 2 == 0, item.InFilter);
