@@ -32,36 +32,40 @@ internal static class RetriedTables
 
     /// <summary>
     /// The kept events of tables a retry moved back to catching-up (copies take their own kept events in their commit, so a
-    /// catching-up table with kept events is a retried one), in event order, those the table's copy saw left out.
+    /// catching-up table with kept events is a retried one), in event order, those the table's copy saw left out; streamed
+    /// a chunk at a time (<see cref="KeptEvents.TakePendingAsync"/>).
     /// </summary>
-    public static async Task<List<ApplyEvent>> TakeKeptAsync(
+    public static async IAsyncEnumerable<ApplyEvent> TakeKeptAsync(
         TargetStateStore store, NpgsqlConnection connection, NpgsqlTransaction transaction, Dictionary<string, TableStateRow> tables,
-        Dictionary<string, TableRule> rules, ILogger logger, CancellationToken cancellationToken)
+        Dictionary<string, TableRule> rules, ILogger logger, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var replay = new List<ApplyEvent>();
         if (!tables.Values.Any(t => t.State == TableState.CatchingUp))
         {
-            return replay;
+            yield break;
         }
         foreach (var table in await store.GetKeptTablesAsync(connection, transaction, cancellationToken).ConfigureAwait(false))
         {
             if (tables.TryGetValue(table, out var state) && state.State == TableState.CatchingUp && rules.ContainsKey(table))
             {
-                var events = (await store.TakePendingAsync(connection, transaction, table, cancellationToken).ConfigureAwait(false))
-                    .Where(e => CopyHandover.Decide(TableState.CatchingUp, state.CopySnapshot, e.Event.TxId) == HandoverAction.Apply)
-                    .ToList();
-                logger.ReplayingKept(store.Subscription, table, events.Count);
-                replay.AddRange(events);
+                var count = 0;
+                await foreach (var item in store.TakePendingAsync(connection, transaction, table, cancellationToken).ConfigureAwait(false))
+                {
+                    if (CopyHandover.Decide(TableState.CatchingUp, state.CopySnapshot, item.Event.TxId) == HandoverAction.Apply)
+                    {
+                        count++;
+                        yield return item;
+                    }
+                }
+                logger.ReplayingKept(store.Subscription, table, count);
             }
         }
-        return replay;
     }
 
     /// <summary><paramref name="first"/>, then <paramref name="rest"/>.</summary>
     public static async IAsyncEnumerable<ApplyEvent> Prepend(
-        List<ApplyEvent> first, IAsyncEnumerable<ApplyEvent> rest, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+        IAsyncEnumerable<ApplyEvent> first, IAsyncEnumerable<ApplyEvent> rest, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        foreach (var item in first)
+        await foreach (var item in first.WithCancellation(cancellationToken).ConfigureAwait(false))
         {
             yield return item;
         }
