@@ -34,6 +34,12 @@ public sealed class ControlDbContext(DbContextOptions<ControlDbContext> options)
 
     public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
 
+    /// <summary>Compares of table rules with their history (docs/decisions/ADR-016-compare-and-repair.md).</summary>
+    public DbSet<CompareReport> CompareReports => Set<CompareReport>();
+
+    /// <summary>The differing rows of each compare report.</summary>
+    public DbSet<CompareDifference> CompareDifferences => Set<CompareDifference>();
+
     /// <summary>Events applied per subscription and minute, for the dashboard's chart (statistics, kept 24 hours).</summary>
     public DbSet<ThroughputBucket> ThroughputBuckets => Set<ThroughputBucket>();
 

@@ -1,5 +1,7 @@
 using Ferry.Engine.Replication;
+using Ferry.Engine.Compare;
 using Ferry.Engine.Replication.Catalog;
+using Ferry.Engine.Replication.Compare;
 using Ferry.Engine.Replication.Sequences;
 using Ferry.Engine.Replication.Sets;
 using Ferry.Engine.Replication.Status;
@@ -33,6 +35,8 @@ public static class ReplicationDependencyInjection
         services.AddTransient<ReplicationStatusQuery>();
         services.AddTransient<SourceCatalogQuery>();
         services.AddTransient<ThroughputQuery>();
+        services.AddOptions<CompareOptions>().BindConfiguration("Compare");
+        services.AddTransient<CompareService>();
         services.AddTransient<SubscriptionRunner>();
         services.AddTransient<SetTickerRunner>();
         services.AddTransient<ReplicationHousekeeping>();
