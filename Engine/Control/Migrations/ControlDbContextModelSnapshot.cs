@@ -557,6 +557,10 @@ namespace Ferry.Engine.Control.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
 
+                    b.Property<bool?>("Differs")
+                        .HasColumnType("boolean")
+                        .HasColumnName("differs");
+
                     b.Property<string>("Filter")
                         .HasColumnType("text")
                         .HasColumnName("filter");

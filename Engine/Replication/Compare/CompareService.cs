@@ -57,6 +57,35 @@ public sealed class CompareService(
         return Info(report, table);
     }
 
+    /// <summary>Starts a compare of every table of a subscription that is ok; the others are left out (the answer lists those started).</summary>
+    /// <exception cref="ReplicationRefusedException">Not found, or no table of the subscription can be compared now.</exception>
+    public async Task<IReadOnlyList<CompareReportInfo>> StartSubscriptionCompareAsync(
+        ClaimsPrincipal user, int subscriptionId, CancellationToken cancellationToken)
+    {
+        FerryRoles.Demand(user, FerryRoles.Operator);
+        List<int> tables;
+        await using (var context = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var subscription = await LoadAsync(context, subscriptionId, cancellationToken).ConfigureAwait(false);
+            var running = await context.CompareReports
+                .Where(r => r.SubscriptionId == subscriptionId && r.State == CompareState.Running).Select(r => r.TableRuleId)
+                .ToListAsync(cancellationToken).ConfigureAwait(false);
+            tables = [.. subscription.Tables.Where(t => t.State == TableState.Ok && !running.Contains(t.Id)).OrderBy(t => t.Id).Select(t => t.Id)];
+        }
+        if (tables.Count == 0)
+        {
+            throw ReplicationRefusedException.Conflict(
+                $"Subscription {subscriptionId} has no table to compare now: tables are compared once their copy has caught up "
+                + "(state ok), and one compare of a table at a time.");
+        }
+        var started = new List<CompareReportInfo>(tables.Count);
+        foreach (var table in tables)
+        {
+            started.Add(await StartCompareAsync(user, subscriptionId, table, cancellationToken).ConfigureAwait(false));
+        }
+        return started;
+    }
+
     /// <summary>Runs a started compare to its end and stores what it found; a refusal or failure is kept in the report.</summary>
     public async Task<CompareReportInfo> RunCompareAsync(int reportId, CancellationToken cancellationToken)
     {
@@ -112,6 +141,7 @@ public sealed class CompareService(
             report.Missing = result.Missing;
             report.Extra = result.Extra;
             report.Different = result.Different;
+            table.Differs = report.Differs;
         }
         catch (CompareRefusedException e)
         {

@@ -14,7 +14,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace Ferry.Engine.Control.Migrations
 {
     [DbContext(typeof(ControlDbContext))]
-    [Migration("20261203160752_CompareReports")]
+    [Migration("20261203161743_CompareReports")]
     partial class CompareReports
     {
         /// <inheritdoc />
@@ -559,6 +559,10 @@ namespace Ferry.Engine.Control.Migrations
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
+
+                    b.Property<bool?>("Differs")
+                        .HasColumnType("boolean")
+                        .HasColumnName("differs");
 
                     b.Property<string>("Filter")
                         .HasColumnType("text")

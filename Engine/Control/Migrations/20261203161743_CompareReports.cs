@@ -13,6 +13,13 @@ namespace Ferry.Engine.Control.Migrations
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.AddColumn<bool>(
+                name: "differs",
+                schema: "ferry",
+                table: "table_rules",
+                type: "boolean",
+                nullable: true);
+
             migrationBuilder.CreateTable(
                 name: "compare_reports",
                 schema: "ferry",
@@ -114,6 +121,11 @@ namespace Ferry.Engine.Control.Migrations
             migrationBuilder.DropTable(
                 name: "compare_reports",
                 schema: "ferry");
+
+            migrationBuilder.DropColumn(
+                name: "differs",
+                schema: "ferry",
+                table: "table_rules");
         }
     }
 }
