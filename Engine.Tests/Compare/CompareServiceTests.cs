@@ -1,6 +1,7 @@
 using Ferry.Engine.Control;
 using Ferry.Engine.Replication;
 using Ferry.Engine.Replication.Compare;
+using Ferry.Engine.Replication.Status;
 using Ferry.Engine.Tests.Replication;
 using Ferry.Engine.Tests.Support;
 using Microsoft.EntityFrameworkCore;
@@ -39,6 +40,9 @@ public sealed class CompareServiceTests(ClusterFixture clusters)
             rows.Select(r => $"{r.Kind} {r.Key[0]} {(r.Kind == "Different" ? string.Join(",", r.Columns) : "")}").Order(StringComparer.Ordinal));
         var history = await service.GetReportsAsync(Viewer, scenario.SubscriptionId, scenario.TableId, 10, ct);
         Assert.Equal([report.Id, equal.Id], history.Select(h => h.Id));
+        var status = scenario.Engine.Services.GetRequiredService<ReplicationStatusQuery>();
+        Assert.Equal(1, (await status.GetSummariesAsync(Viewer, ct)).Single().DifferingTableCount);
+        Assert.True((await status.GetSubscriptionAsync(Viewer, scenario.SubscriptionId, ct)).Tables.Single().Differs);
     }
 
     [Fact]
