@@ -49,7 +49,7 @@ public sealed class TableComparerTests(ClusterFixture clusters)
         var sink = new ListSink();
         CompareResult result;
         await using (var point = await ConsistentPoint.TakeAsync(scenario.Source, scenario.Target, scenario.Queue, scenario.Consumer,
-            [scenario.Rule], Small, TimeProvider.System, ct))
+            [scenario.Rule], Small, TimeProvider.System, keepHold: false, ct))
         {
             result = await new TableComparer(scenario.Source, scenario.Target, Small).CompareAsync(point, scenario.Rule, sink, null, ct);
         }
@@ -93,7 +93,7 @@ public sealed class TableComparerTests(ClusterFixture clusters)
         await store.MoveTableAsync(rule.SourceTable, TableState.Copying, cancellationToken: ct);
 
         var refused = await Assert.ThrowsAsync<CompareRefusedException>(() =>
-            ConsistentPoint.TakeAsync(target, target, "q", "c1", [rule], Small, TimeProvider.System, ct));
+            ConsistentPoint.TakeAsync(target, target, "q", "c1", [rule], Small, TimeProvider.System, keepHold: false, ct));
 
         Assert.Contains("while it is copying", refused.Message, StringComparison.Ordinal);
     }

@@ -30,6 +30,7 @@ public sealed class ConsistentPoint : IAsyncDisposable
 {
     private readonly NpgsqlConnection _source;
     private readonly NpgsqlConnection _target;
+    private (NpgsqlDataSource Source, string Queue, string Consumer)? _hold;
 
     private ConsistentPoint(long tick, NpgsqlConnection source, string sourceSnapshot, NpgsqlConnection target, string targetSnapshot)
     {
@@ -50,6 +51,10 @@ public sealed class ConsistentPoint : IAsyncDisposable
     public string TargetSnapshot { get; }
 
     /// <summary>Takes a consistent point for the tables of <paramref name="rules"/>, each of which must be <c>ok</c> on the target.</summary>
+    /// <param name="keepHold">
+    /// Keep the consumer held at the tick until <see cref="ReleaseHoldAsync"/> (or disposal): a repair locks the target's
+    /// subscription row first, so that no batch applies between the tick and its transaction.
+    /// </param>
     /// <param name="queue">The set's queue.</param>
     /// <param name="consumer">The subscription's consumer (also its name in the target's state).</param>
     /// <exception cref="CompareRefusedException">
@@ -58,7 +63,7 @@ public sealed class ConsistentPoint : IAsyncDisposable
     /// </exception>
     public static async Task<ConsistentPoint> TakeAsync(
         NpgsqlDataSource source, NpgsqlDataSource target, string queue, string consumer, IReadOnlyList<TableRule> rules,
-        CompareOptions options, TimeProvider time, CancellationToken cancellationToken)
+        CompareOptions options, TimeProvider time, bool keepHold, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(target);
@@ -75,21 +80,38 @@ public sealed class ConsistentPoint : IAsyncDisposable
             await WaitForTickAsync(store, tick, options.HoldTimeout, time, cancellationToken).ConfigureAwait(false);
             var (targetConnection, targetSnapshot) = await ExportTargetAsync(target, consumer, tick, rules, cancellationToken)
                 .ConfigureAwait(false);
-            return new ConsistentPoint(tick, sourceConnection, sourceSnapshot, targetConnection, targetSnapshot);
+            var point = new ConsistentPoint(tick, sourceConnection, sourceSnapshot, targetConnection, targetSnapshot);
+            if (keepHold)
+            {
+                point._hold = (source, queue, consumer);
+            }
+            else
+            {
+                await ReleaseAsync(source, queue, consumer, tick).ConfigureAwait(false);
+            }
+            return point;
         }
         catch
         {
             await sourceConnection.DisposeAsync().ConfigureAwait(false);
+            await ReleaseAsync(source, queue, consumer, tick).ConfigureAwait(false);
             throw;
         }
-        finally
+    }
+
+    /// <summary>Ends a hold kept with <c>keepHold</c>; does nothing otherwise or when done already.</summary>
+    public async Task ReleaseHoldAsync()
+    {
+        if (_hold is { } hold)
         {
-            await ReleaseAsync(source, queue, consumer, tick).ConfigureAwait(false);
+            _hold = null;
+            await ReleaseAsync(hold.Source, hold.Queue, hold.Consumer, Tick).ConfigureAwait(false);
         }
     }
 
     public async ValueTask DisposeAsync()
     {
+        await ReleaseHoldAsync().ConfigureAwait(false);
         await _source.DisposeAsync().ConfigureAwait(false);
         await _target.DisposeAsync().ConfigureAwait(false);
     }

@@ -37,6 +37,7 @@ public static class ReplicationDependencyInjection
         services.AddTransient<ThroughputQuery>();
         services.AddOptions<CompareOptions>().BindConfiguration("Compare");
         services.AddTransient<CompareService>();
+        services.AddTransient<RepairService>();
         services.AddTransient<SubscriptionRunner>();
         services.AddTransient<SetTickerRunner>();
         services.AddTransient<ReplicationHousekeeping>();

@@ -78,6 +78,10 @@ internal sealed class TableSide
             + (_filter is null ? "" : $" WHERE {_filter}");
     }
 
+    /// <summary>Key and <c>row_to_json</c> of the rows whose keys are given (as <see cref="RowsByKey"/>), for a repair.</summary>
+    public string JsonByKey() => RowsByKey().Replace($"SELECT {KeyText}, {ColumnTexts} FROM", $"SELECT {KeyText}, row_to_json(t)::text FROM",
+        StringComparison.Ordinal);
+
     private string Where(KeyRange range)
     {
         var parts = new List<string>();

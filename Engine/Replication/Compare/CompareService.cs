@@ -116,7 +116,7 @@ public sealed class CompareService(
             report.Columns = [.. rule.Columns.Select(c => c.Name)];
             report.KeyColumns = [.. rule.Key];
             await using var point = await ConsistentPoint.TakeAsync(source, target, subscription.Set.QueueName, subscription.ConsumerName,
-                [rule], settings, time, cancellationToken).ConfigureAwait(false);
+                [rule], settings, time, keepHold: false, cancellationToken).ConfigureAwait(false);
             report.Tick = point.Tick;
             await context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
             using var running = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
