@@ -80,6 +80,16 @@ public sealed class CompareApiTests(PortalFixture fixture, SeedNodes seed) : ICl
             Assert.Equal(reportId, (await ApiClient.JsonAsync(history))[0].GetProperty("id").GetInt32());
             await TableAsync(viewer, id, tableId, t => t.GetProperty("differs").ValueKind == System.Text.Json.JsonValueKind.True);
 
+            using var viewerPreview = await viewer.GetAsync($"/api/compare-reports/{reportId}/repair", Token);
+            await ApiClient.AssertProblemAsync(viewerPreview, HttpStatusCode.Forbidden);
+            using var preview = await op.GetAsync($"/api/compare-reports/{reportId}/repair", Token);
+            var plan = await ApiClient.JsonAsync(preview);
+            Assert.Equal((2L, 0L), (plan.GetProperty("writes").GetInt64(), plan.GetProperty("deletes").GetInt64()));
+            using var repaired = await op.PostAsync($"/api/compare-reports/{reportId}/repair", null, Token);
+            var outcome = await ApiClient.JsonAsync(repaired);
+            Assert.Equal(2, outcome.GetProperty("repair").GetProperty("written").GetInt64());
+            Assert.False(outcome.GetProperty("compare").GetProperty("differs").GetBoolean());
+
             using var all = await op.PostAsync($"/api/subscriptions/{id}/compare", null, Token);
             var reports = await ApiClient.JsonAsync(all, HttpStatusCode.Accepted);
             Assert.Equal(1, reports.GetArrayLength());
@@ -114,6 +124,7 @@ public sealed class CompareApiTests(PortalFixture fixture, SeedNodes seed) : ICl
                  {
                      "/api/subscriptions/{id}/compare", "/api/subscriptions/{id}/tables/{tableId}/compare", "/api/subscriptions/{id}/compare-reports",
                      "/api/compare-reports/{reportId}", "/api/compare-reports/{reportId}/differences", "/api/compare-reports/{reportId}/differences.csv",
+                     "/api/compare-reports/{reportId}/repair",
                  })
         {
             Assert.True(paths.TryGetProperty(path, out _) || paths.TryGetProperty(path + "/", out _), $"{path} is not in the OpenAPI document");

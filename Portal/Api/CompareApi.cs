@@ -10,7 +10,8 @@ namespace Ferry.Portal.Api;
 /// Compares (docs/decisions/ADR-016-compare-and-repair.md): <c>POST /api/subscriptions/{id}/compare</c> (every ok table) and
 /// <c>POST /api/subscriptions/{id}/tables/{tableId}/compare</c> start compares that run as a background job and answer 202
 /// with their reports; <c>GET /api/subscriptions/{id}/compare-reports</c> is the history; <c>/api/compare-reports/{reportId}</c>
-/// one report, with <c>/differences</c> (pages) and <c>/differences.csv</c> (all). Operators start, Viewers read.
+/// one report, with <c>/differences</c> (pages), <c>/differences.csv</c> (all) and <c>/repair</c> (GET a preview, POST to
+/// repair). Operators start and repair, Viewers read.
 /// </summary>
 internal static class CompareApi
 {
@@ -74,6 +75,17 @@ internal static class CompareApi
             })
             .WithName("DownloadCompareDifferences").WithSummary("Every differing row as CSV (an empty cell is SQL NULL, \"\" an empty string)")
             .Produces(StatusCodes.Status200OK, contentType: "text/csv");
+
+        reports.MapGet("/repair", (int reportId, ClaimsPrincipal user, RepairService service, CancellationToken ct) =>
+                service.PreviewAsync(user, reportId, ct))
+            .WithName("PreviewRepair")
+            .WithSummary("What a repair from the report would write and delete, with its first statements (Operator)");
+
+        reports.MapPost("/repair", (int reportId, ClaimsPrincipal user, RepairService service, CancellationToken ct) =>
+                service.RepairAsync(user, reportId, ct))
+            .WithName("Repair")
+            .WithSummary("Write the report's rows on the target in one transaction at a consistent point, then compare again; refused when "
+                + "the report is older than the table's last resync (Operator)");
         return api;
     }
 
