@@ -67,9 +67,9 @@ public sealed partial class PortalSignIn(
     private static string AddressLockedOut(int minutes) =>
         $"This account is locked for your address after repeated failed logins: try again in {minutes} minutes, or ask an Admin to unlock it.";
 
-    [LoggerMessage(3010, LogLevel.Warning, "Sign-ins to {UserName} from {ClientAddress} are locked out for {Minutes} minutes after repeated failures")]
+    [LoggerMessage(2110, LogLevel.Warning, "Sign-ins to {UserName} from {ClientAddress} are locked out for {Minutes} minutes after repeated failures")]
     private static partial void LogAddressLocked(ILogger logger, string userName, string clientAddress, int minutes);
 
-    [LoggerMessage(3011, LogLevel.Warning, "Account {UserName} is locked for {Minutes} minutes: {Failures} failed sign-ins from several addresses")]
+    [LoggerMessage(2111, LogLevel.Warning, "Account {UserName} is locked for {Minutes} minutes: {Failures} failed sign-ins from several addresses")]
     private static partial void LogAccountLocked(ILogger logger, string userName, int failures, int minutes);
 }
