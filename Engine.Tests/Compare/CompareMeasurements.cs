@@ -37,14 +37,19 @@ public sealed class CompareMeasurements(ClusterFixture clusters, ITestOutputHelp
         }
         output.WriteLine($"setup (2 databases, {Users:N0} rows copied): {clock.Elapsed.TotalSeconds:0.0} s");
 
-        var sink = new CountingSink();
-        var (ferry, ferryPeak) = await MeasureAsync(async () =>
+        foreach (var chunkRows in new[] { 10_000, 50_000 })
         {
-            await using var point = await ConsistentPoint.OfQuietTablesAsync(source, target, ct);
-            var result = await new TableComparer(source, target, new CompareOptions()).CompareAsync(point, rule, sink, null, ct);
-            Assert.Equal(planted.Count, result.Different);
-        });
-        output.WriteLine($"Ferry compare: {ferry.TotalSeconds:0.00} s to the list of {sink.Count} rows, peak working set {ferryPeak / 1048576} MiB");
+            var sink = new CountingSink();
+            var (ferry, ferryPeak) = await MeasureAsync(async () =>
+            {
+                await using var point = await ConsistentPoint.OfQuietTablesAsync(source, target, ct);
+                var result = await new TableComparer(source, target, new CompareOptions { ChunkRows = chunkRows })
+                    .CompareAsync(point, rule, sink, null, ct);
+                Assert.Equal(planted.Count, result.Different);
+            });
+            output.WriteLine($"Ferry compare, chunks of {chunkRows:N0}: {ferry.TotalSeconds:0.00} s to the list of {sink.Count} rows, "
+                + $"peak working set {ferryPeak / 1048576} MiB");
+        }
 
         var columns = string.Join(", ", rule.Columns.Select(c => Ferry.Engine.Sql.Identifiers.Quote(c.Name)));
         var hashSql = $"SET extra_float_digits = 3; SET TimeZone = 'UTC'; SELECT md5(string_agg(ROW({columns})::text, E'\\n' ORDER BY userid)) FROM digoal_01.user_info";

@@ -25,6 +25,7 @@ internal sealed class TableSide
     private readonly string? _filter;
     private readonly string[] _keyExpressions;
     private readonly string[] _keyTypes;
+    private readonly string _keyColumns;
 
     public TableSide(TableRule rule, bool source)
     {
@@ -34,7 +35,8 @@ internal sealed class TableSide
         var byName = rule.Columns.ToDictionary(c => c.Name, StringComparer.Ordinal);
         _keyExpressions = [.. rule.Key.Select(k => Collated("t." + Identifiers.Quote(k), byName[k]))];
         _keyTypes = [.. rule.Key.Select(k => byName[k].Type)];
-        KeyText = "ARRAY[" + string.Join(", ", rule.Key.Select(k => "t." + Identifiers.Quote(k) + "::text")) + "]";
+        _keyColumns = string.Join(", ", rule.Key.Select(k => "t." + Identifiers.Quote(k)));
+        KeyText = KeyTextOf("t");
         RowHash = "('x' || left(md5(ROW(" + string.Join(", ", rule.Columns.Select(c => "t." + Identifiers.Quote(c.Name)))
             + ")::text), 16))::bit(64)::bigint";
         ColumnTexts = "ARRAY[" + string.Join(", ", rule.Columns.Select(c => "t." + Identifiers.Quote(c.Name) + "::text")) + "]";
@@ -57,9 +59,11 @@ internal sealed class TableSide
         $"SELECT count(*), coalesce(sum({RowHash}), 0)::text FROM {_table} AS t WHERE {Where(range)}";
 
     /// <summary>Every <c>$3</c>-th key of a range in key order (the ends of sub-ranges of $3 rows).</summary>
+    /// <remarks>The key's texts are made for the boundaries only, not for every row the window walks.</remarks>
     public string Boundaries(KeyRange range) => $"""
-        SELECT b.k FROM (SELECT {KeyText} AS k, row_number() OVER (ORDER BY {OrderBy}) AS n FROM {_table} AS t WHERE {Where(range)}) AS b
-        WHERE b.n % $3 = 0 ORDER BY b.n
+        SELECT {KeyTextOf("b")} FROM (SELECT {_keyColumns}, row_number() OVER (ORDER BY {OrderBy}) AS ferry_n
+          FROM {_table} AS t WHERE {Where(range)}) AS b
+        WHERE b.ferry_n % $3 = 0 ORDER BY b.ferry_n
         """;
 
     /// <summary>Every row of a range (for the target's side of <see cref="LeafSql"/>).</summary>
@@ -81,6 +85,8 @@ internal sealed class TableSide
     /// <summary>Key and <c>row_to_json</c> of the rows whose keys are given (as <see cref="RowsByKey"/>), for a repair.</summary>
     public string JsonByKey() => RowsByKey().Replace($"SELECT {KeyText}, {ColumnTexts} FROM", $"SELECT {KeyText}, row_to_json(t)::text FROM",
         StringComparison.Ordinal);
+
+    private string KeyTextOf(string alias) => "ARRAY[" + string.Join(", ", _rule.Key.Select(k => alias + "." + Identifiers.Quote(k) + "::text")) + "]";
 
     private string Where(KeyRange range)
     {

@@ -37,7 +37,10 @@ public sealed class CompareService(
                 $"{table.SourceSchema}.{table.SourceTable} is {TableStateMachine.Text(table.State)}: a table is compared once its copy "
                 + "has caught up (state ok).");
         }
-        if (await context.CompareReports.AnyAsync(r => r.TableRuleId == tableId && r.State == CompareState.Running, cancellationToken)
+        // A report left Running by a process that died stops blocking once its hold would have expired many times over.
+        var live = time.GetUtcNow() - options.Value.RunningReportsExpireAfter;
+        if (await context.CompareReports.AnyAsync(r => r.TableRuleId == tableId && r.State == CompareState.Running && r.StartedAt > live,
+                cancellationToken)
             .ConfigureAwait(false))
         {
             throw ReplicationRefusedException.Conflict(
@@ -67,8 +70,9 @@ public sealed class CompareService(
         await using (var context = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false))
         {
             var subscription = await LoadAsync(context, subscriptionId, cancellationToken).ConfigureAwait(false);
+            var live = time.GetUtcNow() - options.Value.RunningReportsExpireAfter;
             var running = await context.CompareReports
-                .Where(r => r.SubscriptionId == subscriptionId && r.State == CompareState.Running).Select(r => r.TableRuleId)
+                .Where(r => r.SubscriptionId == subscriptionId && r.State == CompareState.Running && r.StartedAt > live).Select(r => r.TableRuleId)
                 .ToListAsync(cancellationToken).ConfigureAwait(false);
             tables = [.. subscription.Tables.Where(t => t.State == TableState.Ok && !running.Contains(t.Id)).OrderBy(t => t.Id).Select(t => t.Id)];
         }
