@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Text.Json;
 using Ferry.Engine.Consumers;
 using Ferry.Engine.Maintenance;
 using Ferry.Engine.Queue;
@@ -140,9 +139,5 @@ public sealed class RotationTests(ClusterFixture clusters) : QueueTestBase(clust
     private const string EventTablesSizeSql =
         "SELECT sum(pg_relation_size(inhrelid))::bigint FROM pg_inherits WHERE inhparent = 'ferry.event_1'::regclass";
 
-    private static long RowId(QueueEvent e)
-    {
-        using var json = JsonDocument.Parse(e.Data!);
-        return json.RootElement.GetProperty("id").GetInt64();
-    }
+    private static long RowId(QueueEvent e) => IntOf(e);
 }

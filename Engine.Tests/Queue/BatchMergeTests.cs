@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Ferry.Engine.Consumers;
 using Ferry.Engine.Queue;
 using Ferry.Engine.Tests.Support;
@@ -29,7 +28,7 @@ public sealed class BatchMergeTests(ClusterFixture clusters) : QueueTestBase(clu
 
         var events = await DrainAsync(consumer);
 
-        Assert.Equal([1, 2, 3, 4, 5], events.Select(e => JsonDocument.Parse(e.Event.Data!).RootElement.GetProperty("id").GetInt32()));
+        Assert.Equal([1, 2, 3, 4, 5], events.Select(e => (int)IntOf(e.Event)));
         var batch = Assert.Single(events.Select(e => e.Batch).Distinct());
         Assert.Equal(ticks[^1], batch.TickId);
     }

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Text.Json;
 using Ferry.Engine.Consumers;
 using Ferry.Engine.Queue;
 using Ferry.Engine.Tests.Support;
@@ -202,11 +201,11 @@ public sealed class BatchTests(ClusterFixture clusters) : QueueTestBase(clusters
             Tables = ["public.a"],
             Filters = new Dictionary<string, string>
             {
-                ["public.a"] = "ev_type = 'D' OR (json_populate_record(NULL::public.a, ev_data)).region = 'EU'",
+                ["public.a"] = "ev_type = 'D' OR (json_populate_record(NULL::public.a, ferry.text_row(ev_data, ev_extra))).region = 'EU'",
             },
         });
 
-        Assert.Equal(["I {\"id\":1,\"region\":\"EU\"}", "D {\"id\":2}"], events.Select(e => $"{e.Event.Type} {e.Event.Data}"));
+        Assert.Equal(["I (1,EU)", "D (2,US)"], events.Select(e => $"{e.Event.Type} {e.Event.Extra}"));
     }
 
     [Theory]
@@ -285,11 +284,7 @@ public sealed class BatchTests(ClusterFixture clusters) : QueueTestBase(clusters
             events.Select(e => $"{e.Event.Id} {e.Event.Type} {e.Event.Extra ?? e.Event.Data}"));
     }
 
-    private static long RowId(QueueEvent e)
-    {
-        using var json = JsonDocument.Parse(e.Data!);
-        return json.RootElement.GetProperty("id").GetInt64();
-    }
+    private static long RowId(QueueEvent e) => IntOf(e);
 
     private static async Task Execute(NpgsqlConnection connection, string sql)
     {

@@ -1,5 +1,6 @@
 using Ferry.Engine.Consumers;
 using Ferry.Engine.Queue;
+using Ferry.Engine.Rules;
 using Ferry.Engine.Tests.Support;
 using Npgsql;
 
@@ -48,7 +49,9 @@ public sealed class CaptureTests(ClusterFixture clusters) : QueueTestBase(cluste
 
         var events = (await DrainAsync(consumer)).Select(e => e.Event).ToList();
         Assert.Equal([EventTypes.Insert, EventTypes.Delete], events.Select(e => e.Type));
-        Assert.Equal("{\"a\":1,\"b\":\"x\"}", events[1].Data);
+        // A delete carries the old row (the consumer takes the key by name), as its record text, with the column names.
+        Assert.Equal(["a", "b", "v"], EventRow.Names(events[1].Data!));
+        Assert.Equal("(1,x,v)", events[1].Extra);
     }
 
     [Theory]
@@ -77,15 +80,22 @@ public sealed class CaptureTests(ClusterFixture clusters) : QueueTestBase(cluste
         Assert.All(events, e => Assert.Equal("\"My App\".t", e.Table));
         Assert.Equal(
             [
-                "I {\"id\":1,\"v\":\"a\"}", "I {\"id\":2,\"v\":\"b\"}",
-                "U {\"id\":1,\"v\":\"c\"}",
-                // A key change: deletes of the old keys come before the statement's updates (rows in heap order:
+                "I (1,a)", "I (2,b)",
+                "U (1,c)",
+                // A key change: deletes of the old rows come before the statement's updates (rows in heap order:
                 // the update of row 1 above moved it behind row 2).
-                "D {\"id\":2}", "D {\"id\":1}", "U {\"id\":12,\"v\":\"b\"}", "U {\"id\":11,\"v\":\"c\"}",
-                "D {\"id\":11}",
+                "D (2,b)", "D (1,c)", "U (12,b)", "U (11,c)",
+                "D (11,c)",
                 "T ",
             ],
-            events.Select(e => $"{e.Type} {e.Data}"));
+            events.Select(e => $"{e.Type} {e.Extra}"));
+        // Every row event names its columns (the keys of a row's JSON object: a statement's first row's); truncates have none.
+        Assert.All(events.Where(e => e.Type != EventTypes.Truncate), e => Assert.Equal(["id", "v"], EventRow.Names(e.Data!)));
+        Assert.Null(events[^1].Data);
+        // A statement whose first row is large names its columns in a JSON array instead of repeating that row in each event.
+        await ExecuteAsync(node, """INSERT INTO "My App".t SELECT g, repeat('x', 300) FROM generate_series(1, 3) g""");
+        await admin.TickAsync("q", Ct);
+        Assert.All(await DrainAsync(consumer), e => Assert.Equal("[\"id\",\"v\"]", e.Event.Data));
         Assert.Single(events.Select(e => e.TxId).Distinct());
         Assert.Equal(events.Select(e => e.Id).Order(), events.Select(e => e.Id));
     }
@@ -97,18 +107,17 @@ public sealed class CaptureTests(ClusterFixture clusters) : QueueTestBase(cluste
         var node = await CreateNodeAsync(major);
         var admin = new QueueAdmin(node);
         await admin.CreateQueueAsync("q", Ct);
-        await ExecuteAsync(node, "CREATE TABLE t (k int PRIMARY KEY, n int, o text)");
+        await ExecuteAsync(node, "CREATE TABLE t (k int PRIMARY KEY, n int, o text, h int, r int)");
         await admin.EnableCaptureAsync("q", "t", Ct);
         var consumer = new QueueConsumer(node, "q", "c");
         await consumer.RegisterAsync(Ct);
 
-        await ExecuteAsync(node, "INSERT INTO t VALUES (1, 2, 'x'); UPDATE t SET n = 3; UPDATE t SET k = 4; DELETE FROM t");
+        await ExecuteAsync(node, "INSERT INTO t VALUES (1, 2, 'x', 5, 6); UPDATE t SET n = 3; UPDATE t SET k = 4; DELETE FROM t");
         await admin.TickAsync("q", Ct);
 
         Assert.Equal(
-            ["I {\"k\":1,\"n\":2,\"o\":\"x\"}", "U {\"k\":1,\"n\":3,\"o\":\"x\"}", "D {\"k\":1}", "U {\"k\":4,\"n\":3,\"o\":\"x\"}",
-                "D {\"k\":4}"],
-            (await DrainAsync(consumer)).Select(e => $"{e.Event.Type} {e.Event.Data}"));
+            ["I (1,2,x,5,6)", "U (1,3,x,5,6)", "D (1,3,x,5,6)", "U (4,3,x,5,6)", "D (4,3,x,5,6)"],
+            (await DrainAsync(consumer)).Select(e => $"{e.Event.Type} {e.Event.Extra}"));
     }
 
     [Theory]
@@ -140,7 +149,7 @@ public sealed class CaptureTests(ClusterFixture clusters) : QueueTestBase(cluste
 
     [Theory]
     [MemberData(nameof(Majors))]
-    public async Task Capture_RoundTripsEveryValueExactly_ThroughJsonPopulateRecord(int major)
+    public async Task Capture_RoundTripsEveryValueExactly_ThroughTheTextRow(int major)
     {
         var node = await CreateNodeAsync(major);
         var admin = new QueueAdmin(node);
@@ -184,11 +193,14 @@ public sealed class CaptureTests(ClusterFixture clusters) : QueueTestBase(cluste
         {
             await tz.ExecuteNonQueryAsync(Ct);
         }
-        foreach (var e in events)
+        var columns = (await LiveColumns.ReadAsync(connection, ["public.typed"], Ct))["public.typed"]
+            .Select(c => new ColumnDefinition(c.Name, c.Type, "", false, c.JsonType)).ToList();
+        var names = new EventRow.NamesCache();
+        foreach (var e in events.Select(e => EventRow.ToTextRow(e, ref names)))
         {
             await using var compare = new NpgsqlCommand(
-                """
-                SELECT (SELECT r::text FROM json_populate_record(NULL::typed, $1::json) AS r),
+                $"""
+                SELECT (SELECT ROW(r.*)::text FROM {TargetTableSql.Populate("public.typed", columns, "$1::json", "r")}),
                        (SELECT s::text FROM typed AS s WHERE s.id = ($1::json ->> 'id')::int)
                 """, connection);
             compare.Parameters.Add(new NpgsqlParameter { Value = e.Data! });
@@ -196,6 +208,6 @@ public sealed class CaptureTests(ClusterFixture clusters) : QueueTestBase(cluste
             await reader.ReadAsync(Ct);
             Assert.Equal(reader.GetString(1), reader.GetString(0));
         }
-        Assert.Contains("公益是一辈子的事", events[0].Data, StringComparison.Ordinal);
+        Assert.Contains("公益是一辈子的事", events[0].Extra, StringComparison.Ordinal);
     }
 }

@@ -4,7 +4,7 @@ using Ferry.Engine.Tests.Support;
 
 namespace Ferry.Engine.Tests.Queue;
 
-/// <summary>A consumer held at a tick opens no batch past it until released or expired (schema version 5, ADR-016).</summary>
+/// <summary>A consumer held at a tick opens no batch past it until released or expired (schema version 6, ADR-016).</summary>
 public sealed class ConsumerHoldTests(ClusterFixture clusters) : QueueTestBase(clusters)
 {
     [Theory]

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Text.Json;
 using Ferry.Engine.Consumers;
 using Ferry.Engine.Queue;
 using Ferry.Engine.Tests.Support;
@@ -73,6 +74,23 @@ public abstract class QueueTestBase(ClusterFixture clusters) : IAsyncDisposable
             await consumer.FinishBatchAsync(batch, Ct);
         }
         return events;
+    }
+
+    /// <summary>The row of a captured event as a text row (<see cref="EventRow"/>), or its legacy row_to_json object.</summary>
+    protected static JsonElement Row(QueueEvent e)
+    {
+        var names = new EventRow.NamesCache();
+        using var json = JsonDocument.Parse(EventRow.ToTextRow(e, ref names).Data!);
+        return json.RootElement.Clone();
+    }
+
+    /// <summary>An integer column of a captured event's row.</summary>
+    protected static long IntOf(QueueEvent e, string column = "id")
+    {
+        var value = Row(e).GetProperty(column);
+        return value.ValueKind == JsonValueKind.String
+            ? long.Parse(value.GetString()!, System.Globalization.CultureInfo.InvariantCulture)
+            : value.GetInt64();
     }
 
     /// <summary>Polls <paramref name="condition"/> until it holds or <paramref name="timeout"/> passes (then fails).</summary>

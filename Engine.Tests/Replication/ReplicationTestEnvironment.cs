@@ -26,15 +26,21 @@ internal sealed class ReplicationTestEnvironment : IAsyncDisposable
     public static ClaimsPrincipal User(string name, string role) =>
         new(new ClaimsIdentity([new Claim(ClaimTypes.Name, name), new Claim(ClaimTypes.Role, role)], "test"));
 
-    public static async Task<ReplicationTestEnvironment> StartAsync(string controlConnectionString, CancellationToken cancellationToken)
+    public static async Task<ReplicationTestEnvironment> StartAsync(
+        string controlConnectionString, CancellationToken cancellationToken, IReadOnlyDictionary<string, string?>? settings = null)
     {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        var values = new Dictionary<string, string?>
         {
             ["ConnectionStrings:Control"] = controlConnectionString,
             ["Replication:InitialBackoff"] = "00:00:00.200",
             ["Replication:ControlPollInterval"] = "00:00:00.300",
             ["Replication:LockWait"] = "00:00:01",
-        }).Build();
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            values[key] = value;
+        }
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
         var loops = new TaskLoopHost();
         var services = new ServiceCollection()
             .AddSingleton<IConfiguration>(configuration)

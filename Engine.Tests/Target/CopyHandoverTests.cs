@@ -25,7 +25,7 @@ public sealed class CopyHandoverTests
     [InlineData(TableState.Copying, HandoverAction.Keep)]
     [InlineData(TableState.New, HandoverAction.Skip)]
     [InlineData(TableState.Paused, HandoverAction.Skip)]
-    [InlineData(TableState.Error, HandoverAction.Skip)]
+    [InlineData(TableState.Error, HandoverAction.Keep)]
     public void Decide_DependsOnlyOnState_OutsideCatchingUp(TableState state, HandoverAction expected) =>
         Assert.Equal(expected, CopyHandover.Decide(state, s_copy, 98));
 

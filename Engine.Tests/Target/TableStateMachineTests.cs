@@ -14,6 +14,7 @@ public sealed class TableStateMachineTests
     [InlineData(TableState.Ok, TableState.Paused)]
     [InlineData(TableState.Ok, TableState.Error)]
     [InlineData(TableState.Copying, TableState.Error)]
+    [InlineData(TableState.Error, TableState.CatchingUp)]
     public void Move_Allows_TheDesignedPath(TableState from, TableState to) => Assert.Equal(to, TableStateMachine.Move(from, to));
 
     [Theory]

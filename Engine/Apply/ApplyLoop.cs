@@ -3,6 +3,7 @@ using System.Text.Json;
 using Ferry.Engine.Apply.Handlers;
 using Ferry.Engine.Apply.Internal;
 using Ferry.Engine.Consumers;
+using Ferry.Engine.Drift;
 using Ferry.Engine.Rules;
 using Ferry.Engine.Target;
 using Microsoft.Extensions.Logging;
@@ -17,21 +18,31 @@ namespace Ferry.Engine.Apply;
 /// subscription in state error, with the message and the failing event kept on the target.
 /// </summary>
 /// <remarks>
+/// <para>
 /// One loop per subscription at a time: the apply transaction locks the subscription's row on the target
 /// (<c>SELECT ... FOR UPDATE</c>), so a second loop racing the first waits for it, then sees the tick it recorded and only
 /// finishes the batch. Events of each table go through <see cref="CopyHandover.Decide"/>: applied, skipped, or kept while
 /// the table's copy runs. A table of <paramref name="rules"/> without a state row on the target (not added yet, or removed)
 /// is not applied.
+/// </para>
+/// <para>
+/// Schema drift (docs/decisions/ADR-014-exact-row-encoding.md): with a <see cref="DriftWatch"/>, every applied event is checked
+/// against its rule and the source's columns first. A table whose source changed shape stops alone, in state error, its
+/// events kept on the target from that batch on (the batch runs again with the table stopped); or, when only the rule must
+/// follow, nothing is applied and the loop returns <see cref="ApplyOutcome.RulesChanged"/>. A retried table (back in
+/// catching-up with kept events) replays them at the start of the next batch.
+/// </para>
 /// </remarks>
 public sealed class ApplyLoop(
     IBatchSource batches, NpgsqlDataSource target, TargetStateStore store, IReadOnlyList<TableRule> rules, IHandler handler,
-    ApplyLoopOptions options, TimeProvider time, ILogger<ApplyLoop> logger)
+    ApplyLoopOptions options, TimeProvider time, ILogger<ApplyLoop> logger, DriftWatch? drift = null)
 {
     private readonly Dictionary<string, TableRule> _rules = rules.ToDictionary(r => r.SourceTable, StringComparer.Ordinal);
     private readonly Dictionary<string, string> _filters = rules
         .Where(r => r.Filter is not null)
         .ToDictionary(r => r.SourceTable, r => r.Filter!, StringComparer.Ordinal);
     private bool _prepared;
+    private string? _moneyLocale;
     private bool _warnedReplicaRole;
     private long _eventsApplied;
 
@@ -48,7 +59,7 @@ public sealed class ApplyLoop(
         while (true)
         {
             var outcome = await RunOnceAsync(cancellationToken).ConfigureAwait(false);
-            if (outcome == ApplyOutcome.Stopped)
+            if (outcome is ApplyOutcome.Stopped or ApplyOutcome.RulesChanged)
             {
                 return;
             }
@@ -106,6 +117,42 @@ public sealed class ApplyLoop(
         {
             return ApplyOutcome.Idle;
         }
+        if (drift is null)
+        {
+            return (await ApplyBatchAsync(batch, with, commit, new Dictionary<string, string>(), cancellationToken).ConfigureAwait(false))!
+                .Value;
+        }
+        // Tables found drifting are stopped in the next run of the same batch, in its transaction: their events are kept
+        // from exactly this batch on. Runs again also when the source's columns changed while the batch was applied.
+        var stops = new Dictionary<string, string>(StringComparer.Ordinal);
+        while (true)
+        {
+            try
+            {
+                if (await ApplyBatchAsync(batch, with, commit, stops, cancellationToken).ConfigureAwait(false) is { } outcome)
+                {
+                    return outcome;
+                }
+                // Null: the source's columns changed while the batch was applied; it runs again against the new ones.
+            }
+            catch (DriftException found) when (found.Stop && !stops.ContainsKey(found.Table))
+            {
+                logger.TableStopped(store.Subscription, found.Table, found.Message);
+                stops[found.Table] = found.Message;
+            }
+            catch (DriftException found) when (!found.Stop)
+            {
+                await drift.PrepareTargetAsync(found, cancellationToken).ConfigureAwait(false);
+                logger.RulesChanged(store.Subscription, found.Message);
+                return ApplyOutcome.RulesChanged;
+            }
+        }
+    }
+
+    /// <summary>One run of a batch in one target transaction; null when it must run again (see <see cref="DriftWatch.VerifyAsync"/>).</summary>
+    private async Task<ApplyOutcome?> ApplyBatchAsync(
+        Batch batch, IHandler with, bool commit, Dictionary<string, string> stops, CancellationToken cancellationToken)
+    {
         await using var connection = await target.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         var lastTick = await store.LockLastTickAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
@@ -122,14 +169,26 @@ public sealed class ApplyLoop(
 
         var tables = (await store.GetTablesAsync(connection, transaction, forShare: true, cancellationToken).ConfigureAwait(false))
             .ToDictionary(t => t.SourceTable, StringComparer.Ordinal);
+        await ApplySession.PinAsync(connection, transaction, _moneyLocale ??= MoneyLocale(), cancellationToken).ConfigureAwait(false);
+        await RetriedTables.StopAsync(store, connection, transaction, tables, stops, cancellationToken).ConfigureAwait(false);
+        var replay = await RetriedTables.TakeKeptAsync(store, connection, transaction, tables, _rules, logger, cancellationToken)
+            .ConfigureAwait(false);
         var kept = new List<ApplyEvent>();
-        var events = RouteAsync(batches.ReadEventsAsync(batch, _filters, cancellationToken), tables, kept, cancellationToken);
+        var touched = new HashSet<string>(StringComparer.Ordinal);
+        var events = RouteAsync(
+            RetriedTables.Prepend(replay, batches.ReadEventsAsync(batch, _filters, cancellationToken), cancellationToken), tables, kept, touched,
+            cancellationToken);
         var result = await with.ApplyAsync(new HandlerTarget(connection, transaction, _rules), events, cancellationToken).ConfigureAwait(false);
+        if (drift is not null && !await drift.VerifyAsync(touched, cancellationToken).ConfigureAwait(false))
+        {
+            return null;
+        }
         await store.KeepPendingAsync(connection, transaction, kept, cancellationToken).ConfigureAwait(false);
 
+        // Only a table this loop applies: one without a rule keeps its events (see RouteAsync) for a loop that replays them.
         var caughtUp = tables.Values
             .Where(t => t.State == TableState.CatchingUp && t.CopySnapshot is not null
-                && CopyHandover.IsCaughtUp(t.CopySnapshot, batch.StartSnapshot))
+                && CopyHandover.IsCaughtUp(t.CopySnapshot, batch.StartSnapshot) && _rules.ContainsKey(t.SourceTable))
             .ToList();
         foreach (var table in caughtUp)
         {
@@ -161,20 +220,38 @@ public sealed class ApplyLoop(
     }
 
     private async IAsyncEnumerable<ApplyEvent> RouteAsync(
-        IAsyncEnumerable<ApplyEvent> events, Dictionary<string, TableStateRow> tables, List<ApplyEvent> kept,
+        IAsyncEnumerable<ApplyEvent> events, Dictionary<string, TableStateRow> tables, List<ApplyEvent> kept, HashSet<string> touched,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await foreach (var item in events.WithCancellation(cancellationToken).ConfigureAwait(false))
         {
             var table = item.Event.Table;
-            if (table is null || !_rules.ContainsKey(table) || !tables.TryGetValue(table, out var state))
+            if (table is null || !tables.TryGetValue(table, out var state))
             {
+                continue;
+            }
+            if (!_rules.TryGetValue(table, out var rule))
+            {
+                // A table without a rule here (not valid any more, or retried since this loop was built): its events wait on
+                // the target for a loop that has one. New and paused tables pass them over, as below (a copy will take them).
+                if (state.State is not (TableState.New or TableState.Paused))
+                {
+                    kept.Add(item);
+                }
                 continue;
             }
             switch (CopyHandover.Decide(state.State, state.CopySnapshot, item.Event.TxId))
             {
                 case HandoverAction.Apply:
-                    yield return item;
+                    if (drift is not null)
+                    {
+                        touched.Add(table);
+                        yield return await drift.CheckAsync(rule, item, cancellationToken).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        yield return item;
+                    }
                     break;
                 case HandoverAction.Keep:
                     kept.Add(item);
@@ -185,6 +262,10 @@ public sealed class ApplyLoop(
             }
         }
     }
+
+    /// <summary>The locale money values are read in: the source's, when a table has a money column (see ApplySession).</summary>
+    private string MoneyLocale() =>
+        _rules.Values.Any(r => r.Columns.Any(c => c.TypeName == "pg_catalog.money")) ? drift?.SourceMonetary ?? "" : "";
 
     /// <summary>Keeps the error and the failing event on the target; reruns a set-based batch row by row to find that event.</summary>
     private async Task StopAsync(Exception error, CancellationToken cancellationToken)

@@ -14,4 +14,10 @@ public enum ApplyOutcome
 
     /// <summary>The subscription is in state error (now or from before); it does nothing until the error is cleared.</summary>
     Stopped,
+
+    /// <summary>
+    /// A source table changed shape in a way its rule must follow (docs/decisions/ADR-014-exact-row-encoding.md): nothing was
+    /// applied; build the rules again and run a new loop.
+    /// </summary>
+    RulesChanged,
 }

@@ -13,15 +13,18 @@ namespace Ferry.Engine.Apply;
 /// <remarks>
 /// The consumer's own <see cref="BatchReadOptions.Filters"/> drops events outside a filter; the apply side needs them
 /// (an update that leaves the filter deletes the row on the target), so filters are evaluated here instead, on the
-/// events as read: <c>json_populate_record(NULL::table, data)</c> gives the row the filter is written against. Each chunk
-/// is judged in a READ ONLY transaction under a statement timeout (<paramref name="filterTimeout"/>, by default
-/// <see cref="FilterSql.EvaluationTimeout"/>), so a filter can neither write on the source nor hold the loop forever.
+/// events as read: the row the filter is written against is read back from the event's text row as the apply does
+/// (<c>TargetTableSql.Populate</c>). Each chunk is judged in a READ ONLY transaction under a statement timeout
+/// (<paramref name="filterTimeout"/>, by default <see cref="FilterSql.EvaluationTimeout"/>), so a filter can neither write
+/// on the source nor hold the loop forever. Every event leaves with its row as a text row (<see cref="EventRow"/>,
+/// docs/decisions/ADR-014-exact-row-encoding.md).
 /// </remarks>
 public sealed class QueueBatchSource(
     QueueConsumer consumer, NpgsqlDataSource source, BatchReadOptions? readOptions = null, TimeSpan? filterTimeout = null)
     : IBatchSource, IAsyncDisposable
 {
     private const int FilterChunk = 1000;
+    private readonly Dictionary<string, IReadOnlyList<ColumnDefinition>> _columns = new(StringComparer.Ordinal);
     private Batch? _open;
     private TickListener? _ticks;
 
@@ -42,7 +45,7 @@ public sealed class QueueBatchSource(
         var open = _open is { } b && b.TickId == batch.TickId
             ? b
             : throw new InvalidOperationException($"Batch ({batch.PreviousTickId}, {batch.TickId}] is not the consumer's open batch.");
-        var events = consumer.ReadEventsAsync(open, readOptions, cancellationToken);
+        var events = TextRowsAsync(consumer.ReadEventsAsync(open, readOptions, cancellationToken), cancellationToken);
         if (filters.Count == 0)
         {
             await foreach (var e in events.ConfigureAwait(false))
@@ -53,6 +56,7 @@ public sealed class QueueBatchSource(
         }
 
         await using var connection = await source.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await ApplySession.PinAsync(connection, null, "", cancellationToken).ConfigureAwait(false);
         var chunk = new List<QueueEvent>(FilterChunk);
         await foreach (var e in events.ConfigureAwait(false))
         {
@@ -114,6 +118,17 @@ public sealed class QueueBatchSource(
         _open = null;
     }
 
+    /// <summary>The events with their rows as text rows (<see cref="EventRow.ToTextRow"/>), which every reader downstream takes.</summary>
+    private static async IAsyncEnumerable<QueueEvent> TextRowsAsync(
+        IAsyncEnumerable<QueueEvent> events, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var names = new EventRow.NamesCache();
+        await foreach (var e in events.WithCancellation(cancellationToken).ConfigureAwait(false))
+        {
+            yield return EventRow.ToTextRow(e, ref names);
+        }
+    }
+
     /// <summary>The chunk's events with the filter verdicts of its inserts and updates, one query per filtered table.</summary>
     private async Task<List<ApplyEvent>> JudgeAsync(
         NpgsqlConnection connection, List<QueueEvent> chunk, IReadOnlyDictionary<string, string> filters,
@@ -137,11 +152,17 @@ public sealed class QueueBatchSource(
         foreach (var group in groups)
         {
             var items = group.ToList();
+            if (!_columns.TryGetValue(group.Key, out var columns))
+            {
+                columns = [.. ((await LiveColumns.ReadAsync(connection, [group.Key], cancellationToken).ConfigureAwait(false))
+                    .GetValueOrDefault(group.Key) ?? []).Select(c => new ColumnDefinition(c.Name, c.Type, "", false, c.JsonType))];
+                _columns[group.Key] = columns;
+            }
             // The table name and filter come from validated rules (TableRule.SourceTable is quote_ident'ed on the source).
             // The filter stands on lines of its own, as everywhere it is used, so a trailing -- comment ends with it.
             await using var command = new NpgsqlCommand($"""
                 SELECT coalesce((SELECT {FilterSql.Parenthesized(filters[group.Key])}
-                  FROM json_populate_record(NULL::{group.Key}, u.ferry_row::json)), false)
+                  FROM {TargetTableSql.Populate(group.Key, columns, "u.ferry_row::json", "r")}), false)
                 FROM unnest($1::text[]) WITH ORDINALITY AS u(ferry_row, ferry_ord)
                 ORDER BY u.ferry_ord
                 """, connection, transaction);

@@ -20,7 +20,7 @@ namespace Ferry.Engine.Compare;
 /// lock at most <see cref="CompareOptions.LockTimeout"/>, and in practice for a few milliseconds.
 /// </para>
 /// <para>
-/// Target: the held consumer opens no batch past the tick (<c>ferry.next_batch</c>, queue schema version 5), so the apply
+/// Target: the held consumer opens no batch past the tick (<c>ferry.next_batch</c>, queue schema version 6), so the apply
 /// loop, wherever it runs, applies up to the tick and waits there. Once the target records the tick, a REPEATABLE READ
 /// transaction there exports its snapshot and the hold is released: the apply loop stops for that moment only. A hold ends
 /// by itself after <see cref="CompareOptions.HoldTimeout"/>, so a compare that dies never stops replication for longer.

@@ -15,10 +15,12 @@ public sealed record BatchReadOptions
     /// <summary>
     /// Per table (regclass text), a SQL boolean expression evaluated on the source for each of that table's events;
     /// events for which it is not true are skipped. It may use the event's columns <c>ev_type</c> (text),
-    /// <c>ev_data</c> (json) and <c>ev_table</c>, e.g. <c>(json_populate_record(null::app.orders, ev_data)).region = 'EU'</c>.
+    /// <c>ev_data</c> (json), <c>ev_extra</c> (text) and <c>ev_table</c>; <c>ferry.text_row(ev_data, ev_extra)</c> gives the row
+    /// as a text row (docs/decisions/ADR-014-exact-row-encoding.md), e.g.
+    /// <c>(json_populate_record(null::app.orders, ferry.text_row(ev_data, ev_extra))).region = 'EU'</c>.
     /// The expression is SQL text put into the query as is: it must come from a trusted, validated rule, never
-    /// straight from a user. It sees delete events too, whose data holds the key columns only, and truncate
-    /// events, whose data is null: say what those should do (e.g. <c>ev_type IN ('D', 'T') OR ...</c>).
+    /// straight from a user. It sees delete events too, whose row is the old one (only its key in events written before
+    /// queue schema v5), and truncate events, whose data is null: say what those should do (e.g. <c>ev_type IN ('D', 'T') OR ...</c>).
     /// </summary>
     public IReadOnlyDictionary<string, string>? Filters { get; init; }
 }

@@ -85,7 +85,8 @@ public sealed class QueueConsumer(NpgsqlDataSource dataSource, string queue, str
     /// <summary>
     /// Like <see cref="ReadEventsAsync"/>, and evaluates on the source, for each insert and update of a table in
     /// <paramref name="filters"/>, that table's row filter: a SQL boolean expression over the table's columns (e.g.
-    /// <c>region = 'EU'</c>), run against <c>json_populate_record(NULL::table, data)</c>. Events are not left out: a
+    /// <c>region = 'EU'</c>), run against the row read back from the event (<c>ferry.text_row</c>, then <c>json_populate_record</c>
+    /// as the apply reads it, docs/decisions/ADR-014-exact-row-encoding.md). Events are not left out: a
     /// row that no longer satisfies the filter is news too ("it left the filter").
     /// </summary>
     /// <param name="filters">
@@ -114,7 +115,10 @@ public sealed class QueueConsumer(NpgsqlDataSource dataSource, string queue, str
             // Row filters run in this transaction: READ ONLY, each fetch under a timeout (docs/decisions/ADR-009-row-filters.md).
             await FilterSql.ReadOnlyAsync(connection, transaction, FilterSql.EvaluationTimeout, cancellationToken).ConfigureAwait(false);
         }
-        await using (var declare = BuildDeclare(batch, options, verdicts, connection, transaction))
+        var columns = verdicts is { Count: > 0 }
+            ? await LiveColumns.ReadAsync(connection, verdicts.Keys, cancellationToken).ConfigureAwait(false)
+            : [];
+        await using (var declare = BuildDeclare(batch, options, verdicts, columns, connection, transaction))
         {
             await declare.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
@@ -184,8 +188,8 @@ public sealed class QueueConsumer(NpgsqlDataSource dataSource, string queue, str
         TickListener.StartAsync(dataSource, queue, cancellationToken);
 
     private static NpgsqlCommand BuildDeclare(
-        Batch batch, BatchReadOptions options, IReadOnlyDictionary<string, string>? verdicts, NpgsqlConnection connection,
-        NpgsqlTransaction transaction)
+        Batch batch, BatchReadOptions options, IReadOnlyDictionary<string, string>? verdicts,
+        Dictionary<string, IReadOnlyList<LiveColumn>> columns, NpgsqlConnection connection, NpgsqlTransaction transaction)
     {
         var location = batch.Location
             ?? throw new InvalidOperationException(
@@ -197,7 +201,7 @@ public sealed class QueueConsumer(NpgsqlDataSource dataSource, string queue, str
         command.Parameters.Add(new NpgsqlParameter { Value = batch.EndSnapshot.Xmin });
         command.Parameters.Add(new NpgsqlParameter { Value = batch.EndSnapshot.InProgress.ToArray() });
         command.Parameters.Add(new NpgsqlParameter { Value = location.ConsumerId });
-        var verdict = Verdict(verdicts, command);
+        var verdict = Verdict(verdicts, columns, command);
         // Events of transactions running at the previous tick (its xip) or started since (>= its xmax), and finished
         // at this tick. Two index conditions on ev_txid, not one range from the previous xmin: a long transaction
         // open at the previous tick would otherwise stretch the scanned range back to its start.
@@ -232,8 +236,9 @@ public sealed class QueueConsumer(NpgsqlDataSource dataSource, string queue, str
         return command;
     }
 
-    // Row filter verdicts: per table, the expression over the row rebuilt from the event's data, for inserts and updates.
-    private static string Verdict(IReadOnlyDictionary<string, string>? verdicts, NpgsqlCommand command)
+    // Row filter verdicts: per table, the expression over the row read back from the event, for inserts and updates.
+    private static string Verdict(
+        IReadOnlyDictionary<string, string>? verdicts, Dictionary<string, IReadOnlyList<LiveColumn>> columns, NpgsqlCommand command)
     {
         if (verdicts is not { Count: > 0 })
         {
@@ -243,8 +248,10 @@ public sealed class QueueConsumer(NpgsqlDataSource dataSource, string queue, str
         foreach (var (table, expression) in verdicts)
         {
             command.Parameters.Add(new NpgsqlParameter { Value = table });
+            var definitions = (columns.GetValueOrDefault(table) ?? []).Select(c => new ColumnDefinition(c.Name, c.Type, "", false, c.JsonType))
+                .ToList();
             sql.Append($" WHEN e.ev_table = ${command.Parameters.Count} THEN coalesce((SELECT {FilterSql.Parenthesized(expression)}")
-                .Append($" FROM json_populate_record(NULL::{table}, e.ev_data) AS r), false)");
+                .Append($" FROM {TargetTableSql.Populate(table, definitions, "ferry.text_row(e.ev_data, e.ev_extra)", "r")}), false)");
         }
         return sql.Append(" ELSE true END").ToString();
     }

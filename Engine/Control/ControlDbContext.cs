@@ -46,7 +46,7 @@ public sealed class ControlDbContext(DbContextOptions<ControlDbContext> options)
     /// <summary>
     /// The portal's Data Protection keys (they encrypt node passwords, cookies and tokens), shared by every portal process on
     /// this database. Each key's secret is encrypted with the installation's key-encryption key, which never lives here
-    /// (docs/decisions/ADR-008-key-ring-and-takeover.md).
+    /// (docs/decisions/ADR-008-shared-key-ring-and-loop-takeover.md).
     /// </summary>
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 

@@ -38,6 +38,13 @@ public sealed class TableRuleRecord : ITimestamped
     /// </summary>
     public string? HandlerName { get; set; }
 
+    /// <summary>
+    /// A column added to the source table is added to the target table by Ferry (same type, the value existing source rows
+    /// took) instead of stopping the table until an operator adds it and retries (docs/decisions/ADR-014-exact-row-encoding.md).
+    /// The engine-wide <c>Replication:AddMissingColumns</c> turns it on for every rule.
+    /// </summary>
+    public bool AddMissingColumns { get; set; }
+
     public TableState State { get; set; } = TableState.New;
 
     /// <summary>The error behind <see cref="TableState.Error"/>; null otherwise.</summary>

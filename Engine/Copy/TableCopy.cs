@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Diagnostics;
+using Ferry.Engine.Apply;
 using Ferry.Engine.Apply.Handlers;
 using Ferry.Engine.Consumers;
 using Ferry.Engine.Copy.Internal;
@@ -53,18 +54,28 @@ public sealed class TableCopy(NpgsqlDataSource source, NpgsqlDataSource target, 
             estimated = reader.GetInt64(1);
             partitioned = reader.GetBoolean(2);
         }
+        // Columns the rule does not know would be left out of the copy without a word: check them under a lock that keeps
+        // DDL away until the copy ends (docs/decisions/ADR-014-exact-row-encoding.md).
+        var (sourceColumns, moneyLocale) = await CopyDrift.CheckAsync(sourceConnection, snapshotTransaction, target, rule, cancellationToken)
+            .ConfigureAwait(false);
+        var text = await CopyDrift.NeedsTextAsync(sourceConnection, snapshotTransaction, rule, cancellationToken).ConfigureAwait(false);
 
         await using var targetConnection = await target.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await targetConnection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await FilterSql.StatementTimeoutAsync(targetConnection, transaction, options.StatementTimeout, cancellationToken)
             .ConfigureAwait(false);
         await ReplicaRole.TrySetAsync(targetConnection, transaction, cancellationToken).ConfigureAwait(false);
+        if (text)
+        {
+            await ApplySession.PinAsync(sourceConnection, snapshotTransaction, "", cancellationToken).ConfigureAwait(false);
+            await ApplySession.PinAsync(targetConnection, transaction, moneyLocale, cancellationToken).ConfigureAwait(false);
+        }
         await ExecuteAsync(targetConnection, transaction, TargetTableSql.Empty(rule), cancellationToken).ConfigureAwait(false);
         var indexes = estimated >= options.BuildIndexesAfterDataAbove
             ? await DropSecondaryIndexesAsync(targetConnection, transaction, rule, cancellationToken).ConfigureAwait(false)
             : [];
 
-        var rows = await StreamAsync(sourceConnection, targetConnection, rule, partitioned, estimated, progress, cancellationToken)
+        var rows = await StreamAsync(sourceConnection, targetConnection, rule, partitioned, text, estimated, progress, cancellationToken)
             .ConfigureAwait(false);
         foreach (var index in indexes)
         {
@@ -81,11 +92,11 @@ public sealed class TableCopy(NpgsqlDataSource source, NpgsqlDataSource target, 
             await lockRow.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
         var pending = await store.TakePendingAsync(targetConnection, transaction, rule.SourceTable, cancellationToken).ConfigureAwait(false);
-        var replay = pending
-            .Where(e => CopyHandover.Decide(TableState.CatchingUp, snapshot, e.Event.TxId) == HandoverAction.Apply)
-            .ToList();
+        var replay = CopyDrift.Prepare(
+            pending.Where(e => CopyHandover.Decide(TableState.CatchingUp, snapshot, e.Event.TxId) == HandoverAction.Apply), rule, sourceColumns);
         if (replay.Count > 0)
         {
+            await ApplySession.PinAsync(targetConnection, transaction, moneyLocale, cancellationToken).ConfigureAwait(false);
             var handlerTarget = new HandlerTarget(targetConnection, transaction, new Dictionary<string, TableRule> { [rule.SourceTable] = rule });
             await handler.ApplyAsync(handlerTarget, Enumerate(replay), cancellationToken).ConfigureAwait(false);
         }
@@ -115,13 +126,23 @@ public sealed class TableCopy(NpgsqlDataSource source, NpgsqlDataSource target, 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <remarks>
+    /// Binary unless <paramref name="text"/>: the binary form of a composite value or of an array of a type created in the
+    /// database carries that type's oid, which differs between source and target (see CopyDrift.NeedsTextAsync).
+    /// </remarks>
     private async Task<long> StreamAsync(
-        NpgsqlConnection sourceConnection, NpgsqlConnection targetConnection, TableRule rule, bool partitioned, long estimated,
+        NpgsqlConnection sourceConnection, NpgsqlConnection targetConnection, TableRule rule, bool partitioned, bool text, long estimated,
         IProgress<CopyProgress>? progress, CancellationToken cancellationToken)
     {
         var columns = TargetTableSql.Columns(rule);
         var where = rule.Filter is null ? "" : $" WHERE {FilterSql.Parenthesized(rule.Filter)}";
         var from = (partitioned ? "" : "ONLY ") + rule.Source.Quoted;
+        if (text)
+        {
+            return await TextCopy.StreamAsync(sourceConnection, targetConnection, $"COPY (SELECT {columns} FROM {from}{where}) TO STDOUT",
+                $"COPY {rule.Target.Quoted} ({columns}) FROM STDIN", count => ReportEvery(progress, rule, count, estimated),
+                cancellationToken).ConfigureAwait(false);
+        }
         var counter = new BinaryCopyRowCounter();
         var buffer = ArrayPool<byte>.Shared.Rent(128 * 1024);
         try
@@ -156,6 +177,19 @@ public sealed class TableCopy(NpgsqlDataSource source, NpgsqlDataSource target, 
             ArrayPool<byte>.Shared.Return(buffer);
         }
         return counter.Rows;
+    }
+
+    private Action ReportEvery(IProgress<CopyProgress>? progress, TableRule rule, Func<long> rows, long estimated)
+    {
+        var lastReport = Stopwatch.StartNew();
+        return () =>
+        {
+            if (progress is not null && lastReport.Elapsed >= options.ProgressInterval)
+            {
+                progress.Report(new CopyProgress(rule.SourceTable, rows(), estimated, Done: false));
+                lastReport.Restart();
+            }
+        };
     }
 
     /// <summary>Drops the target's indexes that back no constraint; returns their definitions to build them again.</summary>

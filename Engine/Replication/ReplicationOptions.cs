@@ -24,4 +24,11 @@ public sealed class ReplicationOptions
 
     /// <summary>How long a starting loop waits for its lock before deciding another process runs it.</summary>
     public TimeSpan LockWait { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>
+    /// A column added to a source table is added to its target table by Ferry (with the value existing source rows took),
+    /// instead of stopping that table until an operator adds it and retries (docs/decisions/ADR-014-exact-row-encoding.md).
+    /// Applies to every table rule; one rule asks for it with <c>TableRuleRecord.AddMissingColumns</c>.
+    /// </summary>
+    public bool AddMissingColumns { get; set; }
 }

@@ -3,6 +3,7 @@ using Ferry.Engine.Apply.Handlers;
 using Ferry.Engine.Consumers;
 using Ferry.Engine.Control;
 using Ferry.Engine.Copy;
+using Ferry.Engine.Drift;
 using Ferry.Engine.Queue;
 using Ferry.Engine.Replication.Internal;
 using Ferry.Engine.Rules;
@@ -137,16 +138,18 @@ public sealed class SubscriptionRunner(
         await using var source = _nodes.Open(set.RootNode!, "ferry-apply");
         await using var target = _nodes.Open(subscription.TargetNode!, "ferry-apply");
         var store = new TargetStateStore(target, subscription.ConsumerName);
-        var (rules, handlers) = await BuildRulesAsync(subscription, source, target, store, mirror, cancellationToken)
-            .ConfigureAwait(false);
+        var (rules, handlers) = await LoopRules.BuildAsync(
+            subscription, source, target, store, mirror, settings.AddMissingColumns, _logger, cancellationToken).ConfigureAwait(false);
         var bySource = rules.Values.ToDictionary(r => r.SourceTable, StringComparer.Ordinal);
         var handler = new TableHandlers(handlers, HandlerRegistry.Default);
         var signature = LoopSignature.Of(subscription);
         var consumer = new QueueConsumer(source, set.QueueName, subscription.ConsumerName);
+        var drift = new DriftWatch(source, target);
+        await drift.LoadAsync(rules.Values, cancellationToken).ConfigureAwait(false);
         var apply = new ApplyLoop(
             new QueueBatchSource(consumer, source), target, store, [.. rules.Values], handler,
             new ApplyLoopOptions { InitialBackoff = settings.InitialBackoff, MaxBackoff = settings.MaxBackoff }, time,
-            loggers.CreateLogger<ApplyLoop>());
+            loggers.CreateLogger<ApplyLoop>(), drift);
         await using var listener = await consumer.ListenAsync(cancellationToken).ConfigureAwait(false);
         var copyOptions = new CopyOptions { MaxConcurrentCopies = settings.MaxConcurrentCopies, RetryDelay = settings.InitialBackoff };
         // Disposed first when the loop ends: stops the running copies before the data sources go.
@@ -169,6 +172,11 @@ public sealed class SubscriptionRunner(
                     var row = await store.GetSubscriptionAsync(cancellationToken).ConfigureAwait(false);
                     await mirror.MarkErrorAsync(row, cancellationToken).ConfigureAwait(false);
                     return "the apply loop stopped on an error";
+                }
+                if (outcome == ApplyOutcome.RulesChanged)
+                {
+                    // A source table changed shape in a way its rule follows (docs/decisions/ADR-014-exact-row-encoding.md).
+                    return null;
                 }
                 // The copied rows are not events; the events kept while a copy ran and replayed at its end are.
                 throughput.Add(await copies.ReapAsync(cancellationToken).ConfigureAwait(false));
@@ -212,62 +220,6 @@ public sealed class SubscriptionRunner(
         {
             // Also what a batch committed before a cancellation or an error ended the loop.
             throughput.Add(apply.EventsApplied - counted);
-        }
-    }
-
-    /// <summary>
-    /// Validates the subscription's stored rules against the nodes and picks each table's handler by the name its rule stores
-    /// (<see cref="HandlerRegistry"/>); adds their tables to the target's state: the apply loop only applies tables with a
-    /// state row there (a new one starts in state new; a table already there keeps its state). A table whose rule does not
-    /// hold any more, or names a handler that does not exist, is left out and marked error in the control database; for an
-    /// unknown handler also on the target (when its state allows), since its events are skipped from now on and it needs a
-    /// resync to come back.
-    /// </summary>
-    /// <returns>The validated rules by table rule id, and the handlers by source table.</returns>
-    private async Task<(Dictionary<int, TableRule> Rules, Dictionary<string, IHandler> Handlers)> BuildRulesAsync(
-        Subscription subscription, NpgsqlDataSource source, NpgsqlDataSource target, TargetStateStore store, SubscriptionMirror mirror,
-        CancellationToken cancellationToken)
-    {
-        await store.InstallAsync(cancellationToken).ConfigureAwait(false);
-        var rules = new Dictionary<int, TableRule>();
-        var handlers = new Dictionary<string, IHandler>(StringComparer.Ordinal);
-        foreach (var table in subscription.Tables)
-        {
-            TableRule rule;
-            try
-            {
-                rule = await TableRuleBuilder.BuildAsync(source, target, table, cancellationToken).ConfigureAwait(false);
-            }
-            catch (TableRuleException e)
-            {
-                _logger.RuleInvalid(subscription.Id, $"{table.SourceSchema}.{table.SourceTable}", e.Message);
-                await mirror.SetTableErrorAsync(table.Id, e.Message, cancellationToken).ConfigureAwait(false);
-                continue;
-            }
-            if (HandlerRegistry.Find(table.HandlerName) is not { } handler)
-            {
-                var message = HandlerRegistry.Unknown(table.HandlerName);
-                _logger.RuleInvalid(subscription.Id, $"{table.SourceSchema}.{table.SourceTable}", message);
-                await StopTableAsync(store, rule.SourceTable, message, cancellationToken).ConfigureAwait(false);
-                await mirror.SetTableErrorAsync(table.Id, message, cancellationToken).ConfigureAwait(false);
-                continue;
-            }
-            rules[table.Id] = rule;
-            handlers[rule.SourceTable] = handler;
-            await store.AddTableAsync(rule, cancellationToken).ConfigureAwait(false);
-        }
-        return (rules, handlers);
-    }
-
-    /// <summary>Moves a table that will not be applied to error on the target, unless it is not there or its state forbids it.</summary>
-    private static async Task StopTableAsync(
-        TargetStateStore store, string sourceTable, string message, CancellationToken cancellationToken)
-    {
-        var state = (await store.GetTablesAsync(cancellationToken).ConfigureAwait(false))
-            .SingleOrDefault(t => t.SourceTable == sourceTable)?.State;
-        if (state is { } current && TableStateMachine.CanMove(current, TableState.Error))
-        {
-            await store.MoveTableAsync(sourceTable, TableState.Error, message, cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -12,9 +12,13 @@ namespace Ferry.Engine.Rules;
 /// <param name="Columns">The replicated columns (the source's non-generated columns, in source order).</param>
 /// <param name="Key">The key columns, in index order; a subset of <paramref name="Columns"/>.</param>
 /// <param name="Filter">The row filter (SQL boolean expression over the columns), or null for all rows.</param>
+/// <param name="AddMissingColumns">
+/// A column added to the source table is added to the target table by Ferry (with the value existing source rows took),
+/// instead of stopping the table until the operator adds it (docs/decisions/ADR-014-exact-row-encoding.md).
+/// </param>
 public sealed record TableRule(
     string SourceTable, TableName Source, TableName Target, IReadOnlyList<ColumnDefinition> Columns, IReadOnlyList<string> Key,
-    string? Filter)
+    string? Filter, bool AddMissingColumns = false)
 {
     /// <summary>Whether a key column is among the columns (used by handlers to build their statements).</summary>
     public bool IsKey(string column) => Key.Contains(column, StringComparer.Ordinal);

@@ -135,6 +135,11 @@ public static class TableRuleValidator
                     problems.Add($"its column \"{column.Name}\" is {other.Definition.Type} where the source has {column.Type}: "
                         + "make the types equal");
                 }
+                else if (TypeFit.SilentLoss(column.Type, other.Definition.Type) is { } loss)
+                {
+                    problems.Add($"its column \"{column.Name}\" is {other.Definition.Type} where the source has {column.Type}, and {loss}: "
+                        + $"make it {column.Type}");
+                }
             }
         }
         var unfilled = target.Columns

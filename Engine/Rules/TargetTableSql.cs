@@ -6,8 +6,10 @@ namespace Ferry.Engine.Rules;
 /// <summary>
 /// The statements handlers (<c>Apply/Handlers</c>) and copies (<c>Copy</c>) run on a rule's target table. It lives with the
 /// rule because it is derived from the validated rule alone (target name, columns, key, filter) and trusts it. Rows arrive
-/// as JSON (<c>row_to_json</c> on the source) and become typed rows with <c>json_populate_record(NULL::target, data)</c>, so
-/// the values convert on the server exactly as the target's column types say. <paramref name="rows"/> arguments are FROM items that yield a row alias <c>r</c>.
+/// as text rows (each value its type's output text, see <see cref="Queue.EventRow"/> and
+/// docs/decisions/ADR-014-exact-row-encoding.md) and become typed rows with <see cref="Populate(TableRule, string)"/>, so the
+/// values convert on the server exactly as the target's column types say. <c>rows</c> arguments are FROM items that yield a
+/// row alias <c>r</c>.
 /// </summary>
 public static class TargetTableSql
 {
@@ -16,7 +18,29 @@ public static class TargetTableSql
         string.Join(", ", rule.Columns.Select(c => (alias is null ? "" : alias + ".") + Identifiers.Quote(c.Name)));
 
     /// <summary>JSON text to a typed row <c>r</c>: <paramref name="json"/> is an SQL expression of type json.</summary>
-    public static string Populate(TableRule rule, string json) => $"json_populate_record(NULL::{rule.Target.Quoted}, {json}) AS r";
+    public static string Populate(TableRule rule, string json) => Populate(rule.Target.Quoted, rule.Columns, json, "r");
+
+    /// <summary>
+    /// An event's row (a text row or a legacy <c>row_to_json</c> object, see <see cref="Queue.EventRow"/>) as a typed row of
+    /// <paramref name="table"/> named <paramref name="alias"/> with <paramref name="columns"/>: <c>json_populate_record</c>
+    /// reads every value through its type's input function, except that <c>json</c> and <c>jsonb</c> columns of a text row are
+    /// cast from the string's content (populate would keep them a JSON string, and reads a JSON null as SQL NULL).
+    /// </summary>
+    public static string Populate(string table, IReadOnlyList<ColumnDefinition> columns, string json, string alias)
+    {
+        if (columns.All(c => c.JsonType is null))
+        {
+            return $"json_populate_record(NULL::{table}, {json}) AS {alias}";
+        }
+        var select = string.Join(", ", columns.Select(c => c.JsonType is null
+            ? "p." + Identifiers.Quote(c.Name)
+            : $"CASE WHEN ({json}) ->> '' IS NULL THEN p.{Identifiers.Quote(c.Name)} "
+              + $"ELSE (({json}) ->> {Literal(c.Name)})::{c.JsonType} END AS {Identifiers.Quote(c.Name)}"));
+        return $"(SELECT {select} FROM json_populate_record(NULL::{table}, {json}) AS p) AS {alias}";
+    }
+
+    /// <summary>A string literal (standard_conforming_strings, on since PostgreSQL 9.1).</summary>
+    public static string Literal(string value) => "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'";
 
     /// <summary>Insert the rows, or update every non-key column of the row with the same key.</summary>
     public static string Upsert(TableRule rule, string rows)

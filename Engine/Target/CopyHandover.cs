@@ -16,7 +16,10 @@ public static class CopyHandover
         TableState.CatchingUp => copySnapshot.IsVisible(txid) ? HandoverAction.Skip : HandoverAction.Apply,
         // The copy's snapshot is not known yet: keep the event; the copy replays it when its snapshot did not see it.
         TableState.Copying => HandoverAction.Keep,
-        // New: the coming copy's snapshot is taken after this batch and sees the event. Paused, error: a resync will.
+        // Stopped by an error: keep the event until the table is retried (then replayed) or resynced (then replayed when the
+        // copy's snapshot did not see it). Skipping it would lose it for a retry (docs/decisions/ADR-014-exact-row-encoding.md).
+        TableState.Error => HandoverAction.Keep,
+        // New: the coming copy's snapshot is taken after this batch and sees the event. Paused: a resync will.
         _ => HandoverAction.Skip,
     };
 

@@ -22,7 +22,8 @@ public enum TableState
     Copying,
 
     /// <summary>
-    /// Copied; events apply only when their transaction was not visible in the copy's snapshot. Set by: the copy, in its commit.
+    /// Copied; events apply only when their transaction was not visible in the copy's snapshot. Set by: the copy, in its commit;
+    /// a retry of a table in error.
     /// </summary>
     CatchingUp,
 
@@ -37,8 +38,11 @@ public enum TableState
     Paused,
 
     /// <summary>
-    /// Stopped on a failure, the message kept. Set by: the copy coordinator when a copy fails for good (on the target); the
-    /// subscription runner also marks the control row when the stored rule no longer validates (that table is not applied).
+    /// Stopped on a failure or a change of the source's shape, the message kept, and so are the table's events (on the
+    /// target) until a retry (back to catching-up: they are replayed) or a resync. Set by: the copy coordinator when a copy
+    /// fails for good (on the target); the apply loop and the copy when the source changed shape
+    /// (docs/decisions/ADR-014-exact-row-encoding.md); the subscription runner also marks the control row when the stored
+    /// rule no longer validates (that table is not applied).
     /// </summary>
     Error,
 }

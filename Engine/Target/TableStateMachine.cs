@@ -1,6 +1,6 @@
 namespace Ferry.Engine.Target;
 
-/// <summary>The allowed moves between <see cref="TableState"/>s: <c>new → copying → catching-up → ok</c>, pause, error, resync.</summary>
+/// <summary>The allowed moves between <see cref="TableState"/>s: <c>new → copying → catching-up → ok</c>, pause, error, resync, retry.</summary>
 public static class TableStateMachine
 {
     /// <summary>Whether a table may move from <paramref name="from"/> to <paramref name="to"/>.</summary>
@@ -14,6 +14,8 @@ public static class TableStateMachine
         (TableState.CatchingUp or TableState.Ok or TableState.Paused or TableState.Error, TableState.Copying) => true,
         (TableState.New or TableState.Copying or TableState.CatchingUp or TableState.Ok, TableState.Paused) => true,
         (TableState.Copying or TableState.CatchingUp or TableState.Ok, TableState.Error) => true,
+        // A retry after the cause of an apply error was fixed: the events kept meanwhile are replayed, then the table is ok.
+        (TableState.Error, TableState.CatchingUp) => true,
         _ => false,
     };
 

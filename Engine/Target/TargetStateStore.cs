@@ -1,5 +1,4 @@
 using System.Reflection;
-using Ferry.Engine.Consumers;
 using Ferry.Engine.Queue;
 using Ferry.Engine.Rules;
 using Npgsql;
@@ -198,6 +197,48 @@ public sealed class TargetStateStore(NpgsqlDataSource target, string subscriptio
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Stops a table that is catching up or ok (state error with <paramref name="error"/>, its copy's snapshot kept for a
+    /// retry; its events are kept from then on); returns whether it did.
+    /// </summary>
+    public async Task<bool> StopTableAsync(string sourceTable, string error, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await target.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var row = (await GetTablesAsync(connection, transaction, forShare: false, cancellationToken).ConfigureAwait(false))
+            .SingleOrDefault(t => t.SourceTable == sourceTable);
+        if (row is not { State: TableState.CatchingUp or TableState.Ok })
+        {
+            return false;
+        }
+        await MoveTableAsync(connection, transaction, sourceTable, TableState.Error, row.CopySnapshot, row.RowsCopied, error, cancellationToken)
+            .ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>
+    /// Takes a table out of state error after its cause was fixed: back to catching-up, keeping its copy's snapshot, when it had
+    /// been copied (the events kept since it stopped are replayed by the apply loop, docs/decisions/ADR-014-exact-row-encoding.md);
+    /// to copying when its copy never finished (a resync). Returns the new state, or null when the table is not in error.
+    /// </summary>
+    public async Task<TableState?> RetryTableAsync(string sourceTable, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await target.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var row = (await GetTablesAsync(connection, transaction, forShare: false, cancellationToken).ConfigureAwait(false))
+            .SingleOrDefault(t => t.SourceTable == sourceTable);
+        if (row is not { State: TableState.Error })
+        {
+            return null;
+        }
+        var to = row.CopySnapshot is null ? TableState.Copying : TableState.CatchingUp;
+        await MoveTableAsync(connection, transaction, sourceTable, to, row.CopySnapshot, row.RowsCopied, cancellationToken: cancellationToken)
+            .ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return to;
+    }
+
     /// <summary>Forgets the whole subscription on the target (its tick, table states, kept events); target tables' rows stay.</summary>
     public async Task DropAsync(CancellationToken cancellationToken = default)
     {
@@ -211,66 +252,6 @@ public sealed class TargetStateStore(NpgsqlDataSource target, string subscriptio
             await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>Keeps events of tables being copied, in the apply transaction.</summary>
-    public async Task KeepPendingAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<ApplyEvent> events, CancellationToken cancellationToken)
-    {
-        if (events.Count == 0)
-        {
-            return;
-        }
-        var importer = await connection.BeginBinaryImportAsync(
-            "COPY ferry.pending_event (subscription, source_table, event_id, txid, type, data, in_filter) FROM STDIN (FORMAT binary)",
-            cancellationToken).ConfigureAwait(false);
-        await using (importer.ConfigureAwait(false))
-        {
-            foreach (var e in events)
-            {
-                await importer.StartRowAsync(cancellationToken).ConfigureAwait(false);
-                await importer.WriteAsync(subscription, NpgsqlTypes.NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
-                await importer.WriteAsync(e.Event.Table!, NpgsqlTypes.NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
-                await importer.WriteAsync(e.Event.Id, NpgsqlTypes.NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
-                await importer.WriteAsync(e.Event.TxId, NpgsqlTypes.NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
-                await importer.WriteAsync(e.Event.Type, NpgsqlTypes.NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
-                if (e.Event.Data is null)
-                {
-                    await importer.WriteNullAsync(cancellationToken).ConfigureAwait(false);
-                }
-                else
-                {
-                    await importer.WriteAsync(e.Event.Data, NpgsqlTypes.NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
-                }
-                await importer.WriteAsync(e.InFilter, NpgsqlTypes.NpgsqlDbType.Boolean, cancellationToken).ConfigureAwait(false);
-            }
-            await importer.CompleteAsync(cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>Reads and deletes the kept events of one table, in event id order (the copy replays them).</summary>
-    public async Task<IReadOnlyList<ApplyEvent>> TakePendingAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, string sourceTable, CancellationToken cancellationToken)
-    {
-        await using var command = new NpgsqlCommand("""
-            DELETE FROM ferry.pending_event WHERE subscription = $1 AND source_table = $2
-            RETURNING event_id, txid, type, data, in_filter
-            """, connection, transaction);
-        command.Parameters.Add(new NpgsqlParameter { Value = subscription });
-        command.Parameters.Add(new NpgsqlParameter { Value = sourceTable });
-        var events = new List<ApplyEvent>();
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
-        {
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                events.Add(new ApplyEvent(
-                    new QueueEvent(reader.GetInt64(0), reader.GetInt64(1), default, reader.GetString(2), sourceTable,
-                        reader.IsDBNull(3) ? null : reader.GetString(3), null),
-                    reader.GetBoolean(4)));
-            }
-        }
-        events.Sort((a, b) => a.Event.Id.CompareTo(b.Event.Id));
-        return events;
     }
 
     private static string Script()

@@ -51,12 +51,13 @@ public sealed class ReplicationApiTests(PortalFixture fixture, SeedNodes seed) :
         var tableId = added.GetProperty("id").GetInt32();
         Assert.Contains("user_info", added.GetProperty("target").GetString(), StringComparison.Ordinal);
         Assert.Equal("userid <= 100", added.GetProperty("filter").GetString());
+        Assert.False(added.GetProperty("addMissingColumns").GetBoolean());
 
         using var tables = await op.GetAsync($"/api/subscriptions/{id}/tables", Token);
         Assert.Equal(tableId, (await ApiClient.JsonAsync(tables))[0].GetProperty("id").GetInt32());
         using var session = await op.PostAsJsonAsync($"/api/subscriptions/{id}/tables",
-            new { source = "digoal_01.user_session", target = "digoal_02.user_session" }, Token);
-        await ApiClient.JsonAsync(session, HttpStatusCode.Created);
+            new { source = "digoal_01.user_session", target = "digoal_02.user_session", addMissingColumns = true }, Token);
+        Assert.True((await ApiClient.JsonAsync(session, HttpStatusCode.Created)).GetProperty("addMissingColumns").GetBoolean());
         using var paged = await op.GetAsync($"/api/subscriptions/{id}/tables?page=1&pageSize=1", Token);
         Assert.Contains("user_session", (await ApiClient.JsonAsync(paged)).EnumerateArray().Single().GetProperty("source").GetString(),
             StringComparison.Ordinal);
@@ -69,6 +70,8 @@ public sealed class ReplicationApiTests(PortalFixture fixture, SeedNodes seed) :
         // Loops are off here, so the table stays New and a resync is refused (see Operator_ResyncsACopiedTable_OverHttp).
         using var resync = await op.PostAsync($"/api/subscriptions/{id}/tables/{tableId}/resync", null, Token);
         Assert.Contains("not copied yet", await ApiClient.AssertProblemAsync(resync, HttpStatusCode.Conflict), StringComparison.Ordinal);
+        using var retry = await op.PostAsync($"/api/subscriptions/{id}/tables/{tableId}/retry", null, Token);
+        Assert.Contains("not in error", await ApiClient.AssertProblemAsync(retry, HttpStatusCode.Conflict), StringComparison.Ordinal);
         using var noTable = await op.PostAsync($"/api/subscriptions/{id}/tables/{tableId + 1000}/resync", null, Token);
         Assert.Contains($"has no table {tableId + 1000}", await ApiClient.AssertProblemAsync(noTable, HttpStatusCode.NotFound),
             StringComparison.Ordinal);
@@ -226,6 +229,7 @@ public sealed class ReplicationApiTests(PortalFixture fixture, SeedNodes seed) :
             (HttpMethod.Post, $"/api/subscriptions/{id}/tables", new { source = "digoal_01.user_session" }),
             (HttpMethod.Delete, $"/api/subscriptions/{id}/tables/{tableId}", null),
             (HttpMethod.Post, $"/api/subscriptions/{id}/tables/{tableId}/resync", null),
+            (HttpMethod.Post, $"/api/subscriptions/{id}/tables/{tableId}/retry", null),
             (HttpMethod.Post, $"/api/subscriptions/{id}/sequences", new { source = "digoal_01.seq_login_id" }),
         };
         foreach (var (method, path, body) in changes)
@@ -252,7 +256,8 @@ public sealed class ReplicationApiTests(PortalFixture fixture, SeedNodes seed) :
                  {
                      "/api/sets", "/api/sets/{id}", "/api/sets/{id}/subscriptions", "/api/subscriptions/{id}", "/api/subscriptions/{id}/pause",
                      "/api/subscriptions/{id}/resume", "/api/subscriptions/{id}/tables", "/api/subscriptions/{id}/tables/{tableId}",
-                     "/api/subscriptions/{id}/tables/{tableId}/resync", "/api/subscriptions/{id}/sequences", "/api/status",
+                     "/api/subscriptions/{id}/tables/{tableId}/resync", "/api/subscriptions/{id}/tables/{tableId}/retry",
+                     "/api/subscriptions/{id}/sequences", "/api/status",
                  })
         {
             Assert.True(paths.TryGetProperty(path, out _) || paths.TryGetProperty(path + "/", out _), $"{path} is not in the OpenAPI document");

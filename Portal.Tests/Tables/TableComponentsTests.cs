@@ -1,5 +1,6 @@
 using Bunit;
 using Ferry.Engine.Replication;
+using Ferry.Engine.Replication.Status;
 using Ferry.Engine.Replication.Tables;
 using Ferry.Portal.Components.Pages.Tables.Components;
 using Ferry.Portal.Components.Shared;
@@ -77,6 +78,48 @@ public sealed class TableComponentsTests : PortalBunitContext
         Assert.Contains("has no primary key", alert.TextContent, StringComparison.Ordinal);
         Assert.Equal("digoal_01.user_info", Assert.Single(added!).Source);
         Assert.Equal("digoal_01.user_login_rec", form.Find("textarea").GetAttribute("value") ?? form.Find("textarea").TextContent);
+    }
+
+    [Fact]
+    public void AddTableForm_AsksToAddMissingColumns_OnlyWhenTicked()
+    {
+        var asked = new List<AddTableRequest>();
+        var form = Render<AddTableForm>(p => p.Add(f => f.Add, request =>
+        {
+            asked.Add(request);
+            return Task.FromResult(new TableInfo(asked.Count, request.Source, request.Source, null, ["id"], "New", 0, null, null,
+                request.AddMissingColumns));
+        }));
+
+        form.Find("textarea").Input("app.orders");
+        form.Find("button").Click();
+        form.Find("textarea").Input("app.other");
+        form.Find("[data-testid=add-missing-columns] input, input[data-testid=add-missing-columns]").Change(true);
+        form.Find("button").Click();
+
+        Assert.Equal([("app.orders", false), ("app.other", true)], asked.Select(r => (r.Source, r.AddMissingColumns)));
+    }
+
+    [Fact]
+    public void TablesGrid_OffersRetry_ForTablesInErrorOnly()
+    {
+        TableInfo? retried = null;
+        var tables = new[]
+        {
+            new TableInfo(1, "app.orders", "app.orders", null, ["id"], "Error", 20, 20,
+                "Ferry stopped applying app.orders to app.orders: column \"discount\" was added to the source table ..."),
+            new TableInfo(2, "app.other", "app.other", null, ["id"], "Ok", 20, 20, null),
+        };
+        var grid = Render<TablesGrid>(p => p
+            .Add(g => g.Load, (_, _) => Task.FromResult(new TablePage(tables, tables.Length)))
+            .Add(g => g.CanChange, true)
+            .Add(g => g.Retry, table => retried = table));
+
+        grid.WaitForAssertion(() => Assert.Single(grid.FindAll("[data-testid=retry]")), TimeSpan.FromSeconds(10));
+        grid.Find("[data-testid=retry]").Click();
+
+        Assert.Equal(1, retried?.Id);
+        Assert.Equal(2, grid.FindAll("[data-testid=resync]").Count);
     }
 
     [Theory]

@@ -80,6 +80,12 @@ internal static class SubscriptionsApi
                     service.ResyncTableAsync(user, id, tableId, ct))
             .WithName("ResyncTable").WithSummary("Copy the table again; the other tables keep applying (Operator)");
 
+        subscriptions.MapPost("/tables/{tableId:int}/retry",
+                (int id, int tableId, ClaimsPrincipal user, TableRuleService service, CancellationToken ct) =>
+                    service.RetryTableAsync(user, id, tableId, ct))
+            .WithName("RetryTable")
+            .WithSummary("Apply a table in error again once its cause is fixed; its changes kept meanwhile come first (Operator)");
+
         subscriptions.MapGet("/sequences", async (int id, ClaimsPrincipal user, ReplicationStatusQuery status, CancellationToken ct) =>
                 (await status.GetSubscriptionAsync(user, id, ct)).Sequences)
             .WithName("ListSequences");
@@ -95,9 +101,11 @@ internal static class SubscriptionsApi
     }
 
     /// <summary>A table as a script adds it: <c>source</c> as <c>schema.table</c>, the rest optional.</summary>
-    internal sealed record TableRequest(string? Source, string? Target, string? Filter, string? Key, bool? CreateTarget)
+    internal sealed record TableRequest(
+        string? Source, string? Target, string? Filter, string? Key, bool? CreateTarget, bool? AddMissingColumns = null)
     {
-        public AddTableRequest ToRequest() => new(Source ?? "", Blank(Target), Blank(Filter), Blank(Key), CreateTarget ?? false);
+        public AddTableRequest ToRequest() =>
+            new(Source ?? "", Blank(Target), Blank(Filter), Blank(Key), CreateTarget ?? false, AddMissingColumns ?? false);
 
         private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
     }

@@ -3,7 +3,10 @@
 #  1. the seed workload (f_user_login / f_user_logout on random users plus nextval of both sequences; pgbench,
 #     8 clients) -- transactions per second kept, modes interleaved over several rounds;
 #  2. one UPDATE of 1,000,000 rows -- time relative to no capture.
-# Every consumer is stopped (no ticker, no reader): only capture is measured. Figures go to results-<date>.txt.
+# Modes (MODES, default "none statement v4 row"): no capture, Ferry's capture (the newest queue schema), queue schema v4's
+# statement capture (v4-capture.sql, for before/after figures), and a row-level trigger (row-capture.sql).
+# Every consumer is stopped (no ticker, no reader): only capture is measured; autovacuum is off (its workers would count
+# in the CPU of whichever round they run in; the bulk table is vacuumed before each UPDATE). Figures go to results-<date>.txt.
 # Usage: bench/capture/run.sh [transactions per client per pgbench run] [rounds]
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -19,7 +22,7 @@ trap 'runuser -u postgres -- "$PGBIN/pg_ctl" -D "$data" -m fast -w stop >/dev/nu
 
 runuser -u postgres -- "$PGBIN/initdb" -D "$data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
 runuser -u postgres -- "$PGBIN/pg_ctl" -D "$data" -l "$data/server.log" -w -t 60 -o \
-  "-c listen_addresses=127.0.0.1 -p $port -k $data -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c shared_buffers=512MB -c max_wal_size=4GB" \
+  "-c listen_addresses=127.0.0.1 -p $port -k $data -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c shared_buffers=512MB -c max_wal_size=4GB -c autovacuum=off" \
   start >/dev/null
 conn="host=127.0.0.1 port=$port user=postgres dbname=bench"
 # The seed functions use unqualified table names (their owner role normally has schema "$user").
@@ -31,8 +34,9 @@ q() { psql "$conn" -v ON_ERROR_STOP=1 -qAt "$@"; }
 q -c "CREATE SCHEMA digoal"
 { echo "SET search_path = digoal;"; cat "$root/Engine/Demo/Sql/seed-tables.sql"; } | q
 { echo "SET search_path = digoal;"; sed 's/:users/200000/g' "$root/Engine/Demo/Sql/seed-source.sql"; } | q
-cat "$root"/Engine/Sql/Queue/v1/*.sql "$root"/Engine/Sql/Queue/v2/*.sql | q >/dev/null
+for v in $(ls -d "$root"/Engine/Sql/Queue/v* | sort -V); do cat "$v"/*.sql; done | q >/dev/null
 q -f "$here/row-capture.sql"
+q -f "$here/v4-capture.sql"
 q -c "SELECT ferry.create_queue('bench')" >/dev/null
 q -c "CREATE TABLE digoal.bulk (id int PRIMARY KEY, v int NOT NULL, note text NOT NULL, t timestamptz NOT NULL DEFAULT now())"
 q -c "INSERT INTO digoal.bulk SELECT g, 0, 'row ' || g, now() FROM generate_series(1, 1000000) g"
@@ -41,9 +45,10 @@ q -c "VACUUM ANALYZE"
 tables=(digoal.user_info digoal.user_session digoal.bulk)
 mode() {
   for t in "${tables[@]}"; do
-    q -c "SELECT ferry.disable_capture('bench', '$t'); SELECT ferry.bench_detach_row_capture('$t')" >/dev/null
+    q -c "SELECT ferry.disable_capture('bench', '$t'); SELECT ferry.bench_detach_row_capture('$t'); SELECT ferry.bench_detach_v4_capture('$t')" >/dev/null
     case $1 in
       statement) q -c "SELECT ferry.enable_capture('bench', '$t')" >/dev/null ;;
+      v4) q -c "SELECT ferry.bench_attach_v4_capture('$t')" >/dev/null ;;
       row) q -c "SELECT ferry.bench_attach_row_capture('$t')" >/dev/null ;;
     esac
   done
@@ -66,7 +71,7 @@ secs_of() { echo "$1" | awk '{ split($0, t, /[ms]/); printf "%.3f", t[1] * 60 + 
 echo "PostgreSQL: $(q -c 'SHOW server_version'); pgbench 8 clients x $per_client transactions x $rounds rounds;" \
      "fsync/synchronous_commit off; load average $(cut -d' ' -f1-3 /proc/loadavg)" | tee "$out"
 declare -A cpu wall
-modes=(none statement row)
+read -r -a modes <<< "${MODES:-none statement v4 row}"
 for round in $(seq 1 "$rounds"); do
   for m in "${modes[@]}"; do
     mode "$m"
@@ -88,12 +93,13 @@ for round in $(seq 1 "$rounds"); do
   done
 done
 avg() { echo "$@" | tr ' ' '\n' | awk 'NF {s += $1; n++} END {printf "%.1f", s / n}'; }
+worst() { echo "$@" | tr ' ' '\n' | awk 'NF && (n++ == 0 || $1 > m) {m = $1} END {printf "%.1f", m}'; }
 base=$(avg ${cpu[none]})
 wbase=$(avg ${wall[none]})
 for m in "${modes[@]}"; do
   a=$(avg ${cpu[$m]})
   w=$(avg ${wall[$m]})
-  echo "workload $m: ${a} us CPU per transaction, share kept $(awk -v a="$a" -v b="$base" 'BEGIN {printf "%.3f", b / a}')" \
+  echo "workload $m: ${a} us CPU per transaction (worst round $(worst ${cpu[$m]}) us), share kept $(awk -v a="$a" -v b="$base" 'BEGIN {printf "%.3f", b / a}')" \
        "(wall tps $w, share $(awk -v a="$w" -v b="$wbase" 'BEGIN {printf "%.3f", a / b}'))" | tee -a "$out"
 done
 
@@ -120,6 +126,6 @@ wbase=$(avg ${bwall[none]})
 for m in "${modes[@]}"; do
   a=$(avg ${bcpu[$m]})
   w=$(avg ${bwall[$m]})
-  echo "bulk UPDATE $m: ${a}s CPU, ratio $(awk -v a="$a" -v b="$base" 'BEGIN {printf "%.2f", a / b}')x" \
+  echo "bulk UPDATE $m: ${a}s CPU (worst round $(worst ${bcpu[$m]})s), ratio $(awk -v a="$a" -v b="$base" 'BEGIN {printf "%.2f", a / b}')x" \
        "(wall ${w}s, ratio $(awk -v a="$w" -v b="$wbase" 'BEGIN {printf "%.2f", a / b}')x)" | tee -a "$out"
 done

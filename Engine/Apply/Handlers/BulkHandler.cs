@@ -13,7 +13,7 @@ namespace Ferry.Engine.Apply.Handlers;
 /// The default handler. Folds a batch's events per table and key to the last state (upsert of the full row, or delete),
 /// a truncate dropping what was folded before it; loads the folded rows with one binary COPY into a temporary staging
 /// table; then applies each table with three set-based statements: empty (after a truncate), DELETE ... USING, and
-/// INSERT ... ON CONFLICT DO UPDATE, the rows turned back into typed rows by <c>json_populate_record</c>.
+/// INSERT ... ON CONFLICT DO UPDATE, the rows turned back into typed rows by <c>TargetTableSql.Populate</c>.
 /// </summary>
 /// <remarks>
 /// Keys are compared by the JSON text of their values, which is exact for the values one source renders for one column.

@@ -27,4 +27,13 @@ internal static partial class LogMessages
 
     [LoggerMessage(4006, LogLevel.Information, "Subscription {Subscription}: table {Table} caught up, now ok")]
     public static partial void TableCaughtUp(this ILogger logger, string subscription, string table);
+
+    [LoggerMessage(4007, LogLevel.Error, "Subscription {Subscription}: table {Table} stopped in state error: {Message}")]
+    public static partial void TableStopped(this ILogger logger, string subscription, string table, string message);
+
+    [LoggerMessage(4008, LogLevel.Information, "Subscription {Subscription}: {Message}")]
+    public static partial void RulesChanged(this ILogger logger, string subscription, string message);
+
+    [LoggerMessage(4009, LogLevel.Information, "Subscription {Subscription}: table {Table} replays {Events} kept events after a retry")]
+    public static partial void ReplayingKept(this ILogger logger, string subscription, string table, int events);
 }

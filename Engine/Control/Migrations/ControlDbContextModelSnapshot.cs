@@ -553,6 +553,10 @@ namespace Ferry.Engine.Control.Migrations
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
 
+                    b.Property<bool>("AddMissingColumns")
+                        .HasColumnType("boolean")
+                        .HasColumnName("add_missing_columns");
+
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");

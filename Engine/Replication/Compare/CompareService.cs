@@ -111,7 +111,7 @@ public sealed class CompareService(
             TableRule rule;
             try
             {
-                rule = await TableRuleBuilder.BuildAsync(source, target, table, cancellationToken).ConfigureAwait(false);
+                rule = await TableRuleBuilder.BuildAsync(source, target, table, addMissingColumns: false, cancellationToken).ConfigureAwait(false);
             }
             catch (TableRuleException e)
             {

@@ -60,7 +60,7 @@ public sealed class RepairService(
             await using var target = nodes.Open(subscription.TargetNode!, "ferry-repair", freshConnections: true);
             try
             {
-                var rule = await TableRuleBuilder.BuildAsync(source, target, table, cancellationToken).ConfigureAwait(false);
+                var rule = await TableRuleBuilder.BuildAsync(source, target, table, addMissingColumns: false, cancellationToken).ConfigureAwait(false);
                 result = await new TableRepair(source, target, options.Value, time).RepairAsync(subscription.Set.QueueName,
                     subscription.ConsumerName, rule, [.. keys.Select(k => (IReadOnlyList<string?>)k)], cancellationToken).ConfigureAwait(false);
             }

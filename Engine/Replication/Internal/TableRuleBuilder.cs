@@ -1,4 +1,5 @@
 using Ferry.Engine.Control;
+using Ferry.Engine.Drift;
 using Ferry.Engine.Rules;
 using Npgsql;
 
@@ -9,10 +10,25 @@ internal static class TableRuleBuilder
 {
     /// <summary>
     /// Validates the stored rule against source and target again (columns are read again from the source, so a column added
-    /// since is replicated too); the stored key wins.
+    /// since is replicated too, and added to the target first when the rule says so or <paramref name="addMissingColumns"/>,
+    /// the engine-wide setting, does, docs/decisions/ADR-014-exact-row-encoding.md); the stored key wins.
     /// </summary>
     /// <exception cref="TableRuleException">The rule does not hold any more; the message says what to fix.</exception>
     public static async Task<TableRule> BuildAsync(
+        NpgsqlDataSource source, NpgsqlDataSource target, TableRuleRecord table, bool addMissingColumns,
+        CancellationToken cancellationToken)
+    {
+        addMissingColumns |= table.AddMissingColumns;
+        if (addMissingColumns)
+        {
+            await TargetColumns.AddMissingAsync(source, target, new TableName(table.SourceSchema, table.SourceTable),
+                new TableName(table.TargetSchema, table.TargetTable), cancellationToken).ConfigureAwait(false);
+        }
+        var rule = await BuildAsync(source, target, table, cancellationToken).ConfigureAwait(false);
+        return addMissingColumns ? rule with { AddMissingColumns = true } : rule;
+    }
+
+    private static async Task<TableRule> BuildAsync(
         NpgsqlDataSource source, NpgsqlDataSource target, TableRuleRecord table, CancellationToken cancellationToken)
     {
         var sourceName = new TableName(table.SourceSchema, table.SourceTable);

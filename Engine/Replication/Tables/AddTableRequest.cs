@@ -6,5 +6,10 @@ namespace Ferry.Engine.Replication.Tables;
 /// <param name="Filter">Row filter: a SQL boolean expression over the source row; null for every row.</param>
 /// <param name="Key">Name of a unique index over NOT NULL columns to use as key; null for the primary key.</param>
 /// <param name="CreateTarget">Create the target table from the source definition when it does not exist.</param>
+/// <param name="AddMissingColumns">
+/// A column added to the source table later is added to the target table by Ferry, instead of stopping the table until an
+/// operator adds it and retries (docs/decisions/ADR-014-exact-row-encoding.md).
+/// </param>
 public sealed record AddTableRequest(
-    string Source, string? Target = null, string? Filter = null, string? Key = null, bool CreateTarget = false);
+    string Source, string? Target = null, string? Filter = null, string? Key = null, bool CreateTarget = false,
+    bool AddMissingColumns = false);

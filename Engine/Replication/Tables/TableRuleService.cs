@@ -17,7 +17,7 @@ using static Ferry.Engine.Replication.Internal.SubscriptionLoader;
 namespace Ferry.Engine.Replication.Tables;
 
 /// <summary>
-/// Adds, removes and resyncs the tables of a subscription (role <see cref="FerryRoles.Operator"/>): each table is a table rule
+/// Adds, removes, resyncs and retries the tables of a subscription (role <see cref="FerryRoles.Operator"/>): each table is a table rule
 /// (source, target, filter, key) validated against both nodes. Refusals are <see cref="ReplicationRefusedException"/>s thrown
 /// before anything changes; every change writes an audit entry.
 /// </summary>
@@ -116,6 +116,7 @@ public sealed class TableRuleService(
             TargetTable = rule.Target.Name,
             Filter = rule.Filter,
             KeyColumns = [.. rule.Key],
+            AddMissingColumns = request.AddMissingColumns,
             State = TableState.New,
         };
         context.TableRules.Add(table);
@@ -150,7 +151,7 @@ public sealed class TableRuleService(
         await using (var target = nodes.Open(subscription.TargetNode!, "ferry-admin", freshConnections: true))
         {
             var sourceName = new TableName(table.SourceSchema, table.SourceTable);
-            var eventName = await EventNameAsync(source, sourceName, cancellationToken).ConfigureAwait(false);
+            var eventName = await EventNames.OfAsync(source, sourceName, cancellationToken).ConfigureAwait(false);
             await OnNodeAsync(subscription.TargetNode!, () => new TargetStateStore(target, subscription.ConsumerName)
                 .RemoveTableAsync(eventName, cancellationToken)).ConfigureAwait(false);
             if (!others.Contains((table.SourceSchema, table.SourceTable)))
@@ -181,7 +182,7 @@ public sealed class TableRuleService(
         await using (var source = nodes.Open(subscription.Set!.RootNode!, "ferry-admin", freshConnections: true))
         await using (var target = nodes.Open(subscription.TargetNode!, "ferry-admin", freshConnections: true))
         {
-            var eventName = await EventNameAsync(source, new TableName(table.SourceSchema, table.SourceTable), cancellationToken)
+            var eventName = await EventNames.OfAsync(source, new TableName(table.SourceSchema, table.SourceTable), cancellationToken)
                 .ConfigureAwait(false);
             var store = new TargetStateStore(target, subscription.ConsumerName);
             var state = (await OnNodeAsync(subscription.TargetNode!, () => store.GetTablesAsync(cancellationToken)).ConfigureAwait(false))
@@ -209,15 +210,56 @@ public sealed class TableRuleService(
         return info;
     }
 
+    /// <summary>
+    /// Applies a table in error again once its cause is fixed (for example a column added to the source that the target now
+    /// has too): the changes kept on the target since it stopped are applied first, in order, then it replicates as before
+    /// (docs/decisions/ADR-014-exact-row-encoding.md). A table whose copy never finished is copied again (a resync).
+    /// </summary>
+    public async Task<TableInfo> RetryTableAsync(ClaimsPrincipal user, int subscriptionId, int tableId, CancellationToken cancellationToken)
+    {
+        FerryRoles.Demand(user, FerryRoles.Operator);
+        await using var context = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        var subscription = await LoadAsync(context, subscriptionId, cancellationToken).ConfigureAwait(false);
+        var table = subscription.Tables.SingleOrDefault(t => t.Id == tableId) ?? throw NoTable(subscription, tableId);
+        var before = Info(table);
+        TableState? now;
+        await using (var source = nodes.Open(subscription.Set!.RootNode!, "ferry-admin", freshConnections: true))
+        await using (var target = nodes.Open(subscription.TargetNode!, "ferry-admin", freshConnections: true))
+        {
+            var eventName = await OnNodeAsync(subscription.Set.RootNode!,
+                () => EventNames.OfAsync(source, new TableName(table.SourceSchema, table.SourceTable), cancellationToken)).ConfigureAwait(false);
+            var store = new TargetStateStore(target, subscription.ConsumerName);
+            now = await OnNodeAsync(subscription.TargetNode!, () => store.RetryTableAsync(eventName, cancellationToken)).ConfigureAwait(false);
+            if (now is null && table.State == TableState.Error)
+            {
+                // A rule found not valid any more by a table not copied yet: in error in the control database only. The apply
+                // loop validates it again when it rebuilds (its state changes here, which makes it rebuild).
+                now = (await OnNodeAsync(subscription.TargetNode!, () => store.GetTablesAsync(cancellationToken)).ConfigureAwait(false))
+                    .SingleOrDefault(t => t.SourceTable == eventName)?.State ?? TableState.New;
+            }
+        }
+        if (now is not { } state)
+        {
+            throw ReplicationRefusedException.Conflict(
+                $"{table.SourceSchema}.{table.SourceTable} is not in error (state {before.State}): there is nothing to retry.");
+        }
+        table.State = state;
+        table.LastError = null;
+        if (state == TableState.Copying)
+        {
+            table.RowsCopied = 0;
+        }
+        await context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        var info = Info(table);
+        await _audit.AuditAsync(context, user, "retry", TableRuleRecord.AuditEntityType, tableId, before, info, subscription.Id, cancellationToken)
+            .ConfigureAwait(false);
+        if (subscription.State == SubscriptionState.Active)
+        {
+            await StartApplyUnlessRunningAsync(context, subscription.Id, cancellationToken).ConfigureAwait(false);
+        }
+        return info;
+    }
+
     private static TargetSchemas TargetSchemasOf(Subscription subscription) =>
         new(subscription.TargetNode!.Name, subscription.TargetNode.TargetSchemas);
-
-    /// <summary>The table as events and the target state name it: <c>quote_ident(schema).quote_ident(name)</c>.</summary>
-    private static async Task<string> EventNameAsync(NpgsqlDataSource source, TableName table, CancellationToken cancellationToken)
-    {
-        await using var command = source.CreateCommand("SELECT quote_ident($1) || '.' || quote_ident($2)");
-        command.Parameters.Add(new NpgsqlParameter { Value = table.Schema });
-        command.Parameters.Add(new NpgsqlParameter { Value = table.Name });
-        return (string)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
-    }
 }

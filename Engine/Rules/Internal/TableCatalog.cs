@@ -13,7 +13,12 @@ internal static class TableCatalog
 
     private const string ColumnsSql = """
         SELECT a.attname::text, format_type(a.atttypid, a.atttypmod), tn.nspname || '.' || t.typname, a.attnotnull,
-               a.attgenerated <> '', a.atthasdef OR a.attidentity <> '' OR a.attgenerated <> ''
+               a.attgenerated <> '', a.atthasdef OR a.attidentity <> '' OR a.attgenerated <> '',
+               (WITH RECURSIVE d(tid) AS (SELECT a.atttypid
+                                          UNION ALL
+                                          SELECT bt.typbasetype FROM pg_type bt JOIN d ON bt.oid = d.tid WHERE bt.typtype = 'd')
+                SELECT bt.typname::text FROM d JOIN pg_type bt ON bt.oid = d.tid
+                WHERE bt.oid IN ('pg_catalog.json'::regtype, 'pg_catalog.jsonb'::regtype))
         FROM pg_attribute a
         JOIN pg_type t ON t.oid = a.atttypid
         JOIN pg_namespace tn ON tn.oid = t.typnamespace
@@ -64,7 +69,8 @@ internal static class TableCatalog
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
                 columns.Add(new CatalogColumn(
-                    new ColumnDefinition(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetBoolean(3)),
+                    new ColumnDefinition(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetBoolean(3),
+                        reader.IsDBNull(6) ? null : reader.GetString(6)),
                     reader.GetBoolean(4), reader.GetBoolean(5)));
             }
         }

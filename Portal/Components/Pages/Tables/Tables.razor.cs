@@ -104,6 +104,10 @@ public sealed partial class Tables
         "Resync table", $"Copy {table.Source} again? Its rows on the target are replaced; the other tables keep applying.", "Resync",
         () => TableRules.ResyncTableAsync(_user, _status!.Id, table.Id, CancellationToken.None), $"Resync of {table.Source} started.");
 
+    private Task RetryAsync(TableInfo table) => ActAsync(
+        "Retry table", $"Apply {table.Source} again? Fix the cause first (the error says how); its changes kept since it stopped come first.",
+        "Retry", () => TableRules.RetryTableAsync(_user, _status!.Id, table.Id, CancellationToken.None), $"{table.Source} applies again.");
+
     private Task RemoveAsync(TableInfo table) => ActAsync(
         "Remove table", $"Stop replicating {table.Source}? Its rows on the target stay.", "Remove",
         () => TableRules.RemoveTableAsync(_user, _status!.Id, table.Id, CancellationToken.None), $"Removed {table.Source}.");

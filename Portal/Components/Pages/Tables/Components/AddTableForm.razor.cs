@@ -15,6 +15,7 @@ public sealed partial class AddTableForm
     private string? _filter;
     private string? _key;
     private bool _createTarget;
+    private bool _addMissingColumns;
     private bool _busy;
 
     /// <summary>Adds one table (the page calls the service with the user); a refusal throws <see cref="ReplicationRefusedException"/>.</summary>
@@ -37,8 +38,8 @@ public sealed partial class AddTableForm
 
     /// <summary>The requests the form makes from its fields: one per source line, the target's schema renamed when it is one name.</summary>
     public static IReadOnlyList<AddTableRequest> Requests(
-        string? sources, string? target, string? filter, string? key, bool createTarget) =>
-        [.. Lines(sources).Select(source => Request(source, target, filter, key, createTarget))];
+        string? sources, string? target, string? filter, string? key, bool createTarget, bool addMissingColumns = false) =>
+        [.. Lines(sources).Select(source => Request(source, target, filter, key, createTarget, addMissingColumns))];
 
     /// <summary>
     /// The target's name for a source: none (the source's), <paramref name="target"/> when it is <c>schema.table</c>, or the source
@@ -55,9 +56,10 @@ public sealed partial class AddTableForm
         };
     }
 
-    private static AddTableRequest Request(string source, string? target, string? filter, string? key, bool createTarget) => new(
+    private static AddTableRequest Request(
+        string source, string? target, string? filter, string? key, bool createTarget, bool addMissingColumns) => new(
         source, TargetFor(source, target), string.IsNullOrWhiteSpace(filter) ? null : filter.Trim(),
-        string.IsNullOrWhiteSpace(key) ? null : key.Trim(), createTarget);
+        string.IsNullOrWhiteSpace(key) ? null : key.Trim(), createTarget, addMissingColumns);
 
     private static string[] Lines(string? sources) =>
         (sources ?? "").Split(['\n', ',', ';'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -109,7 +111,7 @@ public sealed partial class AddTableForm
                 var key = string.IsNullOrWhiteSpace(_key) && picked is { PrimaryKey.Count: 0, KeyIndexes: [var index, ..] }
                     ? index.Name
                     : _key;
-                var request = Request(source, _target, _filter, key, _createTarget);
+                var request = Request(source, _target, _filter, key, _createTarget, _addMissingColumns);
                 try
                 {
                     added.Add(await Add(request));

@@ -1,4 +1,4 @@
--- Version 5: a held consumer (ferry.hold_consumer) opens no batch ending after its hold tick until the hold ends.
+-- Version 6: a held consumer (ferry.hold_consumer) opens no batch ending after its hold tick until the hold ends.
 -- Version 3: a consumer that is behind takes several ticks in one batch.
 -- ferry.next_batch(queue, consumer, max_events)
 --   Opens the consumer's next batch: the tick range (last finished tick, T], where T is the furthest tick whose

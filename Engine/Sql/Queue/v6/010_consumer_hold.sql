@@ -1,4 +1,4 @@
--- Version 5: a consumer can be held at a tick (a compare's consistent point, docs/decisions/ADR-016-compare-and-repair.md).
+-- Version 6: a consumer can be held at a tick (a compare's consistent point, docs/decisions/ADR-016-compare-and-repair.md).
 -- While held, ferry.next_batch opens no batch ending after the hold tick, so the consumer's target stops exactly there;
 -- the hold ends when released or when its time is up, whichever comes first (a compare that dies never stops a consumer
 -- for longer than it asked).

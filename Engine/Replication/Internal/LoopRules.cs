@@ -1,0 +1,91 @@
+using Ferry.Engine.Apply.Handlers;
+using Ferry.Engine.Control;
+using Ferry.Engine.Rules;
+using Ferry.Engine.Target;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace Ferry.Engine.Replication.Internal;
+
+/// <summary>The validated rules and handlers a subscription runner builds its loop from.</summary>
+internal static class LoopRules
+{
+    /// <summary>
+    /// Validates the subscription's stored rules against the nodes and picks each table's handler by the name its rule stores
+    /// (<see cref="HandlerRegistry"/>); adds their tables to the target's state: the apply loop only applies tables with a
+    /// state row there (a new one starts in state new; a table already there keeps its state). A table whose rule does not
+    /// hold any more, or names a handler that does not exist, is left out and marked error in the control database, and on
+    /// the target too when its state allows (see <see cref="StopInvalidAsync"/>, <see cref="StopTableAsync"/>).
+    /// </summary>
+    /// <returns>The validated rules by table rule id, and the handlers by source table.</returns>
+    public static async Task<(Dictionary<int, TableRule> Rules, Dictionary<string, IHandler> Handlers)> BuildAsync(
+        Subscription subscription, NpgsqlDataSource source, NpgsqlDataSource target, TargetStateStore store, SubscriptionMirror mirror,
+        bool addMissingColumns, ILogger logger, CancellationToken cancellationToken)
+    {
+        await store.InstallAsync(cancellationToken).ConfigureAwait(false);
+        var rules = new Dictionary<int, TableRule>();
+        var handlers = new Dictionary<string, IHandler>(StringComparer.Ordinal);
+        foreach (var table in subscription.Tables)
+        {
+            TableRule rule;
+            try
+            {
+                rule = await TableRuleBuilder.BuildAsync(source, target, table, addMissingColumns, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TableRuleException e)
+            {
+                logger.RuleInvalid(subscription.Id, $"{table.SourceSchema}.{table.SourceTable}", e.Message);
+                var message = await StopInvalidAsync(source, store, table, e.Message, cancellationToken).ConfigureAwait(false);
+                await mirror.SetTableErrorAsync(table.Id, message, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+            if (HandlerRegistry.Find(table.HandlerName) is not { } handler)
+            {
+                var message = HandlerRegistry.Unknown(table.HandlerName);
+                logger.RuleInvalid(subscription.Id, $"{table.SourceSchema}.{table.SourceTable}", message);
+                await StopTableAsync(store, rule.SourceTable, message, cancellationToken).ConfigureAwait(false);
+                await mirror.SetTableErrorAsync(table.Id, message, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+            rules[table.Id] = rule;
+            handlers[rule.SourceTable] = handler;
+            await store.AddTableAsync(rule, cancellationToken).ConfigureAwait(false);
+        }
+        return (rules, handlers);
+    }
+
+    /// <summary>
+    /// A table whose rule is not valid any more stops on the target too (state error), so that its events are kept until the
+    /// fix and a retry instead of being passed over (docs/decisions/ADR-014-exact-row-encoding.md). A table not copied yet
+    /// stays new: its copy will take every row.
+    /// </summary>
+    /// <returns>
+    /// The message for the control database: the one the table stopped with when it was stopped on the target already (a drift
+    /// stop names the change and the fix), else <paramref name="message"/>, with the retry it needs when it stops here.
+    /// </returns>
+    private static async Task<string> StopInvalidAsync(
+        NpgsqlDataSource source, TargetStateStore store, TableRuleRecord table, string message, CancellationToken cancellationToken)
+    {
+        var name = await EventNames.OfAsync(source, new TableName(table.SourceSchema, table.SourceTable), cancellationToken)
+            .ConfigureAwait(false);
+        var row = (await store.GetTablesAsync(cancellationToken).ConfigureAwait(false)).SingleOrDefault(t => t.SourceTable == name);
+        if (row is { State: TableState.Error, Error: { } kept })
+        {
+            return kept;
+        }
+        var stopped = $"{message} Then retry the table: its changes are kept on the target until then.";
+        return await store.StopTableAsync(name, stopped, cancellationToken).ConfigureAwait(false) ? stopped : message;
+    }
+
+    /// <summary>Moves a table that will not be applied to error on the target, unless it is not there or its state forbids it.</summary>
+    private static async Task StopTableAsync(
+        TargetStateStore store, string sourceTable, string message, CancellationToken cancellationToken)
+    {
+        var state = (await store.GetTablesAsync(cancellationToken).ConfigureAwait(false))
+            .SingleOrDefault(t => t.SourceTable == sourceTable)?.State;
+        if (state is { } current && TableStateMachine.CanMove(current, TableState.Error))
+        {
+            await store.MoveTableAsync(sourceTable, TableState.Error, message, cancellationToken).ConfigureAwait(false);
+        }
+    }
+}
