@@ -45,6 +45,8 @@ public static class DependencyInjection
         services.AddTransient<ScheduleAdministration>();
         services.AddTransient<ScheduledResync>();
         services.AddFerryReplication();
+        services.AddFerryMonitoring();
+        services.AddFerryAlerts();
         return services;
     }
 

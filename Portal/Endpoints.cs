@@ -12,7 +12,7 @@ namespace Microsoft.AspNetCore.Routing;
 
 public static class Endpoints
 {
-    /// <summary><c>/healthz</c>: the control database and the job storage, as JSON; open to anyone (no secrets in it).</summary>
+    /// <summary><c>/healthz</c>: the control database, the job storage and each node, as JSON; open to anyone (details to signed-in callers only).</summary>
     public static IEndpointConventionBuilder MapPortalHealthChecks(this IEndpointRouteBuilder endpoints) =>
         endpoints.MapHealthChecks("/healthz", new HealthCheckOptions { ResponseWriter = HealthResponse.WriteAsync })
             .AllowAnonymous();
@@ -63,6 +63,8 @@ public static class Endpoints
         api.MapSubscriptionsApi();
         api.MapCompareApi();
         api.MapStatusApi();
+        api.MapSourceLoadApi();
+        api.MapAlertsApi();
         return api;
     }
 

@@ -16,6 +16,7 @@ builder.Services.AddFerryEngine(builder.Configuration);
 builder.Services.AddPortalIdentity();
 builder.Services.AddPortalJobs(builder.Configuration);
 builder.Services.AddPortalUi();
+builder.Services.AddPortalMonitoring();
 
 var app = builder.Build();
 
@@ -38,6 +39,7 @@ app.UseAntiforgery();
 
 app.MapStaticAssets();
 app.MapPortalHealthChecks();
+app.MapPortalMetrics();
 app.MapAccountEndpoints();
 app.MapPortalApi();
 app.MapJobsDashboard();

@@ -87,7 +87,8 @@ public sealed class ThroughputTests(ClusterFixture clusters)
         }
         var runner = new SubscriptionRunner(contexts, engine.Services.GetRequiredService<NodeDataSources>(),
             Microsoft.Extensions.Options.Options.Create(new ReplicationOptions { ControlPollInterval = TimeSpan.FromHours(1) }),
-            TimeProvider.System, engine.Services.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>());
+            TimeProvider.System, engine.Services.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>(),
+            engine.Services.GetRequiredService<Ferry.Engine.Metrics.FerryMetrics>());
         using var stop = new CancellationTokenSource();
         var running = runner.RunAsync(subscriptionId, stop.Token);
 

@@ -98,6 +98,7 @@ public sealed class ApplyLoop(
             catch (Exception e) when (!cancellationToken.IsCancellationRequested && ApplyErrors.IsTransient(e))
             {
                 attempts++;
+                options.TransientError?.Invoke();
                 var delay = TimeSpan.FromTicks(Math.Min(options.MaxBackoff.Ticks, options.InitialBackoff.Ticks << Math.Min(attempts - 1, 20)));
                 logger.TransientError(e, store.Subscription, attempts, delay);
                 await Task.Delay(delay, time, cancellationToken).ConfigureAwait(false);

@@ -10,4 +10,7 @@ public sealed class ApplyLoopOptions
 
     /// <summary>Longest wait when no batch is ready; a batch source that hears ticks (the queue's) returns at the tick.</summary>
     public TimeSpan IdleDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Called on each transient error, before the retry (the runner counts them for /metrics).</summary>
+    public Action? TransientError { get; set; }
 }

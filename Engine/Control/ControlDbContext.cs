@@ -40,6 +40,13 @@ public sealed class ControlDbContext(DbContextOptions<ControlDbContext> options)
     /// <summary>The differing rows of each compare report.</summary>
     public DbSet<CompareDifference> CompareDifferences => Set<CompareDifference>();
 
+    /// <summary>Alert rules, channels and the alerts they raised (docs/decisions/ADR-015-alerts.md).</summary>
+    public DbSet<AlertRule> AlertRules => Set<AlertRule>();
+
+    public DbSet<AlertChannel> AlertChannels => Set<AlertChannel>();
+
+    public DbSet<Alert> Alerts => Set<Alert>();
+
     /// <summary>Events applied per subscription and minute, for the dashboard's chart (statistics, kept 24 hours).</summary>
     public DbSet<ThroughputBucket> ThroughputBuckets => Set<ThroughputBucket>();
 

@@ -31,10 +31,15 @@ public sealed class CopyCoordinator : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Dictionary<string, Task<CopyResult>> _copies = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _retryAfter = new(StringComparer.Ordinal);
-    private readonly LatestProgress _progress = new();
+    private readonly LatestProgress _progress;
+    private readonly CopyObserver? _observer;
 
-    public CopyCoordinator(TableCopy copy, TargetStateStore store, CopyOptions options, TimeProvider time, ILogger<CopyCoordinator> logger)
+    public CopyCoordinator(
+        TableCopy copy, TargetStateStore store, CopyOptions options, TimeProvider time, ILogger<CopyCoordinator> logger,
+        CopyObserver? observer = null)
     {
+        _observer = observer;
+        _progress = new LatestProgress(observer?.Progress);
         _store = store;
         _options = options;
         _time = time;
@@ -76,6 +81,7 @@ public sealed class CopyCoordinator : IAsyncDisposable
         foreach (var (table, copy) in _copies.Where(c => c.Value.IsCompleted).ToList())
         {
             _copies.Remove(table);
+            _observer?.Ended(table);
             try
             {
                 var result = await copy.ConfigureAwait(false);
@@ -88,12 +94,14 @@ public sealed class CopyCoordinator : IAsyncDisposable
                 if (ApplyErrors.IsTransient(e) || e is OperationCanceledException)
                 {
                     _logger.CopyFailedTransient(e, _store.Subscription, table);
+                    _observer?.Failed(table, true);
                     _retryAfter[table] = _time.GetTimestamp() + (long)(_options.RetryDelay.TotalSeconds * _time.TimestampFrequency);
                 }
                 else
                 {
                     var message = e is PostgresException server ? $"{server.MessageText} (SQLSTATE {server.SqlState})" : e.Message;
                     _logger.CopyFailed(e, _store.Subscription, table, message);
+                    _observer?.Failed(table, false);
                     await _store.MoveTableAsync(table, TableState.Error, $"The copy failed: {message}", cancellationToken)
                         .ConfigureAwait(false);
                 }
@@ -126,11 +134,15 @@ public sealed class CopyCoordinator : IAsyncDisposable
     }
 
     /// <summary>The latest progress report of each copy (reports come from the copy's thread).</summary>
-    private sealed class LatestProgress : IProgress<CopyProgress>
+    private sealed class LatestProgress(Action<CopyProgress>? onReport) : IProgress<CopyProgress>
     {
         private readonly ConcurrentDictionary<string, CopyProgress> _latest = new(StringComparer.Ordinal);
 
-        public void Report(CopyProgress value) => _latest[value.SourceTable] = value;
+        public void Report(CopyProgress value)
+        {
+            _latest[value.SourceTable] = value;
+            onReport?.Invoke(value);
+        }
 
         public void Reset(string table) => _latest.TryRemove(table, out _);
 

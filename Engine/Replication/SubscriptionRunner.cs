@@ -4,6 +4,7 @@ using Ferry.Engine.Consumers;
 using Ferry.Engine.Control;
 using Ferry.Engine.Copy;
 using Ferry.Engine.Drift;
+using Ferry.Engine.Metrics;
 using Ferry.Engine.Queue;
 using Ferry.Engine.Replication.Internal;
 using Ferry.Engine.Rules;
@@ -46,7 +47,7 @@ namespace Ferry.Engine.Replication;
 /// </remarks>
 public sealed class SubscriptionRunner(
     IDbContextFactory<ControlDbContext> contexts, Nodes.NodeDataSources nodes, IOptions<ReplicationOptions> options, TimeProvider time,
-    ILoggerFactory loggers)
+    ILoggerFactory loggers, FerryMetrics metrics)
 {
     private readonly Nodes.NodeDataSources _nodes = nodes;
     private readonly ILogger _logger = loggers.CreateLogger<SubscriptionRunner>();
@@ -73,6 +74,7 @@ public sealed class SubscriptionRunner(
         finally
         {
             await FlushOnStopAsync(subscriptionId, mirror, throughput).ConfigureAwait(false);
+            metrics.CopiesStopped(subscriptionId);
         }
     }
 
@@ -135,6 +137,7 @@ public sealed class SubscriptionRunner(
             return $"the subscription is {subscription.State}";
         }
         var set = subscription.Set!;
+        var figures = new LoopMetrics(metrics, new SubscriptionLabels(subscriptionId, set.Name, subscription.TargetNode!.Name), time);
         await using var source = _nodes.Open(set.RootNode!, "ferry-apply");
         await using var target = _nodes.Open(subscription.TargetNode!, "ferry-apply");
         var store = new TargetStateStore(target, subscription.ConsumerName);
@@ -148,14 +151,17 @@ public sealed class SubscriptionRunner(
         await drift.LoadAsync(rules.Values, cancellationToken).ConfigureAwait(false);
         var apply = new ApplyLoop(
             new QueueBatchSource(consumer, source), target, store, [.. rules.Values], handler,
-            new ApplyLoopOptions { InitialBackoff = settings.InitialBackoff, MaxBackoff = settings.MaxBackoff }, time,
+            new ApplyLoopOptions
+            {
+                InitialBackoff = settings.InitialBackoff, MaxBackoff = settings.MaxBackoff, TransientError = figures.TransientError,
+            }, time,
             loggers.CreateLogger<ApplyLoop>(), drift);
         await using var listener = await consumer.ListenAsync(cancellationToken).ConfigureAwait(false);
         var copyOptions = new CopyOptions { MaxConcurrentCopies = settings.MaxConcurrentCopies, RetryDelay = settings.InitialBackoff };
         // Disposed first when the loop ends: stops the running copies before the data sources go.
         await using var copies = new CopyCoordinator(
             new TableCopy(source, target, store, handler, copyOptions), store, copyOptions, time,
-            loggers.CreateLogger<CopyCoordinator>());
+            loggers.CreateLogger<CopyCoordinator>(), figures.Copies);
         _logger.ApplyStarted(subscriptionId, rules.Count);
         var lastPoll = time.GetTimestamp();
         var counted = 0L;
@@ -163,9 +169,11 @@ public sealed class SubscriptionRunner(
         {
             while (true)
             {
+                figures.BatchStarting();
                 var outcome = await apply.RunOnceAsync(cancellationToken).ConfigureAwait(false);
                 var applied = apply.EventsApplied;
                 throughput.Add(applied - counted);
+                figures.BatchEnded(outcome, applied - counted);
                 counted = applied;
                 if (outcome == ApplyOutcome.Stopped)
                 {
@@ -179,7 +187,7 @@ public sealed class SubscriptionRunner(
                     return null;
                 }
                 // The copied rows are not events; the events kept while a copy ran and replayed at its end are.
-                throughput.Add(await copies.ReapAsync(cancellationToken).ConfigureAwait(false));
+                throughput.Add(figures.Replayed(await copies.ReapAsync(cancellationToken).ConfigureAwait(false)));
                 var tables = await store.GetTablesAsync(cancellationToken).ConfigureAwait(false);
                 copies.StartDue(tables, bySource);
                 if (time.GetElapsedTime(lastPoll) >= settings.ControlPollInterval)

@@ -7,7 +7,7 @@ namespace Ferry.Portal.Tests.Components;
 
 public sealed class MainLayoutTests : PortalBunitContext
 {
-    private static readonly string[] EveryoneSees = ["Dashboard", "Nodes", "Sets", "Tables", "Schedules", "Audit", "API token"];
+    private static readonly string[] EveryoneSees = ["Dashboard", "Nodes", "Sets", "Tables", "Schedules", "Alerts", "Audit", "API token"];
 
     [Fact]
     public void Layout_ShowsTheNavigationAndTheBody_ForAViewer()

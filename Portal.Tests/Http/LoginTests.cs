@@ -154,6 +154,22 @@ public sealed class LoginTests(PortalFixture fixture)
     }
 
     [Fact]
+    public async Task Health_GivesDescriptions_ToASignedInCallerOnly()
+    {
+        using var anonymous = fixture.NewClient();
+        var open = await anonymous.GetStringAsync("/healthz", Token);
+        Assert.Contains("\"nodes\"", open, StringComparison.Ordinal);
+        Assert.DoesNotContain("\"description\"", open, StringComparison.Ordinal);
+        Assert.DoesNotContain("probe", open, StringComparison.Ordinal);
+
+        using var viewer = fixture.NewClient();
+        await viewer.LoginAsync("viewer", PortalFixture.Password);
+        var detailed = await viewer.GetStringAsync("/healthz", Token);
+        Assert.Contains("\"description\"", detailed, StringComparison.Ordinal);
+        Assert.Contains("their last probe.", detailed, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Logout_EndsTheSession()
     {
         using var client = fixture.NewClient();

@@ -28,6 +28,9 @@ public static partial class Demo
     {
         ArgumentNullException.ThrowIfNull(embedded);
         ArgumentNullException.ThrowIfNull(configuration);
+        // The demo listens on 127.0.0.1 with throwaway data: a Prometheus on this machine scrapes /metrics without a token,
+        // unless Monitoring:AllowAnonymousScrape says otherwise.
+        services.PostConfigure<Monitoring.ScrapeAccessOptions>(o => o.AllowAnonymousScrape ??= true);
         var workload = configuration.GetValue("Demo:Workload", true);
         var pause = configuration.GetValue("Demo:WorkloadPause", TimeSpan.FromMilliseconds(50));
         services.AddHostedService(provider => new DemoRunner(
