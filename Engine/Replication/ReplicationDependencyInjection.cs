@@ -1,6 +1,8 @@
 using Ferry.Engine.Apply;
 using Ferry.Engine.Replication;
+using Ferry.Engine.Compare;
 using Ferry.Engine.Replication.Catalog;
+using Ferry.Engine.Replication.Compare;
 using Ferry.Engine.Replication.Sequences;
 using Ferry.Engine.Replication.Sets;
 using Ferry.Engine.Replication.Status;
@@ -35,6 +37,9 @@ public static class ReplicationDependencyInjection
         services.AddTransient<ReplicationStatusQuery>();
         services.AddTransient<SourceCatalogQuery>();
         services.AddTransient<ThroughputQuery>();
+        services.AddOptions<CompareOptions>().BindConfiguration("Compare");
+        services.AddTransient<CompareService>();
+        services.AddTransient<RepairService>();
         services.AddTransient<SubscriptionRunner>();
         services.AddTransient<SetTickerRunner>();
         services.AddTransient<ReplicationHousekeeping>();
