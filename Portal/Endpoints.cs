@@ -61,6 +61,7 @@ public static class Endpoints
         api.MapSchedulesApi();
         api.MapSetsApi();
         api.MapSubscriptionsApi();
+        api.MapCompareApi();
         api.MapStatusApi();
         api.MapSourceLoadApi();
         api.MapAlertsApi();

@@ -37,7 +37,7 @@ public sealed class HandlerEquivalenceTests(ClusterFixture clusters)
         var connectionString = await clusters.CreateDatabaseAsync(major, $"handlers_{seed}");
         await using var data = NpgsqlDataSource.Create(connectionString);
         await using var connection = await data.OpenConnectionAsync(ct);
-        foreach (var table in new[] { "src", "tgt_row", "tgt_bulk", "tgt_merge" })
+        foreach (var table in new[] { "src", "tgt_row", "tgt_bulk", "tgt_merge", "tgt_chunked" })
         {
             await ExecuteAsync(connection, string.Format(System.Globalization.CultureInfo.InvariantCulture, TableSql, table));
         }
@@ -47,6 +47,9 @@ public sealed class HandlerEquivalenceTests(ClusterFixture clusters)
             new TableRuleRequest(new TableName("public", "src"), new TableName("public", "tgt_row"), filter), ct);
         var bulkRule = rowRule with { Target = new TableName("public", "tgt_bulk") };
         var mergeRule = rowRule with { Target = new TableName("public", "tgt_merge") };
+        // A fold of 3 rows: every batch is written in many chunks, a chunk boundary between most changes of a key.
+        var chunkedRule = rowRule with { Target = new TableName("public", "tgt_chunked") };
+        var chunked = new BulkHandler(options: new Ferry.Engine.Apply.ApplyOptions { FoldRows = 3 });
 
         var random = new Random(seed);
         long applied = 0;
@@ -60,6 +63,7 @@ public sealed class HandlerEquivalenceTests(ClusterFixture clusters)
             await ApplyAsync(data, new RowHandler(), rowRule, events);
             await ApplyAsync(data, new BulkHandler(), bulkRule, events);
             await ApplyAsync(data, new BulkHandler(BulkApply.Merge), mergeRule, events);
+            await ApplyAsync(data, chunked, chunkedRule, events);
 
             var expected = await TestCapture.HashAsync(connection, "src", Columns, OrderBy, filter);
             var where = filter is null ? "" : " WHERE " + filter;
@@ -70,6 +74,7 @@ public sealed class HandlerEquivalenceTests(ClusterFixture clusters)
             Assert.Equal(expected, await TestCapture.HashAsync(connection, "tgt_row", Columns, OrderBy));
             Assert.Equal(expected, await TestCapture.HashAsync(connection, "tgt_bulk", Columns, OrderBy));
             Assert.Equal(expected, await TestCapture.HashAsync(connection, "tgt_merge", Columns, OrderBy));
+            Assert.Equal(expected, await TestCapture.HashAsync(connection, "tgt_chunked", Columns, OrderBy));
         }
         Assert.True(applied > 200, $"only {applied} events were generated");
     }

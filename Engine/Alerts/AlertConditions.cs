@@ -55,10 +55,10 @@ internal static class AlertConditions
                   + "is the set's ticker loop running (Jobs page)?"
                 : "The queue has no tick."))).ToList(),
         AlertKind.CompareDifferences => facts.Compares.Select(c => new AlertObservation(
-            $"table:{c.TableRuleId}", $"{c.Table} ({c.Subscription})", c.Result.RowsDiffering > 0, c.Result.RowsDiffering,
-            c.Result.RowsDiffering > 0
-                ? $"The compare at {c.Result.ComparedAt.ToString("u", CultureInfo.InvariantCulture)} found {c.Result.RowsDiffering:N0} row(s) that differ."
-                : $"The compare at {c.Result.ComparedAt.ToString("u", CultureInfo.InvariantCulture)} found no difference.")).ToList(),
+            $"table:{c.TableRuleId}", $"{c.Table} ({c.Subscription})", c.RowsDiffering > 0, c.RowsDiffering,
+            c.RowsDiffering > 0
+                ? $"The compare at {c.ComparedAt.ToString("u", CultureInfo.InvariantCulture)} found {c.RowsDiffering:N0} row(s) that differ."
+                : $"The compare at {c.ComparedAt.ToString("u", CultureInfo.InvariantCulture)} found no difference.")).ToList(),
         _ => [],
     };
 

@@ -197,10 +197,13 @@ public sealed class AlertEvaluator(
         if (kinds.Contains(AlertKind.CompareDifferences))
         {
             compares = await (
-                    from r in context.TableCompareResults.AsNoTracking()
-                    join t in context.TableRules on r.TableRuleId equals t.Id
+                    from t in context.TableRules.AsNoTracking()
+                    let r = context.CompareReports.Where(c => c.TableRuleId == t.Id && c.State == CompareState.Done)
+                        .OrderByDescending(c => c.Id).FirstOrDefault()
+                    where r != null
                     select new ComparedTable(t.Id, t.SourceSchema + "." + t.SourceTable,
-                        t.Subscription!.Set!.Name + " → " + t.Subscription.TargetNode!.Name, r))
+                        t.Subscription!.Set!.Name + " → " + t.Subscription.TargetNode!.Name,
+                        r.FinishedAt ?? r.StartedAt, r.Missing + r.Extra + r.Different))
                 .ToListAsync(cancellationToken).ConfigureAwait(false);
         }
         return new AlertFacts(time.GetUtcNow(), subscriptions, pausedSince, nodes, setLoads, compares);

@@ -172,9 +172,9 @@ public sealed class ApplyLoop(
             .ToDictionary(t => t.SourceTable, StringComparer.Ordinal);
         await ApplySession.PinAsync(connection, transaction, _moneyLocale ??= MoneyLocale(), cancellationToken).ConfigureAwait(false);
         await RetriedTables.StopAsync(store, connection, transaction, tables, stops, cancellationToken).ConfigureAwait(false);
-        var replay = await RetriedTables.TakeKeptAsync(store, connection, transaction, tables, _rules, batches, logger, cancellationToken)
-            .ConfigureAwait(false);
-        var kept = new List<ApplyEvent>();
+        // Kept events are read and written a chunk at a time as they stream (docs/architecture.md, "Bounded memory").
+        var replay = RetriedTables.TakeKeptAsync(store, connection, transaction, tables, _rules, batches, logger, cancellationToken);
+        var kept = new KeptEventWriter(store, connection, transaction);
         var touched = new HashSet<string>(StringComparer.Ordinal);
         var events = RouteAsync(
             RetriedTables.Prepend(replay, batches.ReadEventsAsync(batch, _filters, cancellationToken), cancellationToken), tables, kept, touched,
@@ -184,7 +184,7 @@ public sealed class ApplyLoop(
         {
             return null;
         }
-        await store.KeepPendingAsync(connection, transaction, kept, cancellationToken).ConfigureAwait(false);
+        await kept.FlushAsync(cancellationToken).ConfigureAwait(false);
 
         // Only a table this loop applies: one without a rule keeps its events (see RouteAsync) for a loop that replays them.
         var caughtUp = tables.Values
@@ -221,7 +221,7 @@ public sealed class ApplyLoop(
     }
 
     private async IAsyncEnumerable<ApplyEvent> RouteAsync(
-        IAsyncEnumerable<ApplyEvent> events, Dictionary<string, TableStateRow> tables, List<ApplyEvent> kept, HashSet<string> touched,
+        IAsyncEnumerable<ApplyEvent> events, Dictionary<string, TableStateRow> tables, KeptEventWriter kept, HashSet<string> touched,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await foreach (var item in events.WithCancellation(cancellationToken).ConfigureAwait(false))
@@ -237,7 +237,7 @@ public sealed class ApplyLoop(
                 // the target for a loop that has one. New and paused tables pass them over, as below (a copy will take them).
                 if (state.State is not (TableState.New or TableState.Paused))
                 {
-                    kept.Add(item);
+                    await kept.AddAsync(item, cancellationToken).ConfigureAwait(false);
                 }
                 continue;
             }
@@ -255,7 +255,7 @@ public sealed class ApplyLoop(
                     }
                     break;
                 case HandoverAction.Keep:
-                    kept.Add(item);
+                    await kept.AddAsync(item, cancellationToken).ConfigureAwait(false);
                     break;
                 case HandoverAction.Skip:
                 default:

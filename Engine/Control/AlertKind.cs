@@ -22,8 +22,8 @@ public enum AlertKind
     PendingEvents,
 
     /// <summary>
-    /// The last compare of a table found rows that differ (per table; from <see cref="TableCompareResult"/>, which compare and
-    /// repair write when they are built). No threshold.
+    /// The last finished compare of a table found rows that differ (per table; from its latest done
+    /// <see cref="CompareReport"/>). No threshold.
     /// </summary>
     CompareDifferences,
 }

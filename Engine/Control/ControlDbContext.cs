@@ -34,15 +34,18 @@ public sealed class ControlDbContext(DbContextOptions<ControlDbContext> options)
 
     public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
 
+    /// <summary>Compares of table rules with their history (docs/decisions/ADR-016-compare-and-repair.md).</summary>
+    public DbSet<CompareReport> CompareReports => Set<CompareReport>();
+
+    /// <summary>The differing rows of each compare report.</summary>
+    public DbSet<CompareDifference> CompareDifferences => Set<CompareDifference>();
+
     /// <summary>Alert rules, channels and the alerts they raised (docs/decisions/ADR-015-alerts.md).</summary>
     public DbSet<AlertRule> AlertRules => Set<AlertRule>();
 
     public DbSet<AlertChannel> AlertChannels => Set<AlertChannel>();
 
     public DbSet<Alert> Alerts => Set<Alert>();
-
-    /// <summary>The last compare of each table (written by compare and repair; read by the alert rule on differences).</summary>
-    public DbSet<TableCompareResult> TableCompareResults => Set<TableCompareResult>();
 
     /// <summary>Events applied per subscription and minute, for the dashboard's chart (statistics, kept 24 hours).</summary>
     public DbSet<ThroughputBucket> ThroughputBuckets => Set<ThroughputBucket>();

@@ -56,6 +56,12 @@ public sealed class TableRuleRecord : ITimestamped
     /// <summary>The planner's estimate of the source rows when the copy started (pg_class.reltuples); null when unknown.</summary>
     public long? RowsEstimated { get; set; }
 
+    /// <summary>
+    /// Whether the last finished compare found the target table different from the source; null when it was not compared
+    /// since its last copy. Set by: the compare service (Engine/Replication/Compare); cleared by a resync.
+    /// </summary>
+    public bool? Differs { get; set; }
+
     public DateTimeOffset CreatedAt { get; set; }
 
     public DateTimeOffset UpdatedAt { get; set; }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Ferry.Engine.Consumers;
 using Ferry.Engine.Drift;
 using Ferry.Engine.Queue;
@@ -69,23 +70,26 @@ internal static class CopyDrift
               AND (bt.typtype = 'c' OR et.oid >= 16384 OR et.typtype IN ('c', 'd')))
         """;
 
-    /// <summary>Kept events as they must be replayed: checked against the source's columns, lacking values added (see DriftCheck).</summary>
-    public static List<ApplyEvent> Prepare(IEnumerable<ApplyEvent> events, TableRule rule, IReadOnlyList<LiveColumn> columns)
+    /// <summary>
+    /// Kept events as they must be replayed: checked against the source's columns, lacking values added (see DriftCheck); one
+    /// at a time as they stream (docs/architecture.md, "Bounded memory").
+    /// </summary>
+    public static async IAsyncEnumerable<ApplyEvent> PrepareAsync(
+        IAsyncEnumerable<ApplyEvent> events, TableRule rule, IReadOnlyList<LiveColumn> columns,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var prepared = new List<ApplyEvent>();
-        foreach (var item in events)
+        await foreach (var item in events.WithCancellation(cancellationToken).ConfigureAwait(false))
         {
             var e = item.Event;
             if (e.Data is null || e.Type is not (EventTypes.Insert or EventTypes.Update or EventTypes.Delete))
             {
-                prepared.Add(item);
+                yield return item;
                 continue;
             }
             var fills = DriftCheck.CheckEvent(rule, e, e.Columns ?? EventRow.Names(e.Data), columns);
-            prepared.Add(fills.Count == 0 || !EventRow.IsTextRow(e.Data)
+            yield return fills.Count == 0 || !EventRow.IsTextRow(e.Data)
                 ? item
-                : item with { Event = e with { Data = EventRow.Append(e.Data, fills), Columns = null } });
+                : item with { Event = e with { Data = EventRow.Append(e.Data, fills), Columns = null } };
         }
-        return prepared;
     }
 }

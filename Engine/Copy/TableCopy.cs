@@ -93,22 +93,21 @@ public sealed class TableCopy(
             lockRow.Parameters.Add(new NpgsqlParameter { Value = rule.SourceTable });
             await lockRow.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
-        var pending = await store.TakePendingAsync(targetConnection, transaction, rule.SourceTable, cancellationToken).ConfigureAwait(false);
-        var replay = CopyDrift.Prepare(
-            pending.Where(e => CopyHandover.Decide(TableState.CatchingUp, snapshot, e.Event.TxId) == HandoverAction.Apply), rule, sourceColumns);
-        if (replay.Count > 0)
-        {
-            await ApplySession.PinAsync(targetConnection, transaction, moneyLocale, cancellationToken).ConfigureAwait(false);
-            var handlerTarget = new HandlerTarget(targetConnection, transaction, new Dictionary<string, TableRule> { [rule.SourceTable] = rule });
-            await handler.ApplyAsync(handlerTarget, Enumerate(replay), cancellationToken).ConfigureAwait(false);
-        }
+        // Kept events stream from the target a chunk at a time: a long copy under heavy writes keeps many.
+        var replay = CopyDrift.PrepareAsync(
+            store.TakePendingAsync(targetConnection, transaction, rule.SourceTable, cancellationToken)
+                .Where(e => CopyHandover.Decide(TableState.CatchingUp, snapshot, e.Event.TxId) == HandoverAction.Apply),
+            rule, sourceColumns, cancellationToken);
+        await ApplySession.PinAsync(targetConnection, transaction, moneyLocale, cancellationToken).ConfigureAwait(false);
+        var handlerTarget = new HandlerTarget(targetConnection, transaction, new Dictionary<string, TableRule> { [rule.SourceTable] = rule });
+        var replayed = (await handler.ApplyAsync(handlerTarget, replay, cancellationToken).ConfigureAwait(false)).Events;
         await store.MoveTableAsync(targetConnection, transaction, rule.SourceTable, TableState.CatchingUp, snapshot, rows,
             cancellationToken: cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         await snapshotTransaction.RollbackAsync(cancellationToken).ConfigureAwait(false);
 
         progress?.Report(new CopyProgress(rule.SourceTable, rows, estimated, Done: true));
-        return new CopyResult(rule.SourceTable, rows, snapshot, replay.Count, clock.Elapsed);
+        return new CopyResult(rule.SourceTable, rows, snapshot, replayed, clock.Elapsed);
     }
 
     private async Task StartAsync(TableRule rule, CancellationToken cancellationToken)
@@ -225,14 +224,5 @@ public sealed class TableCopy(
     {
         await using var command = new NpgsqlCommand(sql, connection, transaction);
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-    }
-
-    private static async IAsyncEnumerable<ApplyEvent> Enumerate(IEnumerable<ApplyEvent> events)
-    {
-        foreach (var e in events)
-        {
-            yield return e;
-        }
-        await Task.CompletedTask.ConfigureAwait(false);
     }
 }

@@ -1,5 +1,8 @@
+using Ferry.Engine.Apply;
 using Ferry.Engine.Replication;
+using Ferry.Engine.Compare;
 using Ferry.Engine.Replication.Catalog;
+using Ferry.Engine.Replication.Compare;
 using Ferry.Engine.Replication.Sequences;
 using Ferry.Engine.Replication.Sets;
 using Ferry.Engine.Replication.Status;
@@ -17,13 +20,14 @@ public static class ReplicationDependencyInjection
     /// The replication service layer (<see cref="SetService"/>, <see cref="SubscriptionService"/>, <see cref="TableRuleService"/>,
     /// <see cref="SequenceRuleService"/>, <see cref="ReplicationStatusQuery"/>) and the loop
     /// bodies the portal's jobs run (<see cref="SubscriptionRunner"/>, <see cref="SetTickerRunner"/>,
-    /// <see cref="ReplicationHousekeeping"/>, <see cref="ReplicationSupervisor"/>), with options from section
-    /// <c>Replication</c>. Without a host that starts loops (the portal replaces <see cref="IReplicationLoopStarter"/>), the
+    /// <see cref="ReplicationHousekeeping"/>, <see cref="ReplicationSupervisor"/>), with options from sections
+    /// <c>Replication</c> and <c>Apply</c>. Without a host that starts loops (the portal replaces <see cref="IReplicationLoopStarter"/>), the
     /// supervisor's caller runs them.
     /// </summary>
     public static IServiceCollection AddFerryReplication(this IServiceCollection services)
     {
         services.AddOptions<ReplicationOptions>().BindConfiguration(ReplicationOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<ApplyOptions>().BindConfiguration(ApplyOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton<IReplicationLoopStarter, NoLoopStarter>();
         services.AddTransient<SetService>();
         services.AddTransient<SubscriptionService>();
@@ -33,6 +37,9 @@ public static class ReplicationDependencyInjection
         services.AddTransient<ReplicationStatusQuery>();
         services.AddTransient<SourceCatalogQuery>();
         services.AddTransient<ThroughputQuery>();
+        services.AddOptions<CompareOptions>().BindConfiguration("Compare");
+        services.AddTransient<CompareService>();
+        services.AddTransient<RepairService>();
         services.AddTransient<SubscriptionRunner>();
         services.AddTransient<SetTickerRunner>();
         services.AddTransient<ReplicationHousekeeping>();

@@ -47,10 +47,11 @@ namespace Ferry.Engine.Replication;
 /// </remarks>
 public sealed class SubscriptionRunner(
     IDbContextFactory<ControlDbContext> contexts, Nodes.NodeDataSources nodes, IOptions<ReplicationOptions> options, TimeProvider time,
-    ILoggerFactory loggers, FerryMetrics metrics)
+    ILoggerFactory loggers, FerryMetrics metrics, IOptions<ApplyOptions>? apply = null)
 {
     private readonly Nodes.NodeDataSources _nodes = nodes;
     private readonly ILogger _logger = loggers.CreateLogger<SubscriptionRunner>();
+    private readonly IReadOnlyDictionary<string, IHandler> _handlers = HandlerRegistry.With(apply?.Value ?? new ApplyOptions());
 
     /// <summary>Runs the subscription's loop; returns when it should not run (paused, dropped, error) or runs elsewhere.</summary>
     public async Task RunAsync(int subscriptionId, CancellationToken cancellationToken)
@@ -142,9 +143,9 @@ public sealed class SubscriptionRunner(
         await using var target = _nodes.Open(subscription.TargetNode!, "ferry-apply");
         var store = new TargetStateStore(target, subscription.ConsumerName);
         var (rules, handlers) = await LoopRules.BuildAsync(
-            subscription, source, target, store, mirror, settings.AddMissingColumns, _logger, cancellationToken).ConfigureAwait(false);
+            subscription, source, target, store, mirror, settings.AddMissingColumns, _handlers, _logger, cancellationToken).ConfigureAwait(false);
         var bySource = rules.Values.ToDictionary(r => r.SourceTable, StringComparer.Ordinal);
-        var handler = new TableHandlers(handlers, HandlerRegistry.Default);
+        var handler = new TableHandlers(handlers, HandlerRegistry.Find(null, _handlers)!);
         var signature = LoopSignature.Of(subscription);
         var consumer = new QueueConsumer(source, set.QueueName, subscription.ConsumerName);
         var drift = new DriftWatch(source, target);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Ferry.Engine.Consumers;
 using Ferry.Engine.Queue;
 using Npgsql;
@@ -62,28 +63,64 @@ public static class KeptEvents
         return tables;
     }
 
-    /// <summary>Reads and deletes the kept events of one table, in event id order (the copy replays them).</summary>
-    public static async Task<IReadOnlyList<ApplyEvent>> TakePendingAsync(
-        this TargetStateStore store, NpgsqlConnection connection, NpgsqlTransaction transaction, string sourceTable, CancellationToken cancellationToken)
+    /// <summary>Kept events read (and deleted) per round trip by <see cref="TakePendingAsync"/>.</summary>
+    public const int TakeChunk = 5000;
+
+    /// <summary>
+    /// Reads and deletes the kept events of one table, in event id order (a copy, or the apply loop after a retry, replays
+    /// them), through a cursor <paramref name="chunk"/> at a time: each chunk is read whole and deleted before its events are
+    /// handed out, so the caller may write on the connection between two events, and a table with millions of kept events
+    /// never sits in memory (docs/architecture.md, "Bounded memory"). The deletes commit with the caller's transaction.
+    /// </summary>
+    public static async IAsyncEnumerable<ApplyEvent> TakePendingAsync(
+        this TargetStateStore store, NpgsqlConnection connection, NpgsqlTransaction transaction, string sourceTable,
+        [EnumeratorCancellation] CancellationToken cancellationToken, int chunk = TakeChunk)
     {
-        await using var command = new NpgsqlCommand("""
-            DELETE FROM ferry.pending_event WHERE subscription = $1 AND source_table = $2
-            RETURNING event_id, txid, type, data, in_filter
-            """, connection, transaction);
-        command.Parameters.Add(new NpgsqlParameter { Value = store.Subscription });
-        command.Parameters.Add(new NpgsqlParameter { Value = sourceTable });
-        var events = new List<ApplyEvent>();
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentOutOfRangeException.ThrowIfLessThan(chunk, 1);
+        await using (var declare = new NpgsqlCommand("""
+            DECLARE ferry_kept NO SCROLL CURSOR FOR
+            SELECT event_id, txid, type, data, in_filter FROM ferry.pending_event
+             WHERE subscription = $1 AND source_table = $2 ORDER BY event_id
+            """, connection, transaction))
         {
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            declare.Parameters.Add(new NpgsqlParameter { Value = store.Subscription });
+            declare.Parameters.Add(new NpgsqlParameter { Value = sourceTable });
+            await declare.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        var rows = new List<ApplyEvent>(Math.Min(chunk, TakeChunk));
+        do
+        {
+            rows.Clear();
+            await using (var fetch = new NpgsqlCommand($"FETCH FORWARD {chunk} FROM ferry_kept", connection, transaction))
+            await using (var reader = await fetch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
             {
-                events.Add(new ApplyEvent(
-                    new QueueEvent(reader.GetInt64(0), reader.GetInt64(1), default, reader.GetString(2), sourceTable,
-                        reader.IsDBNull(3) ? null : reader.GetString(3), null),
-                    reader.GetBoolean(4)));
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    rows.Add(new ApplyEvent(
+                        new QueueEvent(reader.GetInt64(0), reader.GetInt64(1), default, reader.GetString(2), sourceTable,
+                            reader.IsDBNull(3) ? null : reader.GetString(3), null),
+                        reader.GetBoolean(4)));
+                }
+            }
+            if (rows.Count > 0)
+            {
+                // Exactly the rows read: events kept on this connection meanwhile stay.
+                await using var delete = new NpgsqlCommand(
+                    "DELETE FROM ferry.pending_event WHERE subscription = $1 AND source_table = $2 AND event_id = ANY ($3)",
+                    connection, transaction);
+                delete.Parameters.Add(new NpgsqlParameter { Value = store.Subscription });
+                delete.Parameters.Add(new NpgsqlParameter { Value = sourceTable });
+                delete.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => r.Event.Id).ToArray() });
+                await delete.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+            foreach (var item in rows)
+            {
+                yield return item;
             }
         }
-        events.Sort((a, b) => a.Event.Id.CompareTo(b.Event.Id));
-        return events;
+        while (rows.Count == chunk);
+        await using var close = new NpgsqlCommand("CLOSE ferry_kept", connection, transaction);
+        await close.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 }

@@ -181,13 +181,14 @@ public sealed class AlertRulesTests(ITestOutputHelper output)
     private static async Task SetCompareAsync(IServiceProvider services, int tableRuleId, long rowsDiffering)
     {
         await using var context = await services.GetRequiredService<IDbContextFactory<ControlDbContext>>().CreateDbContextAsync(Token);
-        var result = await context.TableCompareResults.FindAsync([tableRuleId], Token);
-        if (result is null)
+        // A finished compare report as the compare service writes it (docs/decisions/ADR-016-compare-and-repair.md).
+        var rule = await context.TableRules.SingleAsync(t => t.Id == tableRuleId, Token);
+        var now = DateTimeOffset.UtcNow;
+        context.CompareReports.Add(new CompareReport
         {
-            context.TableCompareResults.Add(result = new TableCompareResult { TableRuleId = tableRuleId });
-        }
-        result.ComparedAt = DateTimeOffset.UtcNow;
-        result.RowsDiffering = rowsDiffering;
+            SubscriptionId = rule.SubscriptionId, TableRuleId = tableRuleId, State = CompareState.Done, RequestedBy = "test",
+            StartedAt = now, FinishedAt = now, Different = rowsDiffering,
+        });
         await context.SaveChangesAsync(Token);
     }
 

@@ -1,7 +1,4 @@
-using System.Text;
-using System.Text.Json;
 using Ferry.Engine.Consumers;
-using Ferry.Engine.Queue;
 using Ferry.Engine.Rules;
 using Ferry.Engine.Target;
 using Npgsql;
@@ -16,54 +13,66 @@ namespace Ferry.Engine.Apply.Handlers;
 /// INSERT ... ON CONFLICT DO UPDATE, the rows turned back into typed rows by <c>TargetTableSql.Populate</c>.
 /// </summary>
 /// <remarks>
+/// <para>
+/// Bounded memory: the fold holds at most <see cref="ApplyOptions.FoldRows"/> rows or <see cref="ApplyOptions.FoldBytes"/>
+/// bytes. When it is full, that chunk is staged and written, the staging table emptied, and folding goes on with the next
+/// events, all in the caller's one transaction: a later chunk's upsert, delete or truncate of a key simply runs after the
+/// earlier chunk's, so the events' order is kept, and nothing commits before the whole batch is applied
+/// (docs/architecture.md, "Bounded memory").
+/// </para>
+/// <para>
 /// Keys are compared by the JSON text of their values, which is exact for the values one source renders for one column.
 /// Two spellings of one value (numeric 1.0 and 1.00) would fold apart; deletes then run before upserts, which is the right
-/// order unless the upsert came first in the batch.
+/// order unless the upsert came first in the chunk.
+/// </para>
 /// </remarks>
-public sealed class BulkHandler(BulkApply apply = BulkApply.Upsert) : IHandler
+public sealed class BulkHandler(BulkApply apply = BulkApply.Upsert, ApplyOptions? options = null) : IHandler
 {
     private const string StageSql =
         "CREATE TEMP TABLE IF NOT EXISTS ferry_stage (tbl int NOT NULL, del boolean NOT NULL, data text NOT NULL) ON COMMIT DELETE ROWS";
+
+    // Below this many staged rows a DELETE empties the staging table faster than a TRUNCATE (which makes a new file).
+    private const int TruncateStageFrom = 1000;
+
+    private readonly ApplyOptions _limits = options ?? new ApplyOptions();
 
     public async Task<HandlerResult> ApplyAsync(HandlerTarget target, IAsyncEnumerable<ApplyEvent> events, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(target);
         ArgumentNullException.ThrowIfNull(events);
         var replica = await ReplicaRole.TrySetAsync(target.Connection, target.Transaction, cancellationToken).ConfigureAwait(false);
-        var tables = new Dictionary<string, FoldedTable>(StringComparer.Ordinal);
+        var fold = new BulkFold();
         var count = 0;
+        var chunks = 0;
         await foreach (var item in events.WithCancellation(cancellationToken).ConfigureAwait(false))
         {
             count++;
-            var e = item.Event;
-            var rule = target.RuleFor(e);
-            if (!tables.TryGetValue(rule.SourceTable, out var table))
+            fold.Add(target.RuleFor(item.Event), item);
+            if (fold.Rows >= _limits.FoldRows || fold.Bytes >= _limits.FoldBytes)
             {
-                table = new FoldedTable(rule, tables.Count);
-                tables.Add(rule.SourceTable, table);
-            }
-            switch (e.Type)
-            {
-                case EventTypes.Truncate:
-                    table.Truncated = true;
-                    table.Rows.Clear();
-                    break;
-                case EventTypes.Insert or EventTypes.Update or EventTypes.Delete:
-                    var data = e.Data ?? throw new ApplyException($"Event {e.Id} ({e.Type} on {e.Table}) carries no row data.", e, null);
-                    table.Rows[KeyOf(rule, e, data)] = (e.Type == EventTypes.Delete || !item.InFilter, data);
-                    break;
-                default:
-                    throw new ApplyException($"Event {e.Id} has type '{e.Type}', which the bulk handler does not apply.", e, null);
+                await WriteAsync(target, fold, first: chunks++ == 0, cancellationToken).ConfigureAwait(false);
+                fold.Clear();
             }
         }
-        if (tables.Count == 0)
+        if (!fold.IsEmpty)
         {
-            return new HandlerResult(count, replica);
+            await WriteAsync(target, fold, first: chunks++ == 0, cancellationToken).ConfigureAwait(false);
         }
+        return new HandlerResult(count, replica, chunks);
+    }
 
-        await ExecuteAsync(target, StageSql, null, cancellationToken).ConfigureAwait(false);
-        await StageAsync(target, tables.Values, cancellationToken).ConfigureAwait(false);
-        foreach (var table in tables.Values)
+    /// <summary>Stages one chunk, writes it table by table, and leaves the staging table empty for the next.</summary>
+    private async Task WriteAsync(HandlerTarget target, BulkFold fold, bool first, CancellationToken cancellationToken)
+    {
+        if (first)
+        {
+            await ExecuteAsync(target, StageSql, null, cancellationToken).ConfigureAwait(false);
+        }
+        if (fold.Rows > 0)
+        {
+            await StageAsync(target, fold.Tables, cancellationToken).ConfigureAwait(false);
+        }
+        foreach (var table in fold.Tables)
         {
             var rule = table.Rule;
             var rows = $"pg_temp.ferry_stage AS s CROSS JOIN LATERAL {TargetTableSql.Populate(rule, "s.data::json")}";
@@ -97,7 +106,12 @@ public sealed class BulkHandler(BulkApply apply = BulkApply.Upsert) : IHandler
                 throw new ApplyException($"Applying the batch to target table {rule.Target} failed: {ex.MessageText}", null, ex);
             }
         }
-        return new HandlerResult(count, replica);
+        if (fold.Rows > 0)
+        {
+            // The staging table empties itself at commit; within the transaction the next chunk (or a later call) needs it empty.
+            await ExecuteAsync(target, fold.Rows >= TruncateStageFrom ? "TRUNCATE pg_temp.ferry_stage" : "DELETE FROM pg_temp.ferry_stage",
+                null, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     private static string UpsertFromStage(TableRule rule, string rows)
@@ -108,7 +122,7 @@ public sealed class BulkHandler(BulkApply apply = BulkApply.Upsert) : IHandler
         return upsert[..at] + " WHERE s.tbl = $1 AND NOT s.del" + upsert[at..];
     }
 
-    private static async Task StageAsync(HandlerTarget target, IEnumerable<FoldedTable> tables, CancellationToken cancellationToken)
+    private static async Task StageAsync(HandlerTarget target, IEnumerable<BulkFold.FoldedTable> tables, CancellationToken cancellationToken)
     {
         var importer = await target.Connection.BeginBinaryImportAsync(
             "COPY pg_temp.ferry_stage (tbl, del, data) FROM STDIN (FORMAT binary)", cancellationToken).ConfigureAwait(false);
@@ -136,43 +150,5 @@ public sealed class BulkHandler(BulkApply apply = BulkApply.Upsert) : IHandler
             command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = index });
         }
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>The key of the event's row: the JSON text of each key column's value.</summary>
-    private static string KeyOf(TableRule rule, QueueEvent e, string data)
-    {
-        using var document = JsonDocument.Parse(data);
-        if (rule.Key.Count == 1)
-        {
-            return Value(document.RootElement, rule.Key[0], e);
-        }
-        var key = new StringBuilder();
-        foreach (var column in rule.Key)
-        {
-            var value = Value(document.RootElement, column, e);
-            key.Append(value.Length).Append(':').Append(value);
-        }
-        return key.ToString();
-    }
-
-    private static string Value(JsonElement row, string column, QueueEvent e) =>
-        row.TryGetProperty(column, out var value) && value.ValueKind != JsonValueKind.Null
-            ? value.GetRawText()
-            : throw new ApplyException($"Event {e.Id} ({e.Type} on {e.Table}) has no value for key column \"{column}\".", e, null);
-
-    private sealed class FoldedTable(TableRule rule, int index)
-    {
-        public TableRule Rule { get; } = rule;
-
-        public int Index { get; } = index;
-
-        public bool Truncated { get; set; }
-
-        /// <summary>Last state per key: delete, or the full row to upsert.</summary>
-        public Dictionary<string, (bool Delete, string Data)> Rows { get; } = new(StringComparer.Ordinal);
-
-        public int Deletes => Rows.Values.Count(r => r.Delete);
-
-        public int Upserts => Rows.Count - Deletes;
     }
 }

@@ -26,8 +26,19 @@ public static class HandlerRegistry
     /// <summary>The handler of a table rule that names none.</summary>
     public static IHandler Default => _handlers[Bulk];
 
-    /// <summary>The handler with this name, <see cref="Default"/> for null or empty, or null when there is no such handler.</summary>
-    public static IHandler? Find(string? name) => string.IsNullOrEmpty(name) ? Default : _handlers.GetValueOrDefault(name);
+    /// <summary>
+    /// The handler with this name, the bulk one for null or empty, or null when there is no such handler; taken from
+    /// <paramref name="handlers"/> (made by <see cref="With"/>) when given, else the ones with the default settings.
+    /// </summary>
+    public static IHandler? Find(string? name, IReadOnlyDictionary<string, IHandler>? handlers = null) =>
+        (handlers ?? _handlers).GetValueOrDefault(string.IsNullOrEmpty(name) ? Bulk : name);
+
+    /// <summary>One handler per name for one loop, the bulk handler folding within <paramref name="options"/>' limits.</summary>
+    public static IReadOnlyDictionary<string, IHandler> With(ApplyOptions options) => new Dictionary<string, IHandler>(StringComparer.Ordinal)
+    {
+        [Bulk] = new BulkHandler(options: options),
+        [Row] = _handlers[Row],
+    };
 
     /// <summary>What to tell about a table whose rule names a handler that does not exist.</summary>
     public static string Unknown(string? name) =>

@@ -34,6 +34,6 @@ internal static partial class LogMessages
     [LoggerMessage(4008, LogLevel.Information, "Subscription {Subscription}: {Message}")]
     public static partial void RulesChanged(this ILogger logger, string subscription, string message);
 
-    [LoggerMessage(4009, LogLevel.Information, "Subscription {Subscription}: table {Table} replays {Events} kept events after a retry")]
+    [LoggerMessage(4009, LogLevel.Information, "Subscription {Subscription}: table {Table} replayed {Events} kept events after a retry")]
     public static partial void ReplayingKept(this ILogger logger, string subscription, string table, int events);
 }

@@ -322,6 +322,155 @@ namespace Ferry.Engine.Control.Migrations
                     b.ToTable("audit_entries", "ferry");
                 });
 
+            modelBuilder.Entity("Ferry.Engine.Control.CompareDifference", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.PrimitiveCollection<List<string>>("Columns")
+                        .IsRequired()
+                        .HasColumnType("text[]")
+                        .HasColumnName("columns");
+
+                    b.PrimitiveCollection<List<string>>("Key")
+                        .IsRequired()
+                        .HasColumnType("text[]")
+                        .HasColumnName("key");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("kind");
+
+                    b.Property<int>("ReportId")
+                        .HasColumnType("integer")
+                        .HasColumnName("report_id");
+
+                    b.PrimitiveCollection<List<string>>("SourceRow")
+                        .HasColumnType("text[]")
+                        .HasColumnName("source_row");
+
+                    b.PrimitiveCollection<List<string>>("TargetRow")
+                        .HasColumnType("text[]")
+                        .HasColumnName("target_row");
+
+                    b.HasKey("Id")
+                        .HasName("pk_compare_differences");
+
+                    b.HasIndex("ReportId", "Id")
+                        .HasDatabaseName("ix_compare_differences_report_id_id");
+
+                    b.ToTable("compare_differences", "ferry");
+                });
+
+            modelBuilder.Entity("Ferry.Engine.Control.CompareReport", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<int>("ChunksDone")
+                        .HasColumnType("integer")
+                        .HasColumnName("chunks_done");
+
+                    b.Property<int>("ChunksEstimated")
+                        .HasColumnType("integer")
+                        .HasColumnName("chunks_estimated");
+
+                    b.PrimitiveCollection<List<string>>("Columns")
+                        .IsRequired()
+                        .HasColumnType("text[]")
+                        .HasColumnName("columns");
+
+                    b.Property<int>("DifferencesKept")
+                        .HasColumnType("integer")
+                        .HasColumnName("differences_kept");
+
+                    b.Property<long>("Different")
+                        .HasColumnType("bigint")
+                        .HasColumnName("different");
+
+                    b.Property<int>("DifferingChunks")
+                        .HasColumnType("integer")
+                        .HasColumnName("differing_chunks");
+
+                    b.Property<string>("Error")
+                        .HasColumnType("text")
+                        .HasColumnName("error");
+
+                    b.Property<long>("Extra")
+                        .HasColumnType("bigint")
+                        .HasColumnName("extra");
+
+                    b.Property<DateTimeOffset?>("FinishedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("finished_at");
+
+                    b.PrimitiveCollection<List<string>>("KeyColumns")
+                        .IsRequired()
+                        .HasColumnType("text[]")
+                        .HasColumnName("key_columns");
+
+                    b.Property<long>("Missing")
+                        .HasColumnType("bigint")
+                        .HasColumnName("missing");
+
+                    b.Property<string>("RequestedBy")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("requested_by");
+
+                    b.Property<long>("SourceRows")
+                        .HasColumnType("bigint")
+                        .HasColumnName("source_rows");
+
+                    b.Property<DateTimeOffset>("StartedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("started_at");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("state");
+
+                    b.Property<int>("SubscriptionId")
+                        .HasColumnType("integer")
+                        .HasColumnName("subscription_id");
+
+                    b.Property<int>("TableRuleId")
+                        .HasColumnType("integer")
+                        .HasColumnName("table_rule_id");
+
+                    b.Property<long>("TargetRows")
+                        .HasColumnType("bigint")
+                        .HasColumnName("target_rows");
+
+                    b.Property<long?>("Tick")
+                        .HasColumnType("bigint")
+                        .HasColumnName("tick");
+
+                    b.HasKey("Id")
+                        .HasName("pk_compare_reports");
+
+                    b.HasIndex("SubscriptionId")
+                        .HasDatabaseName("ix_compare_reports_subscription_id");
+
+                    b.HasIndex("TableRuleId", "StartedAt")
+                        .HasDatabaseName("ix_compare_reports_table_rule_id_started_at");
+
+                    b.ToTable("compare_reports", "ferry");
+                });
+
             modelBuilder.Entity("Ferry.Engine.Control.Node", b =>
                 {
                     b.Property<int>("Id")
@@ -636,30 +785,6 @@ namespace Ferry.Engine.Control.Migrations
                     b.ToTable("subscriptions", "ferry");
                 });
 
-            modelBuilder.Entity("Ferry.Engine.Control.TableCompareResult", b =>
-                {
-                    b.Property<int>("TableRuleId")
-                        .HasColumnType("integer")
-                        .HasColumnName("table_rule_id");
-
-                    b.Property<DateTimeOffset>("ComparedAt")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("compared_at");
-
-                    b.Property<long>("RowsDiffering")
-                        .HasColumnType("bigint")
-                        .HasColumnName("rows_differing");
-
-                    b.Property<long?>("TickId")
-                        .HasColumnType("bigint")
-                        .HasColumnName("tick_id");
-
-                    b.HasKey("TableRuleId")
-                        .HasName("pk_table_compare_results");
-
-                    b.ToTable("table_compare_results", "ferry");
-                });
-
             modelBuilder.Entity("Ferry.Engine.Control.TableRuleRecord", b =>
                 {
                     b.Property<int>("Id")
@@ -676,6 +801,10 @@ namespace Ferry.Engine.Control.Migrations
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
+
+                    b.Property<bool?>("Differs")
+                        .HasColumnType("boolean")
+                        .HasColumnName("differs");
 
                     b.Property<string>("Filter")
                         .HasColumnType("text")
@@ -1052,6 +1181,35 @@ namespace Ferry.Engine.Control.Migrations
                     b.Navigation("Rule");
                 });
 
+            modelBuilder.Entity("Ferry.Engine.Control.CompareDifference", b =>
+                {
+                    b.HasOne("Ferry.Engine.Control.CompareReport", null)
+                        .WithMany()
+                        .HasForeignKey("ReportId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_compare_differences_compare_reports_report_id");
+                });
+
+            modelBuilder.Entity("Ferry.Engine.Control.CompareReport", b =>
+                {
+                    b.HasOne("Ferry.Engine.Control.Subscription", null)
+                        .WithMany()
+                        .HasForeignKey("SubscriptionId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_compare_reports_subscriptions_subscription_id");
+
+                    b.HasOne("Ferry.Engine.Control.TableRuleRecord", "TableRule")
+                        .WithMany()
+                        .HasForeignKey("TableRuleId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_compare_reports_table_rules_table_rule_id");
+
+                    b.Navigation("TableRule");
+                });
+
             modelBuilder.Entity("Ferry.Engine.Control.ReplicationSet", b =>
                 {
                     b.HasOne("Ferry.Engine.Control.Node", "RootNode")
@@ -1115,16 +1273,6 @@ namespace Ferry.Engine.Control.Migrations
                     b.Navigation("Set");
 
                     b.Navigation("TargetNode");
-                });
-
-            modelBuilder.Entity("Ferry.Engine.Control.TableCompareResult", b =>
-                {
-                    b.HasOne("Ferry.Engine.Control.TableRuleRecord", null)
-                        .WithOne()
-                        .HasForeignKey("Ferry.Engine.Control.TableCompareResult", "TableRuleId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired()
-                        .HasConstraintName("fk_table_compare_results_table_rules_table_rule_id");
                 });
 
             modelBuilder.Entity("Ferry.Engine.Control.TableRuleRecord", b =>

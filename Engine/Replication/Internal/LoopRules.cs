@@ -12,15 +12,15 @@ internal static class LoopRules
 {
     /// <summary>
     /// Validates the subscription's stored rules against the nodes and picks each table's handler by the name its rule stores
-    /// (<see cref="HandlerRegistry"/>); adds their tables to the target's state: the apply loop only applies tables with a
-    /// state row there (a new one starts in state new; a table already there keeps its state). A table whose rule does not
-    /// hold any more, or names a handler that does not exist, is left out and marked error in the control database, and on
-    /// the target too when its state allows (see <see cref="StopInvalidAsync"/>, <see cref="StopTableAsync"/>).
+    /// among <paramref name="named"/> (<see cref="HandlerRegistry.With"/>); adds their tables to the target's state: the apply
+    /// loop only applies tables with a state row there (a new one starts in state new; a table already there keeps its
+    /// state). A table whose rule does not hold any more, or names a handler that does not exist, is left out and marked error
+    /// in the control database, and on the target too when its state allows (see <see cref="StopInvalidAsync"/>, <see cref="StopTableAsync"/>).
     /// </summary>
     /// <returns>The validated rules by table rule id, and the handlers by source table.</returns>
     public static async Task<(Dictionary<int, TableRule> Rules, Dictionary<string, IHandler> Handlers)> BuildAsync(
         Subscription subscription, NpgsqlDataSource source, NpgsqlDataSource target, TargetStateStore store, SubscriptionMirror mirror,
-        bool addMissingColumns, ILogger logger, CancellationToken cancellationToken)
+        bool addMissingColumns, IReadOnlyDictionary<string, IHandler> named, ILogger logger, CancellationToken cancellationToken)
     {
         await store.InstallAsync(cancellationToken).ConfigureAwait(false);
         var rules = new Dictionary<int, TableRule>();
@@ -39,7 +39,7 @@ internal static class LoopRules
                 await mirror.SetTableErrorAsync(table.Id, message, cancellationToken).ConfigureAwait(false);
                 continue;
             }
-            if (HandlerRegistry.Find(table.HandlerName) is not { } handler)
+            if (HandlerRegistry.Find(table.HandlerName, named) is not { } handler)
             {
                 var message = HandlerRegistry.Unknown(table.HandlerName);
                 logger.RuleInvalid(subscription.Id, $"{table.SourceSchema}.{table.SourceTable}", message);

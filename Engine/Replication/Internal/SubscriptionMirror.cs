@@ -60,6 +60,11 @@ internal sealed class SubscriptionMirror(IDbContextFactory<ControlDbContext> con
             }
             table.State = row.State;
             table.LastError = row.Error;
+            if (row.State == TableState.Copying)
+            {
+                // A copy makes the last compare's verdict moot (docs/decisions/ADR-016-compare-and-repair.md).
+                table.Differs = null;
+            }
             if (progressOf(rule.SourceTable) is { } copy)
             {
                 table.RowsEstimated = copy.RowsEstimated;

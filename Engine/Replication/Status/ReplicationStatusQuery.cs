@@ -139,7 +139,11 @@ public sealed class ReplicationStatusQuery(IDbContextFactory<ControlDbContext> c
         var counts = (await context.TableRules
                 .Where(t => only == null || t.SubscriptionId == only)
                 .GroupBy(t => new { t.SubscriptionId, t.State })
-                .Select(g => new { g.Key.SubscriptionId, g.Key.State, Count = g.Count(), Errors = g.Count(t => t.LastError != null) })
+                .Select(g => new
+                {
+                    g.Key.SubscriptionId, g.Key.State, Count = g.Count(), Errors = g.Count(t => t.LastError != null),
+                    Differing = g.Count(t => t.Differs == true),
+                })
                 .ToListAsync(cancellationToken).ConfigureAwait(false))
             .ToLookup(c => c.SubscriptionId);
         var failing = (await context.Subscriptions
@@ -162,7 +166,8 @@ public sealed class ReplicationStatusQuery(IDbContextFactory<ControlDbContext> c
                 byState.Sum(c => c.Count), byState.ToDictionary(c => c.State.ToString(), c => c.Count, StringComparer.Ordinal),
                 byState.Sum(c => c.Errors),
                 [.. failing[s.Id].Select(Info)], // in the database's order (its collation)
-                [.. s.Sequences.OrderBy(q => q.SourceSchema).ThenBy(q => q.SourceSequence).Select(Info)]);
+                [.. s.Sequences.OrderBy(q => q.SourceSchema).ThenBy(q => q.SourceSequence).Select(Info)],
+                byState.Sum(c => c.Differing));
         })];
     }
 }

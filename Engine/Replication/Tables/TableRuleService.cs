@@ -201,6 +201,7 @@ public sealed class TableRuleService(
         table.State = TableState.Copying;
         table.RowsCopied = 0;
         table.LastError = null;
+        table.Differs = null;
         await context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
         var info = Info(table);
         await _audit.AuditAsync(context, user, "resync", TableRuleRecord.AuditEntityType, tableId, before, info, subscription.Id,
