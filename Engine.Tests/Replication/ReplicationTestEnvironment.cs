@@ -53,9 +53,17 @@ internal sealed class ReplicationTestEnvironment : IAsyncDisposable
         return new ReplicationTestEnvironment(services, loops, controlConnectionString);
     }
 
-    /// <summary>Adds a node (what an Admin does in the portal) from a connection string; returns its id.</summary>
-    public async Task<int> AddNodeAsync(string name, string connectionString, CancellationToken cancellationToken)
+    /// <summary>
+    /// Adds a node (what an Admin does in the portal) from a connection string and, unless <paramref name="installFerry"/> is
+    /// false, installs Ferry there as the Admin's Install does (an Operator's set or subscription needs it); returns its id.
+    /// </summary>
+    public async Task<int> AddNodeAsync(string name, string connectionString, CancellationToken cancellationToken, bool installFerry = true)
     {
+        if (installFerry)
+        {
+            await using var data = NpgsqlDataSource.Create(connectionString);
+            await Ferry.Engine.Queue.QueueSchema.InstallAsync(data, cancellationToken);
+        }
         var parts = new NpgsqlConnectionStringBuilder(connectionString);
         var node = new Node
         {

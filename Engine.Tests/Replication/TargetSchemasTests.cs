@@ -133,8 +133,9 @@ public sealed class TargetSchemasTests(ClusterFixture clusters)
         var nodes = engine.Services.GetRequiredService<NodeAdministration>();
         var sourceNode = await nodes.CreateAsync(Admin, FromConnectionString("source", sourceCs, null), ct);
         var targetNode = await nodes.CreateAsync(Admin, FromConnectionString("target", targetCs, targetSchemas), ct);
-        var set = await engine.Services.GetRequiredService<SetService>().CreateSetAsync(Operator, name, sourceNode.Id, ct);
-        var subscription = await engine.Services.GetRequiredService<SubscriptionService>().SubscribeAsync(Operator, set.Id, targetNode.Id, ct);
+        // The Admin who added the nodes sets them up (installing Ferry there is the Admin's part).
+        var set = await engine.Services.GetRequiredService<SetService>().CreateSetAsync(Admin, name, sourceNode.Id, ct);
+        var subscription = await engine.Services.GetRequiredService<SubscriptionService>().SubscribeAsync(Admin, set.Id, targetNode.Id, ct);
         var service = engine.Services.GetRequiredService<TableRuleService>();
         return new Scenario(engine, service, NpgsqlDataSource.Create(sourceCs), target, subscription.Id, targetNode.Id);
     }

@@ -132,6 +132,69 @@ public sealed class FilterEvaluationTests(ClusterFixture clusters) : IAsyncLifet
         Assert.Equal(0L, await _source.ScalarAsync<long>("SELECT count(*) FROM other.log"));
     }
 
+    [Theory]
+    [InlineData("ev_named", "ev_named.userid > 1")]
+    [InlineData("ev_quoted", "\"ev_quoted\".userid > 1")]
+    public async Task FilterNamingItsTable_MeansTheSame_InEveryVerdict_AndInTheCopyToATargetOfAnotherName(string name, string filter)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var (consumer, table) = await QueueWithEventsAsync(name);
+        await _target.ExecuteAsync($"CREATE TABLE app.{name}_copy (userid int PRIMARY KEY, v int); INSERT INTO app.{name}_copy VALUES (1, 1), (2, 2), (3, 3)");
+        var rule = await TableRuleValidator.ValidateAsync(_source.Role, _target.Owner,
+            new TableRuleRequest(new TableName("app", name), new TableName("app", name + "_copy"), filter), ct);
+        Assert.Equal(table, rule.SourceTable);
+        var filters = new Dictionary<string, string> { [table] = filter };
+        (int, bool)[] expected = [(1, false), (2, true)];
+
+        await using (var feed = new QueueBatchSource(consumer, _source.Role))
+        {
+            var batch = await feed.NextBatchAsync(ct);
+            Assert.NotNull(batch);
+            Assert.Equal(expected, await VerdictsAsync(feed.ReadEventsAsync(batch, filters, ct)));
+        }
+        var again = await consumer.NextBatchAsync(ct);
+        Assert.NotNull(again);
+        Assert.Equal(expected, await VerdictsAsync(consumer.ReadEventsWithFiltersAsync(again, filters, cancellationToken: ct)));
+
+        // The copy empties the target's rows inside the filter (a table of another name) and copies the source's.
+        var store = new TargetStateStore(_target.Owner, name);
+        await store.InstallAsync(ct);
+        await new TableCopy(_source.Role, _target.Owner, store, new BulkHandler(), new CopyOptions()).CopyAsync(rule, null, ct);
+        Assert.Equal("1:1,2:3", await _target.ScalarAsync<string>(
+            $"SELECT string_agg(userid || ':' || v, ',' ORDER BY userid) FROM app.{name}_copy"));
+    }
+
+    [Fact]
+    public async Task FilterNamingItsSchema_IsRefused_SayingToWriteTheColumnAlone()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await _source.ExecuteAsync($"CREATE TABLE app.ev_schema (userid int PRIMARY KEY, v int); GRANT SELECT ON app.ev_schema TO {FilterDatabase.RoleName}");
+        await _target.ExecuteAsync("CREATE TABLE app.ev_schema (userid int PRIMARY KEY, v int)");
+
+        var error = await Assert.ThrowsAsync<TableRuleException>(() => TableRuleValidator.ValidateAsync(_source.Role, _target.Owner,
+            new TableRuleRequest(new TableName("app", "ev_schema"), new TableName("app", "ev_schema"), "app.ev_schema.userid > 1"), ct));
+
+        Assert.Contains("write the column alone (userid), or after the table's name only (\"ev_schema\".userid)", error.Message,
+            StringComparison.Ordinal);
+    }
+
+    private static async Task<(int, bool)[]> VerdictsAsync(IAsyncEnumerable<ApplyEvent> events)
+    {
+        var verdicts = new SortedSet<(int, bool)>();
+        var names = new Ferry.Engine.Queue.EventRow.NamesCache();
+        await foreach (var e in events)
+        {
+            // The consumer's events carry v5 names and record text; as a text row (docs/decisions/ADR-014-exact-row-encoding.md)
+            // each value is its output text.
+            using var row = System.Text.Json.JsonDocument.Parse(Ferry.Engine.Queue.EventRow.ToTextRow(e.Event, ref names).Data!);
+            var userid = row.RootElement.GetProperty("userid");
+            verdicts.Add((userid.ValueKind == System.Text.Json.JsonValueKind.String
+                ? int.Parse(userid.GetString()!, System.Globalization.CultureInfo.InvariantCulture)
+                : userid.GetInt32(), e.InFilter));
+        }
+        return [.. verdicts];
+    }
+
     /// <summary>Validates a rule (the lying label passes), then copies app.users into a target table of its own.</summary>
     private async Task CopyAsync(string name, string filter, bool targetRows)
     {

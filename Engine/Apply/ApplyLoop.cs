@@ -173,7 +173,7 @@ public sealed class ApplyLoop(
         await ApplySession.PinAsync(connection, transaction, _moneyLocale ??= MoneyLocale(), cancellationToken).ConfigureAwait(false);
         await RetriedTables.StopAsync(store, connection, transaction, tables, stops, cancellationToken).ConfigureAwait(false);
         // Kept events are read and written a chunk at a time as they stream (docs/architecture.md, "Bounded memory").
-        var replay = RetriedTables.TakeKeptAsync(store, connection, transaction, tables, _rules, logger, cancellationToken);
+        var replay = RetriedTables.TakeKeptAsync(store, connection, transaction, tables, _rules, batches, logger, cancellationToken);
         var kept = new KeptEventWriter(store, connection, transaction);
         var touched = new HashSet<string>(StringComparer.Ordinal);
         var events = RouteAsync(

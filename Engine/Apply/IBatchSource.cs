@@ -23,6 +23,15 @@ public interface IBatchSource
         Batch batch, IReadOnlyDictionary<string, string> filters, CancellationToken cancellationToken);
 
     /// <summary>
+    /// The row filter's verdicts for kept events, computed again as <see cref="ReadEventsAsync"/> does: a table whose rule
+    /// stopped validating has no filter in the loop, so its events were kept without a verdict until the retry replays them
+    /// (docs/decisions/ADR-014-exact-row-encoding.md). The default keeps the verdicts they were kept with.
+    /// </summary>
+    Task<IReadOnlyList<ApplyEvent>> JudgeAsync(
+        IReadOnlyList<ApplyEvent> events, IReadOnlyDictionary<string, string> filters, CancellationToken cancellationToken) =>
+        Task.FromResult(events);
+
+    /// <summary>
     /// Waits until a batch may be ready (the queue made a tick) or <paramref name="timeout"/> passes; the loop calls it when
     /// <see cref="NextBatchAsync"/> found none. The default just waits the timeout.
     /// </summary>

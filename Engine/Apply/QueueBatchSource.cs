@@ -76,6 +76,25 @@ public sealed class QueueBatchSource(
         }
     }
 
+    public async Task<IReadOnlyList<ApplyEvent>> JudgeAsync(
+        IReadOnlyList<ApplyEvent> events, IReadOnlyDictionary<string, string> filters, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        ArgumentNullException.ThrowIfNull(filters);
+        if (!events.Any(e => e.Event.Table is { } table && filters.ContainsKey(table)))
+        {
+            return events;
+        }
+        await using var connection = await source.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await ApplySession.PinAsync(connection, null, "", cancellationToken).ConfigureAwait(false);
+        var judged = new List<ApplyEvent>(events.Count);
+        foreach (var chunk in events.Select(e => e.Event).Chunk(FilterChunk))
+        {
+            judged.AddRange(await JudgeAsync(connection, [.. chunk], filters, cancellationToken).ConfigureAwait(false));
+        }
+        return judged;
+    }
+
     public async Task WaitForBatchAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
         if (_ticks is null)
@@ -162,7 +181,7 @@ public sealed class QueueBatchSource(
             // The filter stands on lines of its own, as everywhere it is used, so a trailing -- comment ends with it.
             await using var command = new NpgsqlCommand($"""
                 SELECT coalesce((SELECT {FilterSql.Parenthesized(filters[group.Key])}
-                  FROM {TargetTableSql.Populate(group.Key, columns, "u.ferry_row::json", "r")}), false)
+                  FROM {TargetTableSql.Populate(group.Key, columns, "u.ferry_row::json", FilterSql.RowAlias(group.Key))}), false)
                 FROM unnest($1::text[]) WITH ORDINALITY AS u(ferry_row, ferry_ord)
                 ORDER BY u.ferry_ord
                 """, connection, transaction);

@@ -250,8 +250,9 @@ public sealed class QueueConsumer(NpgsqlDataSource dataSource, string queue, str
             command.Parameters.Add(new NpgsqlParameter { Value = table });
             var definitions = (columns.GetValueOrDefault(table) ?? []).Select(c => new ColumnDefinition(c.Name, c.Type, "", false, c.JsonType))
                 .ToList();
+            var row = TargetTableSql.Populate(table, definitions, "ferry.text_row(e.ev_data, e.ev_extra)", FilterSql.RowAlias(table));
             sql.Append($" WHEN e.ev_table = ${command.Parameters.Count} THEN coalesce((SELECT {FilterSql.Parenthesized(expression)}")
-                .Append($" FROM {TargetTableSql.Populate(table, definitions, "ferry.text_row(e.ev_data, e.ev_extra)", "r")}), false)");
+                .Append($" FROM {row}), false)");
         }
         return sql.Append(" ELSE true END").ToString();
     }

@@ -24,7 +24,8 @@ namespace Ferry.Engine.Copy;
 /// keeps the table's events), and to <c>catching-up</c> in its final commit. A copy that dies leaves <c>copying</c> and the
 /// kept events; running it again starts over and replays them against its new snapshot.
 /// </remarks>
-public sealed class TableCopy(NpgsqlDataSource source, NpgsqlDataSource target, TargetStateStore store, IHandler handler, CopyOptions options)
+public sealed class TableCopy(
+    NpgsqlDataSource source, NpgsqlDataSource target, TargetStateStore store, IHandler handler, CopyOptions options)
 {
     public async Task<CopyResult> CopyAsync(TableRule rule, IProgress<CopyProgress>? progress, CancellationToken cancellationToken)
     {
@@ -44,7 +45,8 @@ public sealed class TableCopy(NpgsqlDataSource source, NpgsqlDataSource target, 
         // The first statement of a REPEATABLE READ transaction takes its snapshot; txid_current_snapshot() reports that one
         // (pg_current_snapshot() is its name from PostgreSQL 13 on; the txid_ form also runs on 12).
         await using (var command = new NpgsqlCommand(
-            "SELECT txid_current_snapshot()::text, greatest(c.reltuples, 0)::bigint, c.relkind = 'p' FROM pg_class c WHERE c.oid = $1::regclass",
+            "SELECT txid_current_snapshot()::text, greatest(c.reltuples, 0)::bigint, c.relkind = 'p' "
+            + "FROM pg_class c WHERE c.oid = $1::regclass",
             sourceConnection, snapshotTransaction))
         {
             command.Parameters.Add(new NpgsqlParameter { Value = rule.SourceTable });
@@ -135,7 +137,7 @@ public sealed class TableCopy(NpgsqlDataSource source, NpgsqlDataSource target, 
     {
         var columns = TargetTableSql.Columns(rule);
         var where = rule.Filter is null ? "" : $" WHERE {FilterSql.Parenthesized(rule.Filter)}";
-        var from = (partitioned ? "" : "ONLY ") + rule.Source.Quoted;
+        var from = (partitioned ? "" : "ONLY ") + rule.Source.Quoted + " AS " + FilterSql.RowAlias(rule.Source);
         if (text)
         {
             return await TextCopy.StreamAsync(sourceConnection, targetConnection, $"COPY (SELECT {columns} FROM {from}{where}) TO STDOUT",
@@ -217,7 +219,8 @@ public sealed class TableCopy(NpgsqlDataSource source, NpgsqlDataSource target, 
         return [.. indexes.Select(i => i.Definition)];
     }
 
-    private static async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, CancellationToken cancellationToken)
+    private static async Task ExecuteAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand(sql, connection, transaction);
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);

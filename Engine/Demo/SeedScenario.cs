@@ -6,9 +6,9 @@ using Npgsql;
 namespace Ferry.Engine.Demo;
 
 /// <summary>
-/// Builds the seed scenario (shared/seed): a source database with <c>user_info</c>, <c>user_session</c>, two log tables
-/// without a key, two sequences and the login/logout workload functions; and target databases with the same tables
-/// (all four, or only the two user tables) in a schema named after their owner role.
+/// Builds the seed scenario (README.md, <c>./ferry --demo</c>): a source database with <c>user_info</c>,
+/// <c>user_session</c>, two log tables without a key, two sequences and the login/logout workload functions; and
+/// target databases with the same tables (all four, or only the two user tables) in a schema named after their owner role.
 /// </summary>
 public static class SeedScenario
 {

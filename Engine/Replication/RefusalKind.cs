@@ -11,4 +11,7 @@ public enum RefusalKind
 
     /// <summary>The request clashes with what exists.</summary>
     Conflict,
+
+    /// <summary>The request needs something only an Admin may do first (install or upgrade Ferry on a node).</summary>
+    NeedsAdmin,
 }

@@ -30,6 +30,46 @@ public static class FilterSql
     }
 
     /// <summary>
+    /// The alias a filtered row gets wherever a filter runs: the source table's name, quoted. A filter may name its table
+    /// (<c>user_info.userid &gt; 5</c> or <c>"user_info".userid &gt; 5</c>) and means the same on the source table, on a
+    /// row rebuilt from an event's JSON, and on a target table of another name; a schema before it is refused at validation.
+    /// </summary>
+    public static string RowAlias(TableName source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        return Ferry.Engine.Sql.Identifiers.Quote(source.Name);
+    }
+
+    /// <summary>
+    /// <see cref="RowAlias(TableName)"/> from a table as events name it (<c>quote_ident(schema).quote_ident(name)</c>): its
+    /// last part as written, which is already a valid SQL identifier.
+    /// </summary>
+    public static string RowAlias(string eventTable)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(eventTable);
+        var start = 0;
+        for (var i = 0; i < eventTable.Length; i++)
+        {
+            if (eventTable[i] == '"')
+            {
+                // A quoted part: its quotes inside are doubled.
+                for (i++; i < eventTable.Length && !(eventTable[i] == '"' && (i + 1 == eventTable.Length || eventTable[i + 1] != '"')); i++)
+                {
+                    if (eventTable[i] == '"')
+                    {
+                        i++;
+                    }
+                }
+            }
+            else if (eventTable[i] == '.')
+            {
+                start = i + 1;
+            }
+        }
+        return eventTable[start..];
+    }
+
+    /// <summary>
     /// Makes the transaction READ ONLY, with <paramref name="statementTimeout"/> for each of its statements. Call it before
     /// the transaction's first query (a REPEATABLE READ snapshot is taken by the first query, not by these settings).
     /// </summary>

@@ -32,7 +32,8 @@ public static class TableRuleValidator
                 $"The source has no table {request.Source}: check the schema and table name (both are case-sensitive).");
         if (described.Kind is not ('r' or 'p'))
         {
-            throw new TableRuleException($"The source's {request.Source} is not a table (relkind '{described.Kind}'): only tables replicate.");
+            throw new TableRuleException(
+                $"The source's {request.Source} is not a table (relkind '{described.Kind}'): only tables replicate.");
         }
         var columns = described.Columns.Where(c => !c.Generated).Select(c => c.Definition).ToList();
         if (columns.Count == 0)
@@ -41,7 +42,8 @@ public static class TableRuleValidator
         }
         var key = ChooseKey(request, described);
         if (filter is not null
-            && await FilterCheck.ProblemAsync(sourceConnection, request.Source, described, filter, cancellationToken).ConfigureAwait(false)
+            && await FilterCheck.ProblemAsync(sourceConnection, request.Source, FilterSql.RowAlias(request.Source), described, filter,
+                cancellationToken).ConfigureAwait(false)
                 is { } problem)
         {
             throw new TableRuleException(
@@ -64,7 +66,8 @@ public static class TableRuleValidator
         }
         CheckTarget(rule, existing);
         if (filter is not null
-            && await FilterCheck.ProblemAsync(targetConnection, targetName, existing, filter, cancellationToken).ConfigureAwait(false)
+            && await FilterCheck.ProblemAsync(targetConnection, targetName, FilterSql.RowAlias(request.Source), existing, filter,
+                cancellationToken).ConfigureAwait(false)
                 is { } targetProblem)
         {
             throw new TableRuleException(

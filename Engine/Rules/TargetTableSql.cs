@@ -85,7 +85,7 @@ public static class TargetTableSql
     /// <summary>Empty the target table: all of it, or only the rows inside the filter when the rule has one.</summary>
     public static string Empty(TableRule rule) => rule.Filter is null
         ? $"TRUNCATE {rule.Target.Quoted}"
-        : $"DELETE FROM {rule.Target.Quoted} WHERE {FilterSql.Parenthesized(rule.Filter)}";
+        : $"DELETE FROM {rule.Target.Quoted} AS {FilterSql.RowAlias(rule.Source)} WHERE {FilterSql.Parenthesized(rule.Filter)}";
 
     /// <summary>
     /// Runs <see cref="Empty"/>; the DELETE of a filtered rule runs its filter on the target, under

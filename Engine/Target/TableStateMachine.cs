@@ -24,7 +24,9 @@ public static class TableStateMachine
         ? to
         : throw new InvalidOperationException($"A table cannot go from {Text(from)} to {Text(to)}.");
 
-    /// <summary>The state as stored and shown: <c>new</c>, <c>copying</c>, <c>catching-up</c>, <c>ok</c>, <c>paused</c>, <c>error</c>.</summary>
+    /// <summary>
+    /// The state as stored and shown: <c>new</c>, <c>copying</c>, <c>catching-up</c>, <c>ok</c>, <c>paused</c>, <c>error</c>.
+    /// </summary>
     public static string Text(TableState state) => state switch
     {
         TableState.New => "new",

@@ -37,7 +37,8 @@ public sealed class TargetStateStore(NpgsqlDataSource target, string subscriptio
     }
 
     /// <summary>Locks the subscription's row for the apply transaction and returns its last applied tick.</summary>
-    public async Task<long?> LockLastTickAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
+    public async Task<long?> LockLastTickAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand(
             "SELECT last_tick FROM ferry.subscription WHERE name = $1 FOR UPDATE", connection, transaction);
@@ -45,14 +46,16 @@ public sealed class TargetStateStore(NpgsqlDataSource target, string subscriptio
         var value = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
         return value switch
         {
-            null => throw new InvalidOperationException($"The target has no subscription '{subscription}': install the target state first."),
+            null => throw new InvalidOperationException(
+                $"The target has no subscription '{subscription}': install the target state first."),
             DBNull => null,
             _ => (long)value,
         };
     }
 
     /// <summary>Records the batch's tick in the apply transaction.</summary>
-    public async Task RecordTickAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long tick, CancellationToken cancellationToken)
+    public async Task RecordTickAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, long tick, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand(
             "UPDATE ferry.subscription SET last_tick = $2, updated_at = now() WHERE name = $1", connection, transaction);
@@ -184,16 +187,21 @@ public sealed class TargetStateStore(NpgsqlDataSource target, string subscriptio
         command.Parameters.Add(new NpgsqlParameter { Value = TableStateMachine.Text(to) });
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)copySnapshot?.ToString() ?? DBNull.Value });
         command.Parameters.Add(new NpgsqlParameter<long?> { TypedValue = rowsCopied, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)error ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        command.Parameters.Add(
+            new NpgsqlParameter { Value = (object?)error ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary><see cref="MoveTableAsync(NpgsqlConnection, NpgsqlTransaction, string, TableState, TxidSnapshot?, long?, string?, CancellationToken)"/> in its own transaction.</summary>
+    /// <summary>
+    /// <see cref="MoveTableAsync(NpgsqlConnection, NpgsqlTransaction, string, TableState, TxidSnapshot?, long?, string?, CancellationToken)"/>
+    /// in its own transaction.
+    /// </summary>
     public async Task MoveTableAsync(string sourceTable, TableState to, string? error = null, CancellationToken cancellationToken = default)
     {
         await using var connection = await target.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        await MoveTableAsync(connection, transaction, sourceTable, to, error: error, cancellationToken: cancellationToken).ConfigureAwait(false);
+        await MoveTableAsync(connection, transaction, sourceTable, to, error: error, cancellationToken: cancellationToken)
+            .ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -245,7 +253,8 @@ public sealed class TargetStateStore(NpgsqlDataSource target, string subscriptio
         await using var connection = await target.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         // table_state rows go with the subscription row (ON DELETE CASCADE).
-        foreach (var sql in new[] { "DELETE FROM ferry.pending_event WHERE subscription = $1", "DELETE FROM ferry.subscription WHERE name = $1" })
+        string[] statements = ["DELETE FROM ferry.pending_event WHERE subscription = $1", "DELETE FROM ferry.subscription WHERE name = $1"];
+        foreach (var sql in statements)
         {
             await using var command = new NpgsqlCommand(sql, connection, transaction);
             command.Parameters.Add(new NpgsqlParameter { Value = subscription });

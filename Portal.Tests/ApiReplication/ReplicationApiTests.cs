@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Ferry.Engine.Demo;
 using Ferry.Engine.Replication;
 using Ferry.Portal.Tests.Api;
 using Ferry.Portal.Tests.Support;
@@ -22,6 +23,38 @@ public sealed class ReplicationApiTests(PortalFixture fixture, SeedNodes seed) :
     public ValueTask InitializeAsync() => new(seed.ForgetReplicationAsync());
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    [Fact]
+    public async Task Operator_OnANodeWithoutFerry_Gets403_AnAdminMustInstall_AndTheAdminsSetInstallsIt()
+    {
+        var superuser = fixture.Postgres.Cluster.ConnectionString();
+        var parts = new NpgsqlConnectionStringBuilder(
+            await SeedScenario.CreateSourceAsync(superuser, "api_no_ferry", "digoal_01", "pw1", 10, Token));
+        using var admin = await ApiClient.AsAsync(fixture, PortalFactory.AdminUser);
+        using var node = await admin.PostAsJsonAsync("/api/nodes", new
+        {
+            name = "api_no_ferry",
+            host = parts.Host,
+            port = parts.Port,
+            database = parts.Database,
+            userName = parts.Username,
+            password = parts.Password,
+            sslMode = "Disable",
+        }, Token);
+        var nodeId = (await ApiClient.JsonAsync(node, HttpStatusCode.Created)).GetProperty("id").GetInt32();
+        using var op = await ApiClient.AsAsync(fixture, "operator");
+
+        using var refused = await op.PostAsJsonAsync("/api/sets", new { name = "api_no_ferry", rootNodeId = nodeId }, Token);
+        Assert.Contains("An Admin must install Ferry on node 'api_no_ferry'",
+            await ApiClient.AssertProblemAsync(refused, HttpStatusCode.Forbidden), StringComparison.Ordinal);
+
+        using var created = await admin.PostAsJsonAsync("/api/sets", new { name = "api_no_ferry", rootNodeId = nodeId }, Token);
+        var setId = (await ApiClient.JsonAsync(created, HttpStatusCode.Created)).GetProperty("id").GetInt32();
+        using var dropped = await admin.DeleteAsync($"/api/sets/{setId}", Token);
+        Assert.Equal(HttpStatusCode.NoContent, dropped.StatusCode);
+        using var removed = await admin.DeleteAsync($"/api/nodes/{nodeId}", Token);
+        Assert.Equal(HttpStatusCode.NoContent, removed.StatusCode);
+    }
 
     [Fact]
     public async Task Operator_CreatesASet_Subscribes_AddsTablesAndSequences_PausesResumes_AndDropsItAll()

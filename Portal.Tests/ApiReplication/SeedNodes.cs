@@ -91,6 +91,10 @@ public sealed class SeedNodes(PortalFixture fixture) : IAsyncLifetime
             password = parts.Password,
             sslMode = "Disable",
         }, Token);
-        return (await ApiClient.JsonAsync(response, HttpStatusCode.Created)).GetProperty("id").GetInt32();
+        var id = (await ApiClient.JsonAsync(response, HttpStatusCode.Created)).GetProperty("id").GetInt32();
+        // Installing Ferry is the Admin's part; an Operator's set or subscription needs it there.
+        using var installed = await admin.PostAsync($"/api/nodes/{id}/install", null, Token);
+        await ApiClient.JsonAsync(installed);
+        return id;
     }
 }

@@ -23,9 +23,16 @@ internal static class SeedReplication
 
     private static CancellationToken Token => TestContext.Current.CancellationToken;
 
-    /// <summary>Adds a node (password protected with the given services' key ring) and returns its id.</summary>
+    /// <summary>
+    /// Adds a node (password protected with the given services' key ring), installs Ferry there as an Admin's Install does
+    /// (an Operator's set or subscription needs it), and returns its id.
+    /// </summary>
     public static async Task<int> AddNodeAsync(IServiceProvider services, string name, string connectionString)
     {
+        await using (var data = NpgsqlDataSource.Create(connectionString))
+        {
+            await Ferry.Engine.Queue.QueueSchema.InstallAsync(data, Token);
+        }
         var parts = new NpgsqlConnectionStringBuilder(connectionString);
         var node = new Node
         {

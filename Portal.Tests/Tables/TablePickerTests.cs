@@ -171,7 +171,7 @@ public sealed class TablePickerTests : PortalBunitContext, IClassFixture<SeedNod
     [Fact]
     public async Task Picker_ShowsAnEmptyState_WhenTheSourceHasNoTables()
     {
-        // A source with nothing but Ferry's own queue schema, which the set installs there (and the catalog hides).
+        // A source with nothing but Ferry's own queue schema, which the Admin's set installs there (and the catalog hides).
         var empty = new NpgsqlConnectionStringBuilder(await _fixture.Postgres.CreateDatabaseAsync("picker_empty_source"));
         var admin = new ClaimsPrincipal(new ClaimsIdentity(
             [new Claim(ClaimTypes.Name, "admin"), new Claim(ClaimTypes.Role, FerryRoles.Admin)], "test"));
@@ -181,7 +181,8 @@ public sealed class TablePickerTests : PortalBunitContext, IClassFixture<SeedNod
         var contexts = _fixture.Portal.Services.GetRequiredService<IDbContextFactory<ControlDbContext>>();
         try
         {
-            var set = await Sets.CreateSetAsync(Operator, "picker_empty", node.Id, Token);
+            // Installing Ferry there is the Admin's part (an Operator's set would be refused).
+            var set = await Sets.CreateSetAsync(admin, "picker_empty", node.Id, Token);
             var subscription = await Subscriptions.SubscribeAsync(Operator, set.Id, _seed.TargetId, Token);
             var form = Render<AddTableForm>(p => p
                 .Add(f => f.SubscriptionId, subscription.Id)

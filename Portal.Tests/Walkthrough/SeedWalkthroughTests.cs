@@ -266,8 +266,11 @@ public sealed class SeedWalkthroughTests(PortalFixture fixture) : IAsyncLifetime
     {
         var parts = new NpgsqlConnectionStringBuilder(connectionString);
         await using var scope = _portal!.Services.CreateAsyncScope();
-        await scope.ServiceProvider.GetRequiredService<NodeAdministration>().CreateAsync(Admin,
+        var nodes = scope.ServiceProvider.GetRequiredService<NodeAdministration>();
+        var node = await nodes.CreateAsync(Admin,
             new NodeInput(name, parts.Host!, parts.Port, parts.Database!, parts.Username!, parts.Password, SslMode.Disable), CancellationToken.None);
+        // Installing Ferry on the node is the Admin's part; the Operator's set and subscriptions need it.
+        await nodes.InstallAsync(Admin, node.Id, CancellationToken.None);
     }
 
     private async Task CreateUserAsync(string userName, string role)

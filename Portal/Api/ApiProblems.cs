@@ -23,7 +23,8 @@ internal sealed class ApiProblems : IEndpointFilter
         catch (ApiParameterException e)
         {
             return TypedResults.ValidationProblem(
-                new Dictionary<string, string[]> { [e.Parameter] = [e.Message] }, detail: e.Message, title: TitleOf(StatusCodes.Status400BadRequest));
+                new Dictionary<string, string[]> { [e.Parameter] = [e.Message] }, detail: e.Message,
+                title: TitleOf(StatusCodes.Status400BadRequest));
         }
         catch (Exception e) when (StatusOf(e) is { } status)
         {
@@ -37,6 +38,7 @@ internal sealed class ApiProblems : IEndpointFilter
         EntityNotFoundException => StatusCodes.Status404NotFound,
         ReplicationRefusedException { Kind: RefusalKind.NotFound } => StatusCodes.Status404NotFound,
         ReplicationRefusedException { Kind: RefusalKind.Conflict } => StatusCodes.Status409Conflict,
+        ReplicationRefusedException { Kind: RefusalKind.NeedsAdmin } => StatusCodes.Status403Forbidden,
         ReplicationRefusedException => StatusCodes.Status400BadRequest,
         RequestRefusedException { IsConflict: true } or QueueSchemaException => StatusCodes.Status409Conflict,
         RequestRefusedException or TableRuleException => StatusCodes.Status400BadRequest,

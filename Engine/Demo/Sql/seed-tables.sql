@@ -1,4 +1,4 @@
--- The seed scenario's tables (shared/seed/londiste3-replicate-case.md), created in the current schema.
+-- The seed scenario's tables (Engine/Demo/SeedScenario.cs, README.md), created in the current schema.
 -- Runs as-is in psql: set search_path first. Used for the source and for both targets.
 CREATE TABLE user_info (
     userid      int,

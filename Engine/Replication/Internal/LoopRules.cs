@@ -55,6 +55,26 @@ internal static class LoopRules
     }
 
     /// <summary>
+    /// What keeps the table's stored rule from being applied, found as <see cref="BuildAsync"/> finds it (the rule validated
+    /// against both nodes, its handler known), or null when it holds: a retry is refused while this is not null, since the loop
+    /// would stop the table again at once.
+    /// </summary>
+    public static async Task<string?> ProblemAsync(
+        NpgsqlDataSource source, NpgsqlDataSource target, TableRuleRecord table, bool addMissingColumns,
+        CancellationToken cancellationToken)
+    {
+        try
+        {
+            await TableRuleBuilder.BuildAsync(source, target, table, addMissingColumns, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TableRuleException e)
+        {
+            return e.Message;
+        }
+        return HandlerRegistry.Find(table.HandlerName) is null ? HandlerRegistry.Unknown(table.HandlerName) : null;
+    }
+
+    /// <summary>
     /// A table whose rule is not valid any more stops on the target too (state error), so that its events are kept until the
     /// fix and a retry instead of being passed over (docs/decisions/ADR-014-exact-row-encoding.md). A table not copied yet
     /// stays new: its copy will take every row.

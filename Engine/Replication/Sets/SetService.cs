@@ -43,7 +43,7 @@ public sealed partial class SetService(
         {
             await OnNodeAsync(root, async () =>
             {
-                await QueueSchema.InstallAsync(source, cancellationToken).ConfigureAwait(false);
+                await FerryInstall.EnsureAsync(user, root, source, cancellationToken).ConfigureAwait(false);
                 await new QueueAdmin(source).CreateQueueAsync(name, cancellationToken).ConfigureAwait(false);
             }).ConfigureAwait(false);
         }

@@ -56,8 +56,11 @@ public sealed partial class SubscriptionService(
         await using (var source = nodes.Open(set.RootNode!, "ferry-admin", freshConnections: true))
         await using (var targetData = nodes.Open(target, "ferry-admin", freshConnections: true))
         {
-            await OnNodeAsync(target, () => new TargetStateStore(targetData, consumer).InstallAsync(cancellationToken))
-                .ConfigureAwait(false);
+            await OnNodeAsync(target, async () =>
+            {
+                await FerryInstall.EnsureAsync(user, target, targetData, cancellationToken).ConfigureAwait(false);
+                await new TargetStateStore(targetData, consumer).InstallAsync(cancellationToken).ConfigureAwait(false);
+            }).ConfigureAwait(false);
             await OnNodeAsync(set.RootNode!, () => new QueueConsumer(source, set.QueueName, consumer).RegisterAsync(cancellationToken))
                 .ConfigureAwait(false);
         }

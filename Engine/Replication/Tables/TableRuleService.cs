@@ -8,6 +8,7 @@ using Ferry.Engine.Rules;
 using Ferry.Engine.Target;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using static Ferry.Engine.Replication.Internal.InfoMapping;
 using static Ferry.Engine.Replication.Internal.NodeReachability;
@@ -26,8 +27,8 @@ namespace Ferry.Engine.Replication.Tables;
 /// started through <see cref="IReplicationLoopStarter"/>.
 /// </remarks>
 public sealed class TableRuleService(
-    IDbContextFactory<ControlDbContext> contexts, NodeDataSources nodes, IReplicationLoopStarter loops, TimeProvider time,
-    ILogger<TableRuleService> logger)
+    IDbContextFactory<ControlDbContext> contexts, NodeDataSources nodes, IReplicationLoopStarter loops,
+    IOptions<ReplicationOptions> options, TimeProvider time, ILogger<TableRuleService> logger)
 {
     private readonly ReplicationAudit _audit = new(time, logger);
 
@@ -122,7 +123,8 @@ public sealed class TableRuleService(
         context.TableRules.Add(table);
         await context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
         var info = Info(table);
-        await _audit.AuditAsync(context, user, "create", TableRuleRecord.AuditEntityType, table.Id, null, info, subscription.Id, cancellationToken)
+        await _audit.AuditAsync(context, user, "create", TableRuleRecord.AuditEntityType, table.Id, null, info, subscription.Id,
+            cancellationToken)
             .ConfigureAwait(false);
         if (subscription.State == SubscriptionState.Active)
         {
@@ -161,7 +163,8 @@ public sealed class TableRuleService(
                     .ConfigureAwait(false);
             }
         }
-        await _audit.AuditAsync(context, user, "delete", TableRuleRecord.AuditEntityType, tableId, before, null, subscription.Id, cancellationToken)
+        await _audit.AuditAsync(context, user, "delete", TableRuleRecord.AuditEntityType, tableId, before, null, subscription.Id,
+            cancellationToken)
             .ConfigureAwait(false);
     }
 
@@ -201,7 +204,8 @@ public sealed class TableRuleService(
         table.Differs = null;
         await context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
         var info = Info(table);
-        await _audit.AuditAsync(context, user, "resync", TableRuleRecord.AuditEntityType, tableId, before, info, subscription.Id, cancellationToken)
+        await _audit.AuditAsync(context, user, "resync", TableRuleRecord.AuditEntityType, tableId, before, info, subscription.Id,
+            cancellationToken)
             .ConfigureAwait(false);
         if (subscription.State == SubscriptionState.Active)
         {
@@ -213,7 +217,8 @@ public sealed class TableRuleService(
     /// <summary>
     /// Applies a table in error again once its cause is fixed (for example a column added to the source that the target now
     /// has too): the changes kept on the target since it stopped are applied first, in order, then it replicates as before
-    /// (docs/decisions/ADR-014-exact-row-encoding.md). A table whose copy never finished is copied again (a resync).
+    /// (docs/decisions/ADR-014-exact-row-encoding.md). A table whose copy never finished is copied again (a resync). Refused,
+    /// changing nothing, while the table's rule still does not hold (the refusal says what is wrong).
     /// </summary>
     public async Task<TableInfo> RetryTableAsync(ClaimsPrincipal user, int subscriptionId, int tableId, CancellationToken cancellationToken)
     {
@@ -227,9 +232,23 @@ public sealed class TableRuleService(
         await using (var target = nodes.Open(subscription.TargetNode!, "ferry-admin", freshConnections: true))
         {
             var eventName = await OnNodeAsync(subscription.Set.RootNode!,
-                () => EventNames.OfAsync(source, new TableName(table.SourceSchema, table.SourceTable), cancellationToken)).ConfigureAwait(false);
+                    () => EventNames.OfAsync(source, new TableName(table.SourceSchema, table.SourceTable), cancellationToken))
+                .ConfigureAwait(false);
             var store = new TargetStateStore(target, subscription.ConsumerName);
-            now = await OnNodeAsync(subscription.TargetNode!, () => store.RetryTableAsync(eventName, cancellationToken)).ConfigureAwait(false);
+            var row = (await OnNodeAsync(subscription.TargetNode!, () => store.GetTablesAsync(cancellationToken)).ConfigureAwait(false))
+                .SingleOrDefault(t => t.SourceTable == eventName);
+            if (table.State == TableState.Error || row is { State: TableState.Error })
+            {
+                // A rule that still does not hold would stop the table again at once: refused, saying what is still wrong.
+                if (await OnNodeAsync(subscription.TargetNode!, () => LoopRules.ProblemAsync(source, target, table,
+                        options.Value.AddMissingColumns, cancellationToken)).ConfigureAwait(false) is { } problem)
+                {
+                    throw ReplicationRefusedException.Conflict(
+                        $"{table.SourceSchema}.{table.SourceTable} still cannot be applied: {problem}");
+                }
+            }
+            now = await OnNodeAsync(subscription.TargetNode!, () => store.RetryTableAsync(eventName, cancellationToken))
+                .ConfigureAwait(false);
             if (now is null && table.State == TableState.Error)
             {
                 // A rule found not valid any more by a table not copied yet: in error in the control database only. The apply
@@ -251,7 +270,8 @@ public sealed class TableRuleService(
         }
         await context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
         var info = Info(table);
-        await _audit.AuditAsync(context, user, "retry", TableRuleRecord.AuditEntityType, tableId, before, info, subscription.Id, cancellationToken)
+        await _audit.AuditAsync(context, user, "retry", TableRuleRecord.AuditEntityType, tableId, before, info, subscription.Id,
+            cancellationToken)
             .ConfigureAwait(false);
         if (subscription.State == SubscriptionState.Active)
         {

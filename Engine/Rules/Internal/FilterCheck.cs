@@ -27,8 +27,13 @@ internal static class FilterCheck
     private const string ParseTreeMessage = "parse tree:";
 
     /// <summary>Returns null when the filter is fine, else what is wrong with it.</summary>
+    /// <param name="alias">
+    /// The name the table's row has wherever the filter runs (<see cref="FilterSql.RowAlias(TableName)"/>): a filter naming
+    /// anything else, its schema too, is refused here rather than failing later.
+    /// </param>
     public static async Task<string?> ProblemAsync(
-        NpgsqlConnection connection, TableName table, TableDescription description, string filter, CancellationToken cancellationToken)
+        NpgsqlConnection connection, TableName table, string alias, TableDescription description, string filter,
+        CancellationToken cancellationToken)
     {
         var standardStrings = !(connection.PostgresParameters.TryGetValue("standard_conforming_strings", out var scs) && scs == "off");
         if (FilterText.Problem(filter, standardStrings) is { } textProblem)
@@ -40,11 +45,12 @@ internal static class FilterCheck
         var settings = new NpgsqlConnectionStringBuilder(connection.ConnectionString) { IncludeErrorDetail = true };
         await using var checkConnection = connection.CloneWith(settings.ConnectionString);
         await checkConnection.OpenAsync(cancellationToken).ConfigureAwait(false);
-        return await CheckAsync(checkConnection, table, description, filter, cancellationToken).ConfigureAwait(false);
+        return await CheckAsync(checkConnection, table, alias, description, filter, cancellationToken).ConfigureAwait(false);
     }
 
     private static async Task<string?> CheckAsync(
-        NpgsqlConnection connection, TableName table, TableDescription description, string filter, CancellationToken cancellationToken)
+        NpgsqlConnection connection, TableName table, string alias, TableDescription description, string filter,
+        CancellationToken cancellationToken)
     {
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -57,7 +63,8 @@ internal static class FilterCheck
                 await debug.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
 
-            var tree = await ParseAsync(connection, transaction, table, description, filter, cancellationToken).ConfigureAwait(false);
+            var tree = await ParseAsync(connection, transaction, table, alias, description, filter, cancellationToken)
+                .ConfigureAwait(false);
             if (tree is null)
             {
                 return "Ferry could not read how the server parses it (no parse tree came back), so it cannot prove the filter safe";
@@ -73,6 +80,11 @@ internal static class FilterCheck
             }
             return await new FilterExpressionCheck(connection, transaction).ProblemAsync(expression, cancellationToken)
                 .ConfigureAwait(false);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UndefinedTable)
+        {
+            return $"{e.MessageText}: write the column alone (userid), or after the table's name only ({alias}.userid), "
+                + "without a schema";
         }
         catch (PostgresException e)
         {
@@ -90,8 +102,8 @@ internal static class FilterCheck
 
     /// <summary>Prepares (never runs) the filter's query and returns the parse tree the server sent as a LOG notice.</summary>
     private static async Task<string?> ParseAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, TableName table, TableDescription description, string filter,
-        CancellationToken cancellationToken)
+        NpgsqlConnection connection, NpgsqlTransaction transaction, TableName table, string alias, TableDescription description,
+        string filter, CancellationToken cancellationToken)
     {
         string? tree = null;
         void OnNotice(object sender, NpgsqlNoticeEventArgs e)
@@ -102,7 +114,8 @@ internal static class FilterCheck
             }
         }
         await using var command = new NpgsqlCommand(
-            $"SELECT $1::int FROM {Only(description)}{table.Quoted} WHERE NOT {FilterSql.Parenthesized(filter)}", connection, transaction);
+            $"SELECT $1::int FROM {Only(description)}{table.Quoted} AS {alias} WHERE NOT {FilterSql.Parenthesized(filter)}",
+            connection, transaction);
         command.Parameters.Add(new NpgsqlParameter { Value = 1 });
         connection.Notice += OnNotice;
         try

@@ -1,10 +1,8 @@
-using System.Security.Claims;
 using Ferry.Engine.Control;
 using Ferry.Engine.Nodes;
 using Ferry.Portal.Components.Pages.Nodes.Components;
 using Ferry.Portal.Components.Shared;
 using Microsoft.AspNetCore.Components;
-using Microsoft.AspNetCore.Components.Authorization;
 using MudBlazor;
 
 namespace Ferry.Portal.Components.Pages.Nodes;
@@ -14,39 +12,16 @@ public sealed partial class Nodes
     private IReadOnlyList<NodeView>? _nodes;
     private readonly HashSet<int> _busy = [];
     private string? _search;
-    private bool _isAdmin;
-    private bool _isOperator;
-    private ClaimsPrincipal _user = new();
-
-    [CascadingParameter]
-    private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
 
     [Inject]
     private NodeAdministration Administration { get; set; } = default!;
-
-    [Inject]
-    private IDialogService Dialogs { get; set; } = default!;
-
-    [Inject]
-    private Confirmation Confirmation { get; set; } = default!;
-
-    [Inject]
-    private ISnackbar Snackbar { get; set; } = default!;
-
-    protected override async Task OnInitializedAsync()
-    {
-        _user = (await AuthenticationState).User;
-        _isAdmin = FerryRoles.Allows(_user, FerryRoles.Admin);
-        _isOperator = FerryRoles.Allows(_user, FerryRoles.Operator);
-        await ReloadAsync();
-    }
 
     private bool QuickFilter(NodeView node) =>
         string.IsNullOrWhiteSpace(_search)
         || new[] { node.Name, node.Host, node.Database, node.UserName, node.ServerVersion }
             .Any(text => text?.Contains(_search.Trim(), StringComparison.OrdinalIgnoreCase) == true);
 
-    private async Task ReloadAsync() => _nodes = await Administration.ListAsync(_user, CancellationToken.None);
+    protected override async Task ReloadAsync() => _nodes = await Administration.ListAsync(CurrentUser, CancellationToken.None);
 
     private Task AddAsync() => OpenDialogAsync(null);
 
@@ -54,7 +29,7 @@ public sealed partial class Nodes
 
     private async Task OpenDialogAsync(NodeView? existing)
     {
-        var parameters = new DialogParameters<NodeDialog> { { d => d.User, _user }, { d => d.Existing, existing } };
+        var parameters = new DialogParameters<NodeDialog> { { d => d.User, CurrentUser }, { d => d.Existing, existing } };
         var options = new DialogOptions { MaxWidth = MaxWidth.Medium, FullWidth = true, CloseOnEscapeKey = true };
         var dialog = await Dialogs.ShowAsync<NodeDialog>(existing is null ? "Add node" : $"Edit {existing.Name}", parameters, options);
         if (await dialog.Result is { Canceled: false, Data: NodeView saved })
@@ -74,13 +49,13 @@ public sealed partial class Nodes
 
     private Task CheckAsync(NodeView node) => RunAsync(node, async () =>
     {
-        var check = await Administration.CheckAsync(_user, node.Id, CancellationToken.None);
+        var check = await Administration.CheckAsync(CurrentUser, node.Id, CancellationToken.None);
         Snackbar.Add($"{node.Name}: {check.Message}", check.Connected ? Severity.Success : Severity.Error);
     });
 
     private Task InstallAsync(NodeView node) => RunAsync(node, async () =>
     {
-        var check = await Administration.InstallAsync(_user, node.Id, CancellationToken.None);
+        var check = await Administration.InstallAsync(CurrentUser, node.Id, CancellationToken.None);
         Snackbar.Add($"{node.Name}: {check.Message}", Severity.Success);
     });
 
@@ -91,7 +66,7 @@ public sealed partial class Nodes
         {
             await RunAsync(node, async () =>
             {
-                await Administration.DeleteAsync(_user, node.Id, CancellationToken.None);
+                await Administration.DeleteAsync(CurrentUser, node.Id, CancellationToken.None);
                 Snackbar.Add($"Removed {node.Name}.", Severity.Success);
             });
         }
