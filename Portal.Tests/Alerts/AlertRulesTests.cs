@@ -130,7 +130,8 @@ public sealed class AlertRulesTests(ITestOutputHelper output)
 
             // A node that does not answer (nothing listens on its port); once it is deleted, its alert resolves.
             var unreachable = await alerts.CreateRuleAsync(Admin.User, Rule("node", AlertKind.NodeUnreachable, 0), Token);
-            var ghost = await AddNodeAsync(services, "ghost", new NpgsqlConnectionStringBuilder(targetCs) { Port = FreePort() }.ConnectionString);
+            var ghost = await AddNodeAsync(services, "ghost",
+                new NpgsqlConnectionStringBuilder(targetCs) { Port = FreePort() }.ConnectionString, install: false);
             await checks.FiresAndRepeatsAsync("node");
             await using (var context = await services.GetRequiredService<IDbContextFactory<ControlDbContext>>().CreateDbContextAsync(Token))
             {

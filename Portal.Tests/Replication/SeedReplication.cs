@@ -25,12 +25,14 @@ internal static class SeedReplication
 
     /// <summary>
     /// Adds a node (password protected with the given services' key ring), installs Ferry there as an Admin's Install does
-    /// (an Operator's set or subscription needs it), and returns its id.
+    /// (an Operator's set or subscription needs it), and returns its id. <paramref name="install"/> false saves the node only
+    /// (one that does not answer, for instance).
     /// </summary>
-    public static async Task<int> AddNodeAsync(IServiceProvider services, string name, string connectionString)
+    public static async Task<int> AddNodeAsync(IServiceProvider services, string name, string connectionString, bool install = true)
     {
-        await using (var data = NpgsqlDataSource.Create(connectionString))
+        if (install)
         {
+            await using var data = NpgsqlDataSource.Create(connectionString);
             await Ferry.Engine.Queue.QueueSchema.InstallAsync(data, Token);
         }
         var parts = new NpgsqlConnectionStringBuilder(connectionString);
