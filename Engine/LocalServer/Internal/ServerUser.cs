@@ -46,37 +46,4 @@ internal static class ServerUser
         }
         await ProcessRunner.RunCheckedAsync("chown", ["-R", $"{user}:", path], null, cancellationToken).ConfigureAwait(false);
     }
-
-    /// <summary>
-    /// As root, the server user must be able to run the programs; an install under a private folder (the checkout in
-    /// /root) is copied once to /var/lib/ferry/pgbin/&lt;version&gt;, which that user can reach.
-    /// </summary>
-    public static async Task<PostgresInstallation> ReachableAsync(PostgresInstallation installation, CancellationToken cancellationToken)
-    {
-        if (await CanAsync("-x", installation.Postgres, cancellationToken).ConfigureAwait(false))
-        {
-            return installation;
-        }
-        var packageRoot = Path.GetDirectoryName(installation.BinDirectory)!;
-        var target = Path.Combine("/var/lib/ferry/pgbin", installation.Version);
-        var targetBin = Path.Combine(target, Path.GetFileName(installation.BinDirectory));
-        if (!File.Exists(Path.Combine(targetBin, "postgres")))
-        {
-            var staging = target + ".part-" + Guid.NewGuid().ToString("N");
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            await ProcessRunner.RunCheckedAsync("cp", ["-a", packageRoot, staging], null, cancellationToken).ConfigureAwait(false);
-            await ProcessRunner.RunCheckedAsync("chmod", ["-R", "go+rX", staging], null, cancellationToken).ConfigureAwait(false);
-            try
-            {
-                Directory.Move(staging, target);
-            }
-            catch (IOException) when (Directory.Exists(target))
-            {
-                Directory.Delete(staging, recursive: true); // another process copied it first
-            }
-            File.SetUnixFileMode("/var/lib/ferry", (UnixFileMode)0b111_101_101);
-            File.SetUnixFileMode("/var/lib/ferry/pgbin", (UnixFileMode)0b111_101_101);
-        }
-        return installation with { BinDirectory = targetBin };
-    }
 }
