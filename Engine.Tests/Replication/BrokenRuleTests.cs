@@ -99,8 +99,9 @@ public sealed class BrokenRuleTests(ClusterFixture clusters)
             await ExecuteAsync(source, $"SELECT digoal_01.f_user_logout({user})");
         }
         var expected = await HashAsync(source, "digoal_01.user_session", SessionColumns, SessionFilter);
+        // The retry goes through a loop rebuild and a replay; on 2 loaded cores that alone can take tens of seconds.
         await Eventually.WaitAsync(() => HashAsync(target, "digoal_01.user_session", SessionColumns), h => h == expected,
-            TimeSpan.FromSeconds(30), h => $"user_session: expected {expected}, target {h}");
+            TimeSpan.FromSeconds(90), h => $"user_session: expected {expected}, target {h}");
         await Eventually.WaitAsync(() => status.GetSubscriptionAsync(Operator, subscriptionId, ct),
             s => Session(s).State == nameof(TableState.Ok), TimeSpan.FromSeconds(30), s => Session(s).State);
         Assert.Equal("0", await ScalarAsync(target, "SELECT count(*)::text FROM ferry.pending_event"));
