@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Ferry.Engine.Apply.Handlers;
 using Ferry.Engine.Apply.Internal;
@@ -35,7 +34,7 @@ namespace Ferry.Engine.Apply;
 /// </remarks>
 public sealed class ApplyLoop(
     IBatchSource batches, NpgsqlDataSource target, TargetStateStore store, IReadOnlyList<TableRule> rules, IHandler handler,
-    ApplyLoopOptions options, TimeProvider time, ILogger<ApplyLoop> logger, DriftWatch? drift = null)
+    ApplyLoopOptions options, TimeProvider time, ILogger<ApplyLoop> logger, DriftWatch? drift = null, IBatchSteps? steps = null)
 {
     private readonly Dictionary<string, TableRule> _rules = rules.ToDictionary(r => r.SourceTable, StringComparer.Ordinal);
     private readonly Dictionary<string, string> _filters = rules
@@ -176,10 +175,17 @@ public sealed class ApplyLoop(
         var replay = RetriedTables.TakeKeptAsync(store, connection, transaction, tables, _rules, batches, logger, cancellationToken);
         var kept = new KeptEventWriter(store, connection, transaction);
         var touched = new HashSet<string>(StringComparer.Ordinal);
-        var events = RouteAsync(
-            RetriedTables.Prepend(replay, batches.ReadEventsAsync(batch, _filters, cancellationToken), cancellationToken), tables, kept, touched,
-            cancellationToken);
-        var result = await with.ApplyAsync(new HandlerTarget(connection, transaction, _rules), events, cancellationToken).ConfigureAwait(false);
+        // This run's rules: a step (DDL, docs/decisions/ADR-020-ddl-and-sequences-in-the-stream.md) changes them for the events after it.
+        var rules = new Dictionary<string, TableRule>(_rules, StringComparer.Ordinal);
+        var into = new HandlerTarget(connection, transaction, rules);
+        var (result, stepped) = await BatchSegments.ApplyAsync(with, into,
+            rules, RetriedTables.Prepend(replay, batches.ReadEventsAsync(batch, _filters, cancellationToken), cancellationToken),
+            events => EventRouter.RouteAsync(events, tables, rules, drift, kept, touched, cancellationToken), steps, cancellationToken)
+            .ConfigureAwait(false);
+        if (steps is not null)
+        {
+            await steps.FinishAsync(batch, into, cancellationToken).ConfigureAwait(false);
+        }
         if (drift is not null && !await drift.VerifyAsync(touched, cancellationToken).ConfigureAwait(false))
         {
             return null;
@@ -217,51 +223,7 @@ public sealed class ApplyLoop(
         logger.BatchApplied(store.Subscription, batch.PreviousTickId, batch.TickId, result.Events);
         // A crash here leaves the batch unfinished on the source and its tick on the target: the next run finishes it.
         await batches.FinishBatchAsync(batch, cancellationToken).ConfigureAwait(false);
-        return ApplyOutcome.Applied;
-    }
-
-    private async IAsyncEnumerable<ApplyEvent> RouteAsync(
-        IAsyncEnumerable<ApplyEvent> events, Dictionary<string, TableStateRow> tables, KeptEventWriter kept, HashSet<string> touched,
-        [EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        await foreach (var item in events.WithCancellation(cancellationToken).ConfigureAwait(false))
-        {
-            var table = item.Event.Table;
-            if (table is null || !tables.TryGetValue(table, out var state))
-            {
-                continue;
-            }
-            if (!_rules.TryGetValue(table, out var rule))
-            {
-                // A table without a rule here (not valid any more, or retried since this loop was built): its events wait on
-                // the target for a loop that has one. New and paused tables pass them over, as below (a copy will take them).
-                if (state.State is not (TableState.New or TableState.Paused))
-                {
-                    await kept.AddAsync(item, cancellationToken).ConfigureAwait(false);
-                }
-                continue;
-            }
-            switch (CopyHandover.Decide(state.State, state.CopySnapshot, item.Event.TxId))
-            {
-                case HandoverAction.Apply:
-                    if (drift is not null)
-                    {
-                        touched.Add(table);
-                        yield return await drift.CheckAsync(rule, item, cancellationToken).ConfigureAwait(false);
-                    }
-                    else
-                    {
-                        yield return item;
-                    }
-                    break;
-                case HandoverAction.Keep:
-                    await kept.AddAsync(item, cancellationToken).ConfigureAwait(false);
-                    break;
-                case HandoverAction.Skip:
-                default:
-                    break;
-            }
-        }
+        return stepped ? ApplyOutcome.RulesChanged : ApplyOutcome.Applied;
     }
 
     /// <summary>The locale money values are read in: the source's, when a table has a money column (see ApplySession).</summary>

@@ -3,6 +3,7 @@ using Ferry.Engine.Replication;
 using Ferry.Engine.Compare;
 using Ferry.Engine.Replication.Catalog;
 using Ferry.Engine.Replication.Compare;
+using Ferry.Engine.Replication.Ddl;
 using Ferry.Engine.Replication.Sequences;
 using Ferry.Engine.Replication.Sets;
 using Ferry.Engine.Replication.Status;
@@ -33,6 +34,7 @@ public static class ReplicationDependencyInjection
         services.AddTransient<SubscriptionService>();
         services.AddTransient<TableRuleService>();
         services.AddTransient<SequenceRuleService>();
+        services.AddTransient<DdlService>();
         services.AddTransient<IResyncRunner, ReplicationResyncRunner>();
         services.AddTransient<ReplicationStatusQuery>();
         services.AddTransient<SourceCatalogQuery>();
