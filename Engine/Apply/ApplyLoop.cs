@@ -180,7 +180,7 @@ public sealed class ApplyLoop(
         var into = new HandlerTarget(connection, transaction, rules);
         var (result, stepped) = await BatchSegments.ApplyAsync(with, into,
             rules, RetriedTables.Prepend(replay, batches.ReadEventsAsync(batch, _filters, cancellationToken), cancellationToken),
-            events => EventRouter.RouteAsync(events, tables, rules, drift, kept, touched, cancellationToken), steps, cancellationToken)
+            events => EventRouter.RouteAsync(events, tables, rules, drift, kept, touched, cancellationToken), steps, drift, cancellationToken)
             .ConfigureAwait(false);
         if (steps is not null)
         {

@@ -121,6 +121,17 @@ public sealed class DriftWatch(NpgsqlDataSource source, NpgsqlDataSource target)
         return same;
     }
 
+    /// <summary>
+    /// Forgets what it read and decided: after a DDL script ran in the batch (docs/decisions/ADR-020-ddl-and-sequences-in-the-stream.md),
+    /// the source's columns are read again before the next event is checked.
+    /// </summary>
+    public void Forget()
+    {
+        _source.Clear();
+        _shapeChecked.Clear();
+        _verdicts.Clear();
+    }
+
     /// <summary>Runs a rebuilding drift's statements on the target, in one transaction.</summary>
     public async Task PrepareTargetAsync(DriftException drift, CancellationToken cancellationToken)
     {

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using Ferry.Engine.Apply.Handlers;
 using Ferry.Engine.Consumers;
+using Ferry.Engine.Drift;
 using Ferry.Engine.Queue;
 using Ferry.Engine.Rules;
 
@@ -16,7 +17,8 @@ internal static class BatchSegments
     /// <returns>What the handler did, and whether a step ran (the loop builds its rules again after the batch).</returns>
     public static async Task<(HandlerResult Result, bool Stepped)> ApplyAsync(
         IHandler with, HandlerTarget target, Dictionary<string, TableRule> rules, IAsyncEnumerable<ApplyEvent> events,
-        Func<IAsyncEnumerable<ApplyEvent>, IAsyncEnumerable<ApplyEvent>> route, IBatchSteps? steps, CancellationToken cancellationToken)
+        Func<IAsyncEnumerable<ApplyEvent>, IAsyncEnumerable<ApplyEvent>> route, IBatchSteps? steps, DriftWatch? drift,
+        CancellationToken cancellationToken)
     {
         if (steps is null)
         {
@@ -38,6 +40,8 @@ internal static class BatchSegments
             {
                 rules[rule.SourceTable] = rule;
             }
+            // The events after the step are checked against the source's columns as they are now.
+            drift?.Forget();
             stepped = true;
         }
     }
