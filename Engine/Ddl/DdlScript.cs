@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.RegularExpressions;
+using Ferry.Engine.Ddl.Internal;
 using Ferry.Engine.Rules;
 
 namespace Ferry.Engine.Ddl;
@@ -52,7 +53,7 @@ public sealed partial class DdlScript
             }
         }
         var script = new DdlScript(text, placeholders);
-        var statements = Split(text);
+        var statements = SqlLexer.Split(text);
         if (statements.Count == 0)
         {
             throw new DdlRefusedException("The script has no statement (only comments or semicolons).");
@@ -80,55 +81,13 @@ public sealed partial class DdlScript
             var kind = inner.Groups[1].Value.ToLowerInvariant() == "table" ? PlaceholderKind.Table : PlaceholderKind.Sequence;
             return resolve(new Placeholder(kind, ParseName(inner.Groups[2].Value, match.Value))).Quoted;
         });
-        return Split(text);
-    }
-
-    /// <summary>The statements of a SQL text: split at semicolons outside quotes, dollar quotes and comments; empty ones dropped.</summary>
-    internal static IReadOnlyList<string> Split(string text)
-    {
-        var statements = new List<string>();
-        var current = new StringBuilder();
-        var i = 0;
-        while (i < text.Length)
-        {
-            var c = text[i];
-            var end = c switch
-            {
-                '\'' => Skip(text, i, '\''),
-                '"' => Skip(text, i, '"'),
-                '-' when At(text, i, "--") => LineEnd(text, i),
-                '/' when At(text, i, "/*") => BlockEnd(text, i),
-                '$' when DollarTag(text, i) is { } tag => DollarEnd(text, i, tag),
-                _ => i + 1,
-            };
-            if (c == ';')
-            {
-                Add(statements, current);
-                current.Clear();
-            }
-            else
-            {
-                current.Append(text, i, end - i);
-            }
-            i = end;
-        }
-        Add(statements, current);
-        return statements;
-    }
-
-    private static void Add(List<string> statements, StringBuilder current)
-    {
-        var statement = current.ToString().Trim();
-        if (Words(statement).Count > 0)
-        {
-            statements.Add(statement);
-        }
+        return SqlLexer.Split(text);
     }
 
     /// <summary>Why a statement cannot be carried, or null.</summary>
     private static string? Refusal(string statement)
     {
-        var words = Words(statement);
+        var words = SqlLexer.Words(statement);
         var first = words[0];
         var second = words.Count > 1 ? words[1] : "";
         if (statement.TrimStart().StartsWith('\\'))
@@ -157,129 +116,10 @@ public sealed partial class DdlScript
         };
     }
 
-    /// <summary>The statement's first words in upper case, comments left out (enough to tell its kind).</summary>
-    private static List<string> Words(string statement)
-    {
-        var words = new List<string>();
-        var i = 0;
-        while (i < statement.Length && words.Count < 6)
-        {
-            if (char.IsWhiteSpace(statement[i]))
-            {
-                i++;
-            }
-            else if (At(statement, i, "--"))
-            {
-                i = LineEnd(statement, i);
-            }
-            else if (At(statement, i, "/*"))
-            {
-                i = BlockEnd(statement, i);
-            }
-            else
-            {
-                var start = i;
-                while (i < statement.Length && (char.IsLetterOrDigit(statement[i]) || statement[i] == '_'))
-                {
-                    i++;
-                }
-                if (i == start)
-                {
-                    words.Add(statement[i].ToString());
-                    i++;
-                }
-                else
-                {
-                    words.Add(statement[start..i].ToUpperInvariant());
-                }
-            }
-        }
-        return words;
-    }
-
     private static string Head(string statement)
     {
         var flat = string.Join(' ', statement.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
         return flat.Length <= 40 ? flat : flat[..40] + "...";
-    }
-
-    private static bool At(string text, int i, string what) => string.CompareOrdinal(text, i, what, 0, what.Length) == 0;
-
-    /// <summary>Past a quoted string or identifier starting at <paramref name="i"/> (a doubled quote stays inside).</summary>
-    private static int Skip(string text, int i, char quote)
-    {
-        // E'...' strings take backslash escapes.
-        var escapes = quote == '\'' && i > 0 && (text[i - 1] is 'E' or 'e') && (i < 2 || !char.IsLetterOrDigit(text[i - 2]));
-        var j = i + 1;
-        while (j < text.Length)
-        {
-            if (escapes && text[j] == '\\')
-            {
-                j += 2;
-                continue;
-            }
-            if (text[j] == quote)
-            {
-                if (j + 1 < text.Length && text[j + 1] == quote)
-                {
-                    j += 2;
-                    continue;
-                }
-                return j + 1;
-            }
-            j++;
-        }
-        return text.Length;
-    }
-
-    private static int LineEnd(string text, int i)
-    {
-        var end = text.IndexOf('\n', i);
-        return end < 0 ? text.Length : end + 1;
-    }
-
-    private static int BlockEnd(string text, int i)
-    {
-        var depth = 0;
-        var j = i;
-        while (j < text.Length)
-        {
-            if (At(text, j, "/*"))
-            {
-                depth++;
-                j += 2;
-            }
-            else if (At(text, j, "*/"))
-            {
-                depth--;
-                j += 2;
-                if (depth == 0)
-                {
-                    return j;
-                }
-            }
-            else
-            {
-                j++;
-            }
-        }
-        return text.Length;
-    }
-
-    private static string? DollarTag(string text, int i)
-    {
-        if (i > 0 && (char.IsLetterOrDigit(text[i - 1]) || text[i - 1] == '_'))
-        {
-            return null;
-        }
-        var match = Dollar().Match(text, i);
-        return match.Success && match.Index == i ? match.Value : null;
-    }
-
-    private static int DollarEnd(string text, int i, string tag)
-    {
-        var end = text.IndexOf(tag, i + tag.Length, StringComparison.Ordinal);
-        return end < 0 ? text.Length : end + tag.Length;
     }
 
     /// <summary>A name as <c>schema.name</c>, each part plain (as stored) or double-quoted.</summary>
@@ -329,7 +169,4 @@ public sealed partial class DdlScript
 
     [GeneratedRegex(@"^\{\{\s*(table|sequence)\s*:\s*(.+?)\s*\}\}$", RegexOptions.IgnoreCase | RegexOptions.Singleline)]
     private static partial Regex Placeholder();
-
-    [GeneratedRegex(@"\$([A-Za-z_][A-Za-z0-9_]*)?\$")]
-    private static partial Regex Dollar();
 }
