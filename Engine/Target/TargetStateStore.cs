@@ -230,7 +230,16 @@ public sealed class TargetStateStore(NpgsqlDataSource target, string subscriptio
     /// been copied (the events kept since it stopped are replayed by the apply loop, docs/decisions/ADR-014-exact-row-encoding.md);
     /// to copying when its copy never finished (a resync). Returns the new state, or null when the table is not in error.
     /// </summary>
-    public async Task<TableState?> RetryTableAsync(string sourceTable, CancellationToken cancellationToken = default)
+    public Task<TableState?> RetryTableAsync(string sourceTable, CancellationToken cancellationToken = default) =>
+        RetryTableAsync(sourceTable, null, cancellationToken);
+
+    /// <summary>
+    /// <see cref="RetryTableAsync(string, CancellationToken)"/>, and in the same transaction deletes the one kept event
+    /// <paramref name="skipEventId"/> of the table, so that the replay applies every kept event but that one
+    /// (docs/decisions/ADR-017-error-history.md).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The table is in error but does not keep that event; nothing changed.</exception>
+    public async Task<TableState?> RetryTableAsync(string sourceTable, long? skipEventId, CancellationToken cancellationToken)
     {
         await using var connection = await target.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
@@ -239,6 +248,19 @@ public sealed class TargetStateStore(NpgsqlDataSource target, string subscriptio
         if (row is not { State: TableState.Error })
         {
             return null;
+        }
+        if (skipEventId is { } skip)
+        {
+            await using var delete = new NpgsqlCommand(
+                "DELETE FROM ferry.pending_event WHERE subscription = $1 AND source_table = $2 AND event_id = $3", connection, transaction);
+            delete.Parameters.Add(new NpgsqlParameter { Value = subscription });
+            delete.Parameters.Add(new NpgsqlParameter { Value = sourceTable });
+            delete.Parameters.Add(new NpgsqlParameter { Value = skip });
+            if (await delete.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) != 1)
+            {
+                throw new InvalidOperationException(
+                    $"{sourceTable} does not keep event {skip} on the target: it was applied, skipped or resynced already.");
+            }
         }
         var to = row.CopySnapshot is null ? TableState.Copying : TableState.CatchingUp;
         await MoveTableAsync(connection, transaction, sourceTable, to, row.CopySnapshot, row.RowsCopied, cancellationToken: cancellationToken)
