@@ -41,8 +41,9 @@ namespace Ferry.Engine.Replication;
 /// for the dashboard's chart. They are statistics: a crash loses the counts of at most one poll interval.
 /// </para>
 /// <para>
-/// Errors: the apply loop retries transient errors itself and stops the subscription on a permanent one (kept on the
-/// target, mirrored here as <see cref="SubscriptionState.Error"/> with the message). Anything else failing around it (the
+/// Errors: the apply loop retries transient errors itself, stops the failing event's table on a permanent one, or the
+/// subscription when no event is to blame (kept on the target, mirrored here as <see cref="SubscriptionState.Error"/> with
+/// the message); every error goes to the error history (docs/decisions/ADR-017-error-history.md). Anything else failing around it (the
 /// control database, a node not answering while the loop is set up) is retried here with backoff and logged.
 /// </para>
 /// </remarks>
