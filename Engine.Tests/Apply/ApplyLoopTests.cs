@@ -149,10 +149,19 @@ public sealed class ApplyLoopTests(ClusterFixture clusters)
             }
         };
 
-        Assert.Equal(ApplyOutcome.Applied, await Loop(feed, target, rule, new BulkHandler()).RunOnceAsync(ct));
+        var journal = new ListJournal();
+        var loop = new ApplyLoop(feed, target, new TargetStateStore(target, "sub"), [rule], new BulkHandler(),
+            new ApplyLoopOptions { InitialBackoff = TimeSpan.FromMilliseconds(10), Errors = journal }, TimeProvider.System,
+            NullLogger<ApplyLoop>.Instance);
+
+        Assert.Equal(ApplyOutcome.Applied, await loop.RunOnceAsync(ct));
 
         Assert.Equal(3, failures);
         Assert.Equal(await HashAsync(source), await HashAsync(target));
+        // Both failures reported as retrying with their SQLSTATE, then one pass of the subscription's batch.
+        Assert.Equal(2, journal.Reports.Count);
+        Assert.All(journal.Reports, r => Assert.Equal((ApplyErrorEnding.Retrying, "40001", true), (r.Ending, r.SqlState, r.Transient)));
+        Assert.Equal(1, journal.Passes);
     }
 
     [Fact]
@@ -203,7 +212,13 @@ public sealed class ApplyLoopTests(ClusterFixture clusters)
             return Task.CompletedTask;
         }
 
-        public Task PassedAsync(IReadOnlyCollection<string> tables, CancellationToken cancellationToken) => Task.CompletedTask;
+        public int Passes { get; private set; }
+
+        public Task PassedAsync(IReadOnlyCollection<string> tables, CancellationToken cancellationToken)
+        {
+            Passes++;
+            return Task.CompletedTask;
+        }
     }
 
     internal static ApplyLoop Loop(IBatchSource feed, NpgsqlDataSource target, TableRule rule, IHandler handler) =>

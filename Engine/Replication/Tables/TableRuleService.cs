@@ -204,6 +204,11 @@ public sealed partial class TableRuleService(
         table.Differs = null;
         table.NeedsCompare = false;
         await context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        // The table's open errors end with its copy (docs/decisions/ADR-017-error-history.md).
+        var now = time.GetUtcNow();
+        await context.ErrorGroups.Where(g => g.TableRuleId == tableId && g.ClosedAt == null).ExecuteUpdateAsync(s => s
+            .SetProperty(g => g.Status, ErrorStatus.Resynced).SetProperty(g => g.ClosedAt, now).SetProperty(g => g.Resolution, "resynced"),
+            cancellationToken).ConfigureAwait(false);
         var info = Info(table);
         await _audit.AuditAsync(context, user, "resync", TableRuleRecord.AuditEntityType, tableId, before, info, subscription.Id,
             cancellationToken)
