@@ -6,12 +6,14 @@ using Ferry.Engine.Target;
 
 namespace Ferry.Engine.Apply.Internal;
 
-/// <summary>
-/// Routes a batch's events for the apply loop: each table's events are applied (checked for drift first), kept while its copy
-/// runs, or skipped, by <see cref="CopyHandover.Decide"/>; events of tables without a state row on the target are not applied.
-/// </summary>
+/// <summary>Sends each event of a batch to its handler, to the kept events, or past (the copy handover, docs/architecture.md).</summary>
 internal static class EventRouter
 {
+    /// <summary>
+    /// The events to apply: those of tables this loop applies whose handover says apply (checked for drift first when
+    /// <paramref name="drift"/> is given, their tables added to <paramref name="touched"/>); events of stopped, copying, or
+    /// rule-less tables are kept; those of new and paused tables, and of tables without a state row, are passed over.
+    /// </summary>
     public static async IAsyncEnumerable<ApplyEvent> RouteAsync(
         IAsyncEnumerable<ApplyEvent> events, Dictionary<string, TableStateRow> tables, IReadOnlyDictionary<string, TableRule> rules,
         DriftWatch? drift, KeptEventWriter kept, HashSet<string> touched, [EnumeratorCancellation] CancellationToken cancellationToken)
