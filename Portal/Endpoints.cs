@@ -60,6 +60,7 @@ public static class Endpoints
         api.MapAuditApi();
         api.MapSchedulesApi();
         api.MapSetsApi();
+        api.MapDdlApi();
         api.MapSubscriptionsApi();
         api.MapCompareApi();
         api.MapStatusApi();

@@ -21,8 +21,10 @@ internal sealed class ServiceScenario : IAsyncDisposable
 {
     public static readonly System.Security.Claims.ClaimsPrincipal Operator = ReplicationTestEnvironment.User("olga", FerryRoles.Operator);
 
-    private ServiceScenario(ReplicationTestEnvironment engine, NpgsqlDataSource source, NpgsqlDataSource target, int subscriptionId)
+    private ServiceScenario(
+        ReplicationTestEnvironment engine, NpgsqlDataSource source, NpgsqlDataSource target, int setId, int subscriptionId)
     {
+        SetId = setId;
         Engine = engine;
         Source = source;
         Target = target;
@@ -36,6 +38,8 @@ internal sealed class ServiceScenario : IAsyncDisposable
     public NpgsqlDataSource Target { get; }
 
     public int SubscriptionId { get; }
+
+    public int SetId { get; }
 
     public TableRuleService Service => Engine.Services.GetRequiredService<TableRuleService>();
 
@@ -57,7 +61,7 @@ internal sealed class ServiceScenario : IAsyncDisposable
             .CreateSetAsync(Operator, name, await engine.AddNodeAsync("source", sourceConnection, Ct), Ct);
         var subscription = await engine.Services.GetRequiredService<SubscriptionService>()
             .SubscribeAsync(Operator, set.Id, await engine.AddNodeAsync("target", targetConnection, Ct), Ct);
-        return new ServiceScenario(engine, source, target, subscription.Id);
+        return new ServiceScenario(engine, source, target, set.Id, subscription.Id);
     }
 
     public Task<TableInfo> AddTableAsync(string source, string? target = null, bool addMissingColumns = false) =>

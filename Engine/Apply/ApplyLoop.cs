@@ -36,7 +36,7 @@ namespace Ferry.Engine.Apply;
 /// </remarks>
 public sealed class ApplyLoop(
     IBatchSource batches, NpgsqlDataSource target, TargetStateStore store, IReadOnlyList<TableRule> rules, IHandler handler,
-    ApplyLoopOptions options, TimeProvider time, ILogger<ApplyLoop> logger, DriftWatch? drift = null)
+    ApplyLoopOptions options, TimeProvider time, ILogger<ApplyLoop> logger, DriftWatch? drift = null, IBatchSteps? steps = null)
 {
     private readonly Dictionary<string, TableRule> _rules = rules.ToDictionary(r => r.SourceTable, StringComparer.Ordinal);
     private readonly Dictionary<string, string> _filters = rules
@@ -190,10 +190,17 @@ public sealed class ApplyLoop(
         var replay = RetriedTables.TakeKeptAsync(store, connection, transaction, tables, _rules, batches, logger, replayed, cancellationToken);
         var kept = new KeptEventWriter(store, connection, transaction);
         var touched = new HashSet<string>(StringComparer.Ordinal);
-        var events = EventRouter.RouteAsync(
-            RetriedTables.Prepend(replay, batches.ReadEventsAsync(batch, _filters, cancellationToken), cancellationToken), tables, _rules,
-            drift, kept, touched, cancellationToken);
-        var result = await with.ApplyAsync(new HandlerTarget(connection, transaction, _rules), events, cancellationToken).ConfigureAwait(false);
+        // This run's rules: a step (DDL, docs/decisions/ADR-020-ddl-and-sequences-in-the-stream.md) changes them for the events after it.
+        var rules = new Dictionary<string, TableRule>(_rules, StringComparer.Ordinal);
+        var into = new HandlerTarget(connection, transaction, rules);
+        var (result, stepped) = await BatchSegments.ApplyAsync(with, into,
+            rules, RetriedTables.Prepend(replay, batches.ReadEventsAsync(batch, _filters, cancellationToken), cancellationToken),
+            events => EventRouter.RouteAsync(events, tables, rules, drift, kept, touched, cancellationToken), steps, drift, cancellationToken)
+            .ConfigureAwait(false);
+        if (steps is not null)
+        {
+            await steps.FinishAsync(batch, into, cancellationToken).ConfigureAwait(false);
+        }
         if (drift is not null && !await drift.VerifyAsync(touched, cancellationToken).ConfigureAwait(false))
         {
             return null;
@@ -236,7 +243,7 @@ public sealed class ApplyLoop(
         logger.BatchApplied(store.Subscription, batch.PreviousTickId, batch.TickId, result.Events);
         // A crash here leaves the batch unfinished on the source and its tick on the target: the next run finishes it.
         await batches.FinishBatchAsync(batch, cancellationToken).ConfigureAwait(false);
-        return ApplyOutcome.Applied;
+        return stepped ? ApplyOutcome.RulesChanged : ApplyOutcome.Applied;
     }
 
     /// <summary>The locale money values are read in: the source's, when a table has a money column (see ApplySession).</summary>

@@ -17,8 +17,15 @@ public sealed class DriftWatch(NpgsqlDataSource source, NpgsqlDataSource target)
 {
     private readonly Dictionary<string, IReadOnlyList<LiveColumn>> _source = new(StringComparer.Ordinal);
     private readonly HashSet<string> _shapeChecked = new(StringComparer.Ordinal);
-    private readonly Dictionary<(string Table, IReadOnlyList<string> Names), IReadOnlyList<KeyValuePair<string, string?>>> _verdicts =
-        new(new VerdictKeyComparer());
+    private readonly Dictionary<(string Table, IReadOnlyList<string> Names), (TableRule Rule, IReadOnlyList<KeyValuePair<string, string?>> Fills)>
+        _verdicts = new(new VerdictKeyComparer());
+
+    /// <summary>
+    /// Whether a DDL script queued on the root has not run on this target yet (docs/decisions/ADR-020-ddl-and-sequences-in-the-stream.md).
+    /// While one is, a table whose source columns differ from its rule and its target is not stopped: the events before the
+    /// script still have the rule's shape, and the script brings the target to the source's (each event is still checked).
+    /// </summary>
+    public Func<CancellationToken, Task<bool>>? DdlPending { get; init; }
 
     /// <summary>Reads the source columns of the rules' tables (one query) and the source's <c>lc_monetary</c>.</summary>
     public async Task LoadAsync(IEnumerable<TableRule> rules, CancellationToken cancellationToken)
@@ -59,18 +66,21 @@ public sealed class DriftWatch(NpgsqlDataSource source, NpgsqlDataSource target)
         {
             var targetColumns = (await LiveColumns.ReadAsync(target, [rule.Target.Quoted], cancellationToken).ConfigureAwait(false))
                 .GetValueOrDefault(rule.Target.Quoted) ?? [];
-            if (DriftCheck.CompareShape(rule, columns, targetColumns) is { } drift)
+            if (DriftCheck.CompareShape(rule, columns, targetColumns) is { } drift
+                && !(drift.Stop && DdlPending is not null && await DdlPending(cancellationToken).ConfigureAwait(false)))
             {
                 _shapeChecked.Remove(rule.SourceTable);
                 throw drift;
             }
         }
         var names = e.Columns ?? EventRow.Names(e.Data);
-        if (!_verdicts.TryGetValue((rule.SourceTable, names), out var fills))
+        // A verdict holds for the rule it was made with (a DDL step replaces a table's rule within a batch).
+        if (!_verdicts.TryGetValue((rule.SourceTable, names), out var verdict) || !ReferenceEquals(verdict.Rule, rule))
         {
-            fills = DriftCheck.CheckEvent(rule, e, names, columns);
-            _verdicts[(rule.SourceTable, names)] = fills;
+            verdict = (rule, DriftCheck.CheckEvent(rule, e, names, columns));
+            _verdicts[(rule.SourceTable, names)] = verdict;
         }
+        var fills = verdict.Fills;
         if (fills.Count == 0)
         {
             return item;
@@ -109,6 +119,17 @@ public sealed class DriftWatch(NpgsqlDataSource source, NpgsqlDataSource target)
             }
         }
         return same;
+    }
+
+    /// <summary>
+    /// Forgets what it read and decided: after a DDL script ran in the batch (docs/decisions/ADR-020-ddl-and-sequences-in-the-stream.md),
+    /// the source's columns are read again before the next event is checked.
+    /// </summary>
+    public void Forget()
+    {
+        _source.Clear();
+        _shapeChecked.Clear();
+        _verdicts.Clear();
     }
 
     /// <summary>Runs a rebuilding drift's statements on the target, in one transaction.</summary>

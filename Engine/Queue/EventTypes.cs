@@ -14,4 +14,10 @@ public static class EventTypes
 
     /// <summary>The table was truncated; no data.</summary>
     public const string Truncate = "T";
+
+    /// <summary>
+    /// An operator's DDL script (queue schema v7): no table, no data; the script, with its placeholders, in <c>ev_extra</c>. Each
+    /// subscriber runs it at its point of the stream (docs/decisions/ADR-020-ddl-and-sequences-in-the-stream.md).
+    /// </summary>
+    public const string Ddl = "DDL";
 }

@@ -5,6 +5,7 @@ using Ferry.Engine.Errors;
 using Ferry.Engine.Replication.Errors;
 using Ferry.Engine.Replication.Catalog;
 using Ferry.Engine.Replication.Compare;
+using Ferry.Engine.Replication.Ddl;
 using Ferry.Engine.Replication.Sequences;
 using Ferry.Engine.Replication.Sets;
 using Ferry.Engine.Replication.Status;
@@ -35,6 +36,7 @@ public static class ReplicationDependencyInjection
         services.AddTransient<SubscriptionService>();
         services.AddTransient<TableRuleService>();
         services.AddTransient<SequenceRuleService>();
+        services.AddTransient<DdlService>();
         services.AddTransient<IResyncRunner, ReplicationResyncRunner>();
         services.AddTransient<ReplicationStatusQuery>();
         services.AddTransient<SourceCatalogQuery>();

@@ -2,6 +2,7 @@ using Ferry.Engine.Control;
 using Ferry.Engine.Errors;
 using Ferry.Engine.Maintenance;
 using Ferry.Engine.Nodes;
+using Ferry.Engine.Queue;
 using Ferry.Engine.Replication.Internal;
 using Ferry.Engine.Rules;
 using Ferry.Engine.Sequences;
@@ -61,7 +62,11 @@ public sealed class ReplicationHousekeeping(
         return purged;
     }
 
-    /// <summary>Carries every active subscription's sequences to its target; returns how many target sequences moved.</summary>
+    /// <summary>
+    /// Carries every active subscription's sequences to its target; returns how many target sequences moved. A set whose queue
+    /// is at schema v7 or later is left out: its sequences travel with the ticks, set in each batch's transaction
+    /// (docs/decisions/ADR-020-ddl-and-sequences-in-the-stream.md).
+    /// </summary>
     public async Task<int> SyncSequencesAsync(CancellationToken cancellationToken)
     {
         await using var context = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
@@ -78,6 +83,10 @@ public sealed class ReplicationHousekeeping(
             try
             {
                 await using var source = nodes.Open(subscription.Set!.RootNode!, "ferry-sequences");
+                if (await QueueSchema.GetInstalledVersionAsync(source, cancellationToken).ConfigureAwait(false) >= QueueStream.Version)
+                {
+                    continue;
+                }
                 await using var target = nodes.Open(subscription.TargetNode!, "ferry-sequences");
                 moved += await SequenceSync.SyncAsync(source, target, subscription.Sequences.Select(s =>
                     (new TableName(s.SourceSchema, s.SourceSequence), new TableName(s.TargetSchema, s.TargetSequence))), cancellationToken)

@@ -146,14 +146,16 @@ public sealed class SubscriptionRunner(
         await using var source = _nodes.Open(set.RootNode!, "ferry-apply");
         await using var target = _nodes.Open(subscription.TargetNode!, "ferry-apply");
         var store = new TargetStateStore(target, subscription.ConsumerName);
+        var stream = await LoopStream.OpenAsync(source, subscription, _logger, cancellationToken).ConfigureAwait(false);
         var (rules, handlers) = await LoopRules.BuildAsync(
-            subscription, source, target, store, mirror, settings.AddMissingColumns, _handlers, _logger, cancellationToken).ConfigureAwait(false);
+            subscription, source, target, store, mirror, settings.AddMissingColumns, _handlers, _logger, cancellationToken, stream.DdlPending)
+            .ConfigureAwait(false);
         var bySource = rules.Values.ToDictionary(r => r.SourceTable, StringComparer.Ordinal);
         journal?.UseTables(rules.ToDictionary(r => r.Value.SourceTable, r => r.Key, StringComparer.Ordinal));
         var handler = new TableHandlers(handlers, HandlerRegistry.Find(null, _handlers)!);
         var signature = LoopSignature.Of(subscription);
         var consumer = new QueueConsumer(source, set.QueueName, subscription.ConsumerName);
-        var drift = new DriftWatch(source, target);
+        var drift = new DriftWatch(source, target) { DdlPending = stream.Pending };
         await drift.LoadAsync(rules.Values, cancellationToken).ConfigureAwait(false);
         var apply = new ApplyLoop(
             new QueueBatchSource(consumer, source), target, store, [.. rules.Values], handler,
@@ -162,7 +164,7 @@ public sealed class SubscriptionRunner(
                 InitialBackoff = settings.InitialBackoff, MaxBackoff = settings.MaxBackoff, TransientError = figures.TransientError,
                 Errors = journal,
             }, time,
-            loggers.CreateLogger<ApplyLoop>(), drift);
+            loggers.CreateLogger<ApplyLoop>(), drift, stream.Steps);
         await using var listener = await consumer.ListenAsync(cancellationToken).ConfigureAwait(false);
         var copyOptions = new CopyOptions { MaxConcurrentCopies = settings.MaxConcurrentCopies, RetryDelay = settings.InitialBackoff };
         // Disposed first when the loop ends: stops the running copies before the data sources go.

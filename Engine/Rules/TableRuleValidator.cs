@@ -64,6 +64,14 @@ public static class TableRuleValidator
             await CreateTargetAsync(targetConnection, rule, cancellationToken).ConfigureAwait(false);
             return rule;
         }
+        if (request.TargetShape)
+        {
+            var there = existing.Columns.Select(c => c.Definition.Name).ToHashSet(StringComparer.Ordinal);
+            if (rule.Columns.Any(c => !there.Contains(c.Name)) && rule.Key.All(there.Contains))
+            {
+                rule = rule with { Columns = [.. rule.Columns.Where(c => there.Contains(c.Name))] };
+            }
+        }
         CheckTarget(rule, existing);
         if (filter is not null
             && await FilterCheck.ProblemAsync(targetConnection, targetName, FilterSql.RowAlias(request.Source), existing, filter,

@@ -20,7 +20,8 @@ internal static class LoopRules
     /// <returns>The validated rules by table rule id, and the handlers by source table.</returns>
     public static async Task<(Dictionary<int, TableRule> Rules, Dictionary<string, IHandler> Handlers)> BuildAsync(
         Subscription subscription, NpgsqlDataSource source, NpgsqlDataSource target, TargetStateStore store, SubscriptionMirror mirror,
-        bool addMissingColumns, IReadOnlyDictionary<string, IHandler> named, ILogger logger, CancellationToken cancellationToken)
+        bool addMissingColumns, IReadOnlyDictionary<string, IHandler> named, ILogger logger, CancellationToken cancellationToken,
+        bool ddlPending = false)
     {
         await store.InstallAsync(cancellationToken).ConfigureAwait(false);
         var rules = new Dictionary<int, TableRule>();
@@ -30,7 +31,8 @@ internal static class LoopRules
             TableRule rule;
             try
             {
-                rule = await TableRuleBuilder.BuildAsync(source, target, table, addMissingColumns, cancellationToken).ConfigureAwait(false);
+                rule = await TableRuleBuilder.BuildAsync(source, target, table, addMissingColumns, cancellationToken, ddlPending)
+                    .ConfigureAwait(false);
             }
             catch (TableRuleException e)
             {

@@ -8,11 +8,13 @@ internal sealed class LoopSignature
 {
     private readonly Dictionary<int, string> _tables;
     private readonly HashSet<int> _inError;
+    private readonly string _sequences;
 
-    private LoopSignature(Dictionary<int, string> tables, HashSet<int> inError)
+    private LoopSignature(Dictionary<int, string> tables, HashSet<int> inError, string sequences)
     {
         _tables = tables;
         _inError = inError;
+        _sequences = sequences;
     }
 
     public static LoopSignature Of(Subscription subscription) => new(
@@ -20,7 +22,10 @@ internal sealed class LoopSignature
             t => t.Id,
             t => $"{t.SourceSchema}|{t.SourceTable}|{t.TargetSchema}|{t.TargetTable}|{t.Filter}|{string.Join(',', t.KeyColumns)}"
                 + $"|{t.HandlerName}|{t.AddMissingColumns}"),
-        [.. subscription.Tables.Where(t => t.State == TableState.Error).Select(t => t.Id)]);
+        [.. subscription.Tables.Where(t => t.State == TableState.Error).Select(t => t.Id)],
+        // Sequences travel with the ticks on queue v7: the loop carries the ones it was built with (docs/decisions/ADR-020-ddl-and-sequences-in-the-stream.md).
+        string.Join(';', subscription.Sequences.Select(s => $"{s.SourceSchema}|{s.SourceSequence}|{s.TargetSchema}|{s.TargetSequence}")
+            .Order(StringComparer.Ordinal)));
 
     /// <summary>
     /// Whether a loop built from this signature must be rebuilt for the subscription as it is <paramref name="now"/>. A
@@ -38,6 +43,7 @@ internal sealed class LoopSignature
         var leftError = _inError.Any(id => now._tables.ContainsKey(id) && !now._inError.Contains(id));
         _inError.UnionWith(now._inError);
         return leftError
+            || _sequences != now._sequences
             || _tables.Any(b => !now._tables.TryGetValue(b.Key, out var line) || line != b.Value)
             || (now._tables.Count > _tables.Count && !copiesRunning);
     }

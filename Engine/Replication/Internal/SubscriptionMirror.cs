@@ -22,6 +22,7 @@ internal sealed class SubscriptionMirror(IDbContextFactory<ControlDbContext> con
             .Include(s => s.Set).ThenInclude(s => s!.RootNode)
             .Include(s => s.TargetNode)
             .Include(s => s.Tables)
+            .Include(s => s.Sequences)
             .AsSplitQuery()
             .SingleOrDefaultAsync(s => s.Id == subscriptionId, cancellationToken).ConfigureAwait(false);
     }
@@ -45,7 +46,7 @@ internal sealed class SubscriptionMirror(IDbContextFactory<ControlDbContext> con
         CancellationToken cancellationToken)
     {
         await using var context = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
-        var subscription = await context.Subscriptions.Include(s => s.Tables)
+        var subscription = await context.Subscriptions.Include(s => s.Tables).Include(s => s.Sequences).AsSplitQuery()
             .SingleOrDefaultAsync(s => s.Id == subscriptionId, cancellationToken).ConfigureAwait(false);
         if (subscription is null)
         {

@@ -16,26 +16,26 @@ internal static class TableRuleBuilder
     /// <exception cref="TableRuleException">The rule does not hold any more; the message says what to fix.</exception>
     public static async Task<TableRule> BuildAsync(
         NpgsqlDataSource source, NpgsqlDataSource target, TableRuleRecord table, bool addMissingColumns,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, bool ddlPending = false)
     {
-        addMissingColumns |= table.AddMissingColumns;
+        addMissingColumns = (addMissingColumns || table.AddMissingColumns) && !ddlPending;
         if (addMissingColumns)
         {
             await TargetColumns.AddMissingAsync(source, target, new TableName(table.SourceSchema, table.SourceTable),
                 new TableName(table.TargetSchema, table.TargetTable), cancellationToken).ConfigureAwait(false);
         }
-        var rule = await BuildAsync(source, target, table, cancellationToken).ConfigureAwait(false);
+        var rule = await BuildAsync(source, target, table, ddlPending, cancellationToken).ConfigureAwait(false);
         return addMissingColumns ? rule with { AddMissingColumns = true } : rule;
     }
 
     private static async Task<TableRule> BuildAsync(
-        NpgsqlDataSource source, NpgsqlDataSource target, TableRuleRecord table, CancellationToken cancellationToken)
+        NpgsqlDataSource source, NpgsqlDataSource target, TableRuleRecord table, bool ddlPending, CancellationToken cancellationToken)
     {
         var sourceName = new TableName(table.SourceSchema, table.SourceTable);
         var targetName = new TableName(table.TargetSchema, table.TargetTable);
         try
         {
-            var rule = await TableRuleValidator.ValidateAsync(source, target, new TableRuleRequest(sourceName, targetName, table.Filter),
+            var rule = await TableRuleValidator.ValidateAsync(source, target, new TableRuleRequest(sourceName, targetName, table.Filter, TargetShape: ddlPending),
                 cancellationToken).ConfigureAwait(false);
             if (table.KeyColumns.Count == 0 || rule.Key.SequenceEqual(table.KeyColumns, StringComparer.Ordinal))
             {
@@ -50,7 +50,7 @@ internal static class TableRuleBuilder
             ?? throw new TableRuleException(
                 $"The source table {sourceName} has no unique index on the key ({string.Join(", ", table.KeyColumns)}) any more: "
                 + "give it back, or remove the table and add it again.");
-        return await TableRuleValidator.ValidateAsync(source, target, new TableRuleRequest(sourceName, targetName, table.Filter, index),
+        return await TableRuleValidator.ValidateAsync(source, target, new TableRuleRequest(sourceName, targetName, table.Filter, index, TargetShape: ddlPending),
             cancellationToken).ConfigureAwait(false);
     }
 

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Ferry.Engine.Control;
 using Ferry.Engine.Nodes;
+using Ferry.Engine.Queue;
 using Ferry.Engine.Replication.Internal;
 using Ferry.Engine.Rules;
 using Microsoft.EntityFrameworkCore;
@@ -48,6 +49,12 @@ public sealed class SequenceRuleService(
                 .ConfigureAwait(false))
             {
                 throw new ReplicationRefusedException($"The target has no sequence {targetName}: create it first.");
+            }
+            if (await QueueSchema.GetInstalledVersionAsync(sourceData, cancellationToken).ConfigureAwait(false) >= QueueStream.Version)
+            {
+                // Its values travel with the set's ticks from now on (docs/decisions/ADR-020-ddl-and-sequences-in-the-stream.md).
+                await QueueStream.RegisterSequenceAsync(sourceData, subscription.Set.QueueName, sourceName.Quoted, cancellationToken)
+                    .ConfigureAwait(false);
             }
         }
         var rule = new SequenceRule

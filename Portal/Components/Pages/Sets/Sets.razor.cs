@@ -29,6 +29,7 @@ public sealed partial class Sets
 
     [Inject] private SetService SetService { get; set; } = default!;
     [Inject] private SubscriptionService SubscriptionService { get; set; } = default!;
+    [Inject] private Engine.Replication.Ddl.DdlService DdlService { get; set; } = default!;
     [Inject] private ReplicationStatusQuery Status { get; set; } = default!;
     [Inject] private NodeAdministration Nodes { get; set; } = default!;
     [Inject] private Confirmation Confirmation { get; set; } = default!;
@@ -73,6 +74,20 @@ public sealed partial class Sets
         await SubscriptionService.ResumeAsync(_user, s.Id, CancellationToken.None);
         Snackbar.Add($"Resumed {s.TargetNodeName}.", Severity.Success);
     });
+
+    private async Task SkipDdlAsync(SubscriptionSummary s)
+    {
+        if (await Confirmation.AskAsync("Skip DDL script",
+                $"Skip the DDL script {s.TargetNodeName} stopped at, on {s.TargetNodeName} only, and resume it? The other nodes keep it; "
+                + "bring this target to the same shape yourself when it needs it.", "Skip script"))
+        {
+            await RunAsync(async () =>
+            {
+                await DdlService.SkipAsync(_user, s.Id, CancellationToken.None);
+                Snackbar.Add($"Skipped the DDL script on {s.TargetNodeName} and resumed it.", Severity.Success);
+            });
+        }
+    }
 
     private async Task UnsubscribeAsync(SubscriptionSummary s)
     {
