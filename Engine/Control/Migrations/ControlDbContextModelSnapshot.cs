@@ -824,6 +824,10 @@ namespace Ferry.Engine.Control.Migrations
                         .HasColumnType("text")
                         .HasColumnName("last_error");
 
+                    b.Property<string>("OwnedRows")
+                        .HasColumnType("text")
+                        .HasColumnName("owned_rows");
+
                     b.Property<long>("RowsCopied")
                         .HasColumnType("bigint")
                         .HasColumnName("rows_copied");
