@@ -35,6 +35,7 @@ public static class ReplicationDependencyInjection
         services.AddTransient<SequenceRuleService>();
         services.AddTransient<IResyncRunner, ReplicationResyncRunner>();
         services.AddTransient<ReplicationStatusQuery>();
+        services.AddTransient<MergedTablesQuery>();
         services.AddTransient<SourceCatalogQuery>();
         services.AddTransient<ThroughputQuery>();
         services.AddOptions<CompareOptions>().BindConfiguration("Compare");

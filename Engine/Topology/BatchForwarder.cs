@@ -22,17 +22,46 @@ public sealed class BatchForwarder(string queue)
     public string Queue => queue;
 
     /// <summary>
+    /// The provider's ticks inside <paramref name="batch"/> (after its previous tick, before its tick). A forwarder reads its
+    /// provider with <c>NextBatchAsync(0, ...)</c>, so a batch of several ticks holds no event: these ticks are empty, and
+    /// forwarding them too gives the branch every tick id of its provider.
+    /// </summary>
+    public static async Task<IReadOnlyList<long>> InnerTicksAsync(NpgsqlDataSource provider, Batch batch, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(provider);
+        ArgumentNullException.ThrowIfNull(batch);
+        await using var command = provider.CreateCommand(
+            "SELECT tick_id FROM ferry.tick WHERE tick_queue = ferry.queue_id($1) AND tick_id > $2 AND tick_id < $3 ORDER BY tick_id");
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = batch.Queue });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = batch.PreviousTickId });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = batch.TickId });
+        var ticks = new List<long>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            ticks.Add(reader.GetInt64(0));
+        }
+        return ticks;
+    }
+
+    /// <summary>
     /// Writes <paramref name="events"/> (the whole batch, in id order) into the branch's queue and closes tick
     /// <see cref="Batch.TickId"/> there; returns how many events it wrote. A batch whose tick the branch already holds is
     /// refused by <c>ferry.tick</c> (its tick id is not above the newest), which rolls the caller's transaction back.
     /// </summary>
+    /// <param name="innerTicks">The batch's empty inner ticks (<see cref="InnerTicksAsync"/>), closed first, in order.</param>
     public async Task<long> ForwardAsync(
-        NpgsqlConnection branch, NpgsqlTransaction transaction, Batch batch, IAsyncEnumerable<QueueEvent> events,
-        CancellationToken cancellationToken)
+        NpgsqlConnection branch, NpgsqlTransaction transaction, Batch batch, IReadOnlyList<long> innerTicks,
+        IAsyncEnumerable<QueueEvent> events, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(branch);
         ArgumentNullException.ThrowIfNull(batch);
+        ArgumentNullException.ThrowIfNull(innerTicks);
         ArgumentNullException.ThrowIfNull(events);
+        foreach (var inner in innerTicks)
+        {
+            await TickAsync(branch, transaction, inner, cancellationToken).ConfigureAwait(false);
+        }
         long written = 0;
         long highest = 0;
         await using (var insert = new NpgsqlCommand("SELECT ferry.insert_event($1, $2, $3, $4::json, $5, $6)", branch, transaction))
@@ -67,10 +96,33 @@ public sealed class BatchForwarder(string queue)
             position.Parameters.Add(new NpgsqlParameter<long> { TypedValue = highest });
             await position.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
+        await TickAsync(branch, transaction, batch.TickId, cancellationToken).ConfigureAwait(false);
+        // The tick's snapshot was taken inside this transaction, which it sees as not yet finished (at or above its xmax, or
+        // in its xip): the events just written would fall into the branch's NEXT batch. This transaction commits with the
+        // tick, so the tick may see it as finished: xmax moves past it, the transactions it thereby passes stay running (in
+        // xip), and it leaves xip. Then the events belong to the batch that ends at this tick, as on the provider
+        // (ForwardTests). The inner ticks above keep it running, since the events, written after them, are not theirs.
+        await using var own = new NpgsqlCommand(
+            """
+            UPDATE ferry.tick SET
+                   tick_xip = ARRAY(SELECT x FROM unnest(tick_xip) AS x WHERE x <> m.me
+                                    UNION SELECT generate_series(tick_xmax, m.me - 1) ORDER BY 1),
+                   tick_xmax = greatest(tick_xmax, m.me + 1)
+              FROM (SELECT ferry.current_txid() AS me) AS m
+             WHERE tick_queue = ferry.queue_id($1) AND tick_id = $2
+            """,
+            branch, transaction);
+        own.Parameters.Add(new NpgsqlParameter<string> { TypedValue = queue });
+        own.Parameters.Add(new NpgsqlParameter<long> { TypedValue = batch.TickId });
+        await own.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        return written;
+    }
+
+    private async Task TickAsync(NpgsqlConnection branch, NpgsqlTransaction transaction, long tickId, CancellationToken cancellationToken)
+    {
         await using var tick = new NpgsqlCommand("SELECT ferry.tick($1, $2)", branch, transaction);
         tick.Parameters.Add(new NpgsqlParameter<string> { TypedValue = queue });
-        tick.Parameters.Add(new NpgsqlParameter<long> { TypedValue = batch.TickId });
+        tick.Parameters.Add(new NpgsqlParameter<long> { TypedValue = tickId });
         await tick.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        return written;
     }
 }
