@@ -86,7 +86,7 @@ public sealed class MergeTests(ClusterFixture clusters)
             }
             await WaitAllOkAsync(status, subscriptions, 2);
             var merges = await engine.Services.GetRequiredService<MergedTablesQuery>().GetAsync(Operator, ct);
-            Assert.Equal(["digoal_01.user_info", "digoal_01.user_session"], merges.Select(m => m.Target));
+            Assert.Equal(["\"digoal_01\".\"user_info\"", "\"digoal_01\".\"user_session\""], merges.Select(m => m.Target));
             Assert.All(merges, m => Assert.Equal(["part0", "part1", "part2", "part3"], m.Sources.Select(s => s.SetName)));
             Assert.Equal(Owned(3), merges[0].Sources[3].OwnedRows);
             var partitionRows = new long[4];
