@@ -2,6 +2,7 @@ using System.Globalization;
 using Ferry.Engine.Control;
 using Ferry.Engine.Demo;
 using Ferry.Engine.Replication;
+using Ferry.Engine.Replication.Compare;
 using Ferry.Engine.Replication.Sequences;
 using Ferry.Engine.Replication.Sets;
 using Ferry.Engine.Replication.Status;
@@ -218,6 +219,14 @@ public sealed class MergeTests(ClusterFixture clusters)
             c => c == 40, TimeSpan.FromSeconds(60), c => $"{c} own rows");
         await WaitAllOkAsync(status, [subscription], 1);
         Assert.Equal(100L, await ScalarAsync<long>(target, "SELECT count(*) FROM digoal_01.user_info WHERE engname = 'other'"));
+
+        // A compare sees only the rule's own rows: the other source's are neither extra nor repaired away.
+        var compare = engine.Services.GetRequiredService<CompareService>();
+        var equal = await compare.CompareTableAsync(Operator, subscription, table.Id, ct);
+        Assert.Equal(("Done", 40L, 40L, false), (equal.State, equal.SourceRows, equal.TargetRows, equal.Differs));
+        await ExecuteAsync(target, "DELETE FROM digoal_01.user_info WHERE userid IN (20, 1001)");
+        var differs = await compare.CompareTableAsync(Operator, subscription, table.Id, ct);
+        Assert.Equal(("Done", 1L, 0L, 0L), (differs.State, differs.Missing, differs.Extra, differs.Different));
     }
 
     private static async Task WaitAllOkAsync(ReplicationStatusQuery status, IEnumerable<int> subscriptions, int tables)
