@@ -19,7 +19,8 @@ public sealed class ForwardTests(ClusterFixture clusters) : QueueTestBase(cluste
     [InlineData(13, 15)]
     [InlineData(18, 13)]
     [InlineData(15, 18)]
-    public async Task BranchForwardingInItsTransaction_GivesTheLeafTheRootsTickIdsAndEvents_AndARollbackForwardsNothing(int rootMajor, int branchMajor)
+    public async Task BranchForwardingInItsTransaction_GivesTheLeafTheRootsTickIdsAndEvents_AndARollbackForwardsNothing(
+        int rootMajor, int branchMajor)
     {
         var root = await CreateNodeAsync(rootMajor);
         var branch = await CreateNodeAsync(branchMajor);
@@ -81,14 +82,16 @@ public sealed class ForwardTests(ClusterFixture clusters) : QueueTestBase(cluste
         await using (var connection = await branch.OpenConnectionAsync(Ct))
         await using (var transaction = await connection.BeginTransactionAsync(Ct))
         {
-            await forwarder.ForwardAsync(connection, transaction, pending, [], fromRoot.ReadEventsAsync(pending, cancellationToken: Ct), Ct);
+            await forwarder.ForwardAsync(
+                connection, transaction, pending, [], fromRoot.ReadEventsAsync(pending, cancellationToken: Ct), Ct);
             await transaction.RollbackAsync(Ct);
         }
         Assert.Equal(0L, await ScalarAsync<long>(branch, "SELECT count(*) FROM ferry.tick WHERE tick_id = $1", pending.TickId));
 
         // The branch holds every tick id of the root; the leaf reads the same batches, ending at the same tick ids, with the
         // same events.
-        Assert.Equal(await ScalarAsync<string>(root, "SELECT string_agg(tick_id::text, ',' ORDER BY tick_id) FROM ferry.tick WHERE tick_id > 1 AND tick_id < $1",
+        Assert.Equal(await ScalarAsync<string>(root,
+                "SELECT string_agg(tick_id::text, ',' ORDER BY tick_id) FROM ferry.tick WHERE tick_id > 1 AND tick_id < $1",
                 pending.TickId),
             await ScalarAsync<string>(branch, "SELECT string_agg(tick_id::text, ',' ORDER BY tick_id) FROM ferry.tick WHERE tick_id > 1"));
         foreach (var (tick, events) in rootBatches)
@@ -123,6 +126,7 @@ public sealed class ForwardTests(ClusterFixture clusters) : QueueTestBase(cluste
         var last = await leaf.NextBatchAsync(0, Ct);
         Assert.NotNull(last);
         Assert.Equal(pending.TickId, last.TickId);
-        Assert.Contains(await leaf.ReadEventsAsync(last, cancellationToken: Ct).ToListAsync(Ct), e => e.Extra!.Contains("not yet", StringComparison.Ordinal));
+        Assert.Contains(await leaf.ReadEventsAsync(last, cancellationToken: Ct).ToListAsync(Ct),
+            e => e.Extra!.Contains("not yet", StringComparison.Ordinal));
     }
 }

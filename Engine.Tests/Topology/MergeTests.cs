@@ -79,9 +79,11 @@ public sealed class MergeTests(ClusterFixture clusters)
             {
                 if (part > 0)
                 {
-                    await tables.AddTableAsync(Operator, subscriptions[part], new AddTableRequest("digoal_01.user_info", OwnedRows: Owned(part)), ct);
+                    await tables.AddTableAsync(
+                        Operator, subscriptions[part], new AddTableRequest("digoal_01.user_info", OwnedRows: Owned(part)), ct);
                 }
-                await tables.AddTableAsync(Operator, subscriptions[part], new AddTableRequest("digoal_01.user_session", OwnedRows: Owned(part)), ct);
+                await tables.AddTableAsync(
+                    Operator, subscriptions[part], new AddTableRequest("digoal_01.user_session", OwnedRows: Owned(part)), ct);
                 await engine.Services.GetRequiredService<SequenceRuleService>()
                     .AddSequenceAsync(Operator, subscriptions[part], "digoal_01.seq_login_id", null, ct);
             }
@@ -100,7 +102,8 @@ public sealed class MergeTests(ClusterFixture clusters)
 
             // The workload on all four sources, and a reader on the target counting each partition's rows all the while.
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            var workloads = sources.Select((s, i) => Task.Run(() => SeedScenario.WorkloadAsync(s, "digoal_01", stop.Token, seed: 40 + i), ct))
+            var workloads = sources
+                .Select((s, i) => Task.Run(() => SeedScenario.WorkloadAsync(s, "digoal_01", stop.Token, seed: 40 + i), ct))
                 .ToArray();
             var reads = 0;
             var reader = Task.Run(async () =>
@@ -118,7 +121,8 @@ public sealed class MergeTests(ClusterFixture clusters)
                             seen[rows.GetInt32(0)] = rows.GetInt64(1);
                         }
                         Assert.True(seen.SequenceEqual(partitionRows),
-                            $"a reader saw {table} with partitions of {string.Join("/", seen)} rows, not {string.Join("/", partitionRows)}");
+                            $"a reader saw {table} with partitions of {string.Join("/", seen)} rows, "
+                            + $"not {string.Join("/", partitionRows)}");
                         reads++;
                     }
                 }
@@ -137,7 +141,8 @@ public sealed class MergeTests(ClusterFixture clusters)
                 x => x != xminBefore, TimeSpan.FromSeconds(90), _ => "partition 2's user_info was not copied again");
             await WaitAllOkAsync(status, subscriptions, 2);
             var readsBefore = reads;
-            await Eventually.WaitAsync(() => Task.FromResult(reads), r => r > readsBefore + 10, TimeSpan.FromSeconds(30), r => $"{r} reads");
+            await Eventually.WaitAsync(
+                () => Task.FromResult(reads), r => r > readsBefore + 10, TimeSpan.FromSeconds(30), r => $"{r} reads");
 
             await stop.CancelAsync();
             var calls = await Task.WhenAll(workloads);
@@ -191,15 +196,18 @@ public sealed class MergeTests(ClusterFixture clusters)
         await using var source = NpgsqlDataSource.Create(sourceCs);
         await ExecuteAsync(source, "DELETE FROM digoal_01.user_info WHERE userid > 50");
         // Another source's rows, already in the target table.
-        await ExecuteAsync(target, "INSERT INTO digoal_01.user_info (userid, engname) SELECT g, 'other' FROM generate_series(1001, 1100) g");
-        await using var engine = await ReplicationTestEnvironment.StartAsync(await clusters.CreateDatabaseAsync(15, "merge_guard_control"), ct);
+        await ExecuteAsync(target,
+            "INSERT INTO digoal_01.user_info (userid, engname) SELECT g, 'other' FROM generate_series(1001, 1100) g");
+        await using var engine = await ReplicationTestEnvironment.StartAsync(
+            await clusters.CreateDatabaseAsync(15, "merge_guard_control"), ct);
         var set = await engine.Services.GetRequiredService<SetService>()
             .CreateSetAsync(Operator, "guard", await engine.AddNodeAsync("source", sourceCs, ct), ct);
         var subscription = (await engine.Services.GetRequiredService<SubscriptionService>()
             .SubscribeAsync(Operator, set.Id, await engine.AddNodeAsync("target", targetCs, ct), ct)).Id;
         var tables = engine.Services.GetRequiredService<TableRuleService>();
         var status = engine.Services.GetRequiredService<ReplicationStatusQuery>();
-        var table = await tables.AddTableAsync(Operator, subscription, new AddTableRequest("digoal_01.user_info", OwnedRows: "userid <= 1000"), ct);
+        var table = await tables.AddTableAsync(
+            Operator, subscription, new AddTableRequest("digoal_01.user_info", OwnedRows: "userid <= 1000"), ct);
         await WaitAllOkAsync(status, [subscription], 1);
         Assert.Equal(150L, await ScalarAsync<long>(target, "SELECT count(*) FROM digoal_01.user_info"));
 
@@ -212,7 +220,8 @@ public sealed class MergeTests(ClusterFixture clusters)
         Assert.Equal(0L, await ScalarAsync<long>(target, "SELECT count(*) FROM digoal_01.user_info WHERE userid = 5000"));
 
         // A resync deletes and copies only its own rows: the other source's 100 rows stay; the stray row stops the copy too.
-        await ExecuteAsync(source, "DELETE FROM digoal_01.user_info WHERE userid = 5000; DELETE FROM digoal_01.user_info WHERE userid <= 10");
+        await ExecuteAsync(source,
+            "DELETE FROM digoal_01.user_info WHERE userid = 5000; DELETE FROM digoal_01.user_info WHERE userid <= 10");
         await tables.ResyncTableAsync(Operator, subscription, table.Id, ct);
         await engine.Services.GetRequiredService<SubscriptionService>().ResumeAsync(Operator, subscription, ct);
         await Eventually.WaitAsync(() => ScalarAsync<long>(target, "SELECT count(*) FROM digoal_01.user_info WHERE userid <= 1000"),
@@ -235,7 +244,8 @@ public sealed class MergeTests(ClusterFixture clusters)
         {
             await Eventually.WaitAsync(() => status.GetSubscriptionAsync(Operator, id, TestContext.Current.CancellationToken),
                 s => s.Tables.Count == tables && s.Tables.All(t => t.State == nameof(TableState.Ok)), TimeSpan.FromSeconds(120),
-                s => $"subscription {id}: " + string.Join(", ", s.Tables.Select(t => $"{t.Source} {t.State} {t.LastError}")) + " " + s.LastError);
+                s => $"subscription {id}: " + string.Join(", ", s.Tables.Select(t => $"{t.Source} {t.State} {t.LastError}"))
+                    + " " + s.LastError);
         }
     }
 
@@ -248,6 +258,7 @@ public sealed class MergeTests(ClusterFixture clusters)
     private static async Task<T> ScalarAsync<T>(NpgsqlDataSource data, string sql)
     {
         await using var command = data.CreateCommand(sql);
-        return (T)Convert.ChangeType((await command.ExecuteScalarAsync(TestContext.Current.CancellationToken))!, typeof(T), CultureInfo.InvariantCulture);
+        var value = await command.ExecuteScalarAsync(TestContext.Current.CancellationToken);
+        return (T)Convert.ChangeType(value!, typeof(T), CultureInfo.InvariantCulture);
     }
 }

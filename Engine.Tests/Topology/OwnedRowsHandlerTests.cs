@@ -67,8 +67,8 @@ public sealed class OwnedRowsHandlerTests(ClusterFixture clusters)
         await using var transaction = await connection.BeginTransactionAsync(ct);
         try
         {
-            await handler.ApplyAsync(new HandlerTarget(connection, transaction, new Dictionary<string, TableRule> { [rule.SourceTable] = rule }),
-                TestCapture.AsAsync(events), ct);
+            var rules = new Dictionary<string, TableRule> { [rule.SourceTable] = rule };
+            await handler.ApplyAsync(new HandlerTarget(connection, transaction, rules), TestCapture.AsAsync(events), ct);
             await transaction.CommitAsync(ct);
         }
         catch

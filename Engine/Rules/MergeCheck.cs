@@ -128,7 +128,9 @@ public static class MergeCheck
         + "Each target row must belong to exactly one source: write conditions that exclude each other, such as "
         + "hashtext(userid::text) & 3 = 0, = 1, = 2 and = 3.");
 
-    private static string Sets(IEnumerable<MergeMember> members) => string.Join(", ", members.Select(m => "'" + m.SetName + "'").Distinct());
+    private static string Sets(IEnumerable<MergeMember> members) =>
+        string.Join(", ", members.Select(m => "'" + m.SetName + "'").Distinct());
 
-    private static string Normal(string condition) => string.Join(' ', condition.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+    private static string Normal(string condition) =>
+        string.Join(' ', condition.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
 }

@@ -93,7 +93,8 @@ public static class TableRuleValidator
         {
             throw new TableRuleException(
                 $"The owned rows of the merge do not work on the target table {targetName} ({ownedTargetProblem}); Ferry runs them "
-                + "there to remove only this source's rows on copy and truncate: give the target the same columns and types as the source.");
+                + "there to remove only this source's rows on copy and truncate: give the target the same columns and types as "
+                + "the source.");
         }
         return rule;
     }

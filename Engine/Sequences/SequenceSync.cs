@@ -45,7 +45,8 @@ public static class SequenceSync
             await own.CommitAsync(cancellationToken).ConfigureAwait(false);
             return moved;
         }
-        await using (var lockSequence = new NpgsqlCommand("SELECT pg_advisory_xact_lock($1, $2::regclass::oid::int4)", connection, transaction))
+        await using (var lockSequence = new NpgsqlCommand(
+            "SELECT pg_advisory_xact_lock($1, $2::regclass::oid::int4)", connection, transaction))
         {
             lockSequence.Parameters.Add(new NpgsqlParameter<int> { TypedValue = SequenceLockClass });
             lockSequence.Parameters.Add(new NpgsqlParameter { Value = sequence.Quoted });

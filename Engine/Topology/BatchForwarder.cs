@@ -26,7 +26,8 @@ public sealed class BatchForwarder(string queue)
     /// provider with <c>NextBatchAsync(0, ...)</c>, so a batch of several ticks holds no event: these ticks are empty, and
     /// forwarding them too gives the branch every tick id of its provider.
     /// </summary>
-    public static async Task<IReadOnlyList<long>> InnerTicksAsync(NpgsqlDataSource provider, Batch batch, CancellationToken cancellationToken)
+    public static async Task<IReadOnlyList<long>> InnerTicksAsync(
+        NpgsqlDataSource provider, Batch batch, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(provider);
         ArgumentNullException.ThrowIfNull(batch);
@@ -90,7 +91,8 @@ public sealed class BatchForwarder(string queue)
             // The event sequence follows the provider's ids, so a tick's event position (and the lag counted from it) reads
             // as on the provider. Direct until the queue has a forwarder function for it (ADR-022, next step).
             await using var position = new NpgsqlCommand(
-                "SELECT setval(format('ferry.event_%s_id_seq', q)::regclass, greatest($2, ferry.event_position(q))) FROM ferry.queue_id($1) AS q",
+                "SELECT setval(format('ferry.event_%s_id_seq', q)::regclass, greatest($2, ferry.event_position(q))) "
+                + "FROM ferry.queue_id($1) AS q",
                 branch, transaction);
             position.Parameters.Add(new NpgsqlParameter<string> { TypedValue = queue });
             position.Parameters.Add(new NpgsqlParameter<long> { TypedValue = highest });

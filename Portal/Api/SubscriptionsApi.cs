@@ -106,7 +106,8 @@ internal static class SubscriptionsApi
         string? OwnedRows = null)
     {
         public AddTableRequest ToRequest() =>
-            new(Source ?? "", Blank(Target), Blank(Filter), Blank(Key), CreateTarget ?? false, AddMissingColumns ?? false, Blank(OwnedRows));
+            new(Source ?? "", Blank(Target), Blank(Filter), Blank(Key), CreateTarget ?? false, AddMissingColumns ?? false,
+                Blank(OwnedRows));
 
         private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
     }
