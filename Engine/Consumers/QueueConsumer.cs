@@ -38,16 +38,23 @@ public sealed class QueueConsumer(NpgsqlDataSource dataSource, string queue, str
         await ScalarAsync<bool>("SELECT ferry.unregister_consumer($1, $2)", cancellationToken).ConfigureAwait(false);
 
     /// <summary>Opens the next batch (or returns the batch already open), or null when no tick follows the consumer's position.</summary>
-    public async Task<Batch?> NextBatchAsync(CancellationToken cancellationToken)
+    public Task<Batch?> NextBatchAsync(CancellationToken cancellationToken) => NextBatchAsync(20000, cancellationToken);
+
+    /// <summary>
+    /// Opens the next batch, taking several ticks at once only while their events stay within <paramref name="maxEvents"/>;
+    /// 0 keeps every tick with events a batch of its own (a forwarder, docs/decisions/ADR-022-cascade.md).
+    /// </summary>
+    public async Task<Batch?> NextBatchAsync(long maxEvents, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(
             """
             SELECT batch_tick, batch_tick_time, prev_tick, prev_tick_time, prev_xmax, prev_xip, cur_xmin, cur_xmax, cur_xip,
                    consumer_id, queue_id
-              FROM ferry.next_batch($1, $2)
+              FROM ferry.next_batch($1, $2, $3)
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = queue });
         command.Parameters.Add(new NpgsqlParameter { Value = consumer });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = maxEvents });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {

@@ -45,6 +45,13 @@ public sealed class TableRuleRecord : ITimestamped
     /// </summary>
     public bool AddMissingColumns { get; set; }
 
+    /// <summary>
+    /// For a merge (several sets writing one target table): a SQL boolean expression over the target row that holds for
+    /// exactly the rows this rule writes; a copy or resync deletes and reloads only those (docs/decisions/ADR-021-merge.md).
+    /// Null when the rule owns the whole target table.
+    /// </summary>
+    public string? OwnedRows { get; set; }
+
     public TableState State { get; set; } = TableState.New;
 
     /// <summary>The error behind <see cref="TableState.Error"/>; null otherwise.</summary>

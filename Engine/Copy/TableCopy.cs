@@ -73,7 +73,9 @@ public sealed class TableCopy(
             await ApplySession.PinAsync(targetConnection, transaction, moneyLocale, cancellationToken).ConfigureAwait(false);
         }
         await ExecuteAsync(targetConnection, transaction, TargetTableSql.Empty(rule), cancellationToken).ConfigureAwait(false);
-        var indexes = estimated >= options.BuildIndexesAfterDataAbove
+        // A merge's target table is read and written by the other sources meanwhile: its indexes stay (dropping one would lock
+        // the table against readers until this copy commits; docs/decisions/ADR-021-merge.md).
+        var indexes = estimated >= options.BuildIndexesAfterDataAbove && rule.OwnedRows is null
             ? await DropSecondaryIndexesAsync(targetConnection, transaction, rule, cancellationToken).ConfigureAwait(false)
             : [];
 
@@ -136,7 +138,14 @@ public sealed class TableCopy(
         IProgress<CopyProgress>? progress, CancellationToken cancellationToken)
     {
         var columns = TargetTableSql.Columns(rule);
-        var where = rule.Filter is null ? "" : $" WHERE {FilterSql.Parenthesized(rule.Filter)}";
+        string[] conditions = [.. new[]
+        {
+            rule.Filter is null ? null : FilterSql.Parenthesized(rule.Filter),
+            // Each copied row of a merge is checked against the rule's owned rows: a row outside them could never be removed
+            // again by this source's resync (docs/decisions/ADR-021-merge.md).
+            OwnedRowsSql.Guard(rule, FilterSql.RowAlias(rule.Source), direct: true),
+        }.OfType<string>()];
+        var where = conditions.Length == 0 ? "" : " WHERE " + string.Join(" AND ", conditions);
         var from = (partitioned ? "" : "ONLY ") + rule.Source.Quoted + " AS " + FilterSql.RowAlias(rule.Source);
         if (text)
         {

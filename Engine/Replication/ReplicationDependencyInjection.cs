@@ -39,6 +39,7 @@ public static class ReplicationDependencyInjection
         services.AddTransient<DdlService>();
         services.AddTransient<IResyncRunner, ReplicationResyncRunner>();
         services.AddTransient<ReplicationStatusQuery>();
+        services.AddTransient<MergedTablesQuery>();
         services.AddTransient<SourceCatalogQuery>();
         services.AddTransient<ThroughputQuery>();
         services.AddOptions<CompareOptions>().BindConfiguration("Compare");

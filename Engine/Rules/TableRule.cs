@@ -16,9 +16,15 @@ namespace Ferry.Engine.Rules;
 /// A column added to the source table is added to the target table by Ferry (with the value existing source rows took),
 /// instead of stopping the table until the operator adds it (docs/decisions/ADR-014-exact-row-encoding.md).
 /// </param>
+/// <param name="OwnedRows">
+/// For a rule of a merge (several sets writing one target table): a SQL boolean expression over the target row that holds
+/// for exactly the rows this rule writes, such as <c>hashtext(userid::text) &amp; 3 = 1</c>. A copy or a truncate then
+/// deletes only these rows, never the whole table, and a row outside it stops the table (docs/decisions/ADR-021-merge.md).
+/// Null: the rule owns the whole target table (or, with a filter, the filter's rows).
+/// </param>
 public sealed record TableRule(
     string SourceTable, TableName Source, TableName Target, IReadOnlyList<ColumnDefinition> Columns, IReadOnlyList<string> Key,
-    string? Filter, bool AddMissingColumns = false)
+    string? Filter, bool AddMissingColumns = false, string? OwnedRows = null)
 {
     /// <summary>Whether a key column is among the columns (used by handlers to build their statements).</summary>
     public bool IsKey(string column) => Key.Contains(column, StringComparer.Ordinal);

@@ -13,6 +13,10 @@ namespace Ferry.Engine.Rules;
 /// <param name="TargetSchemas">
 /// The target node's allowed schemas; null checks only that the target is not in a schema of Ferry or PostgreSQL.
 /// </param>
+/// <param name="OwnedRows">
+/// For a merge: a SQL boolean expression over the target row saying which target rows this rule owns (see
+/// <see cref="TableRule.OwnedRows"/>); null when the rule owns the whole target table.
+/// </param>
 public sealed record TableRuleRequest(
     TableName Source, TableName? Target = null, string? Filter = null, string? KeyIndex = null, bool CreateTarget = false,
-    TargetSchemas? TargetSchemas = null, bool TargetShape = false);
+    TargetSchemas? TargetSchemas = null, bool TargetShape = false, string? OwnedRows = null);

@@ -24,6 +24,7 @@ public static class TableRuleValidator
         ArgumentNullException.ThrowIfNull(request);
         var targetName = request.Target ?? request.Source;
         var filter = string.IsNullOrWhiteSpace(request.Filter) ? null : request.Filter.Trim();
+        var owned = string.IsNullOrWhiteSpace(request.OwnedRows) ? null : request.OwnedRows.Trim();
         (request.TargetSchemas ?? new TargetSchemas("", null)).Check(targetName);
 
         await using var sourceConnection = await source.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
@@ -50,8 +51,19 @@ public static class TableRuleValidator
                 $"The row filter for {request.Source} is not valid: {problem}. Write a boolean expression over the table's columns, "
                 + "such as userid % 2 = 0.");
         }
+        // The owned rows are judged on the source too: the copy checks each source row against them
+        // (docs/decisions/ADR-021-merge.md).
+        if (owned is not null
+            && await FilterCheck.ProblemAsync(sourceConnection, request.Source, FilterSql.RowAlias(request.Source), described, owned,
+                cancellationToken).ConfigureAwait(false)
+                is { } ownedProblem)
+        {
+            throw new TableRuleException(
+                $"The owned rows of the merge for {request.Source} are not valid on the source: {ownedProblem}. Write a boolean "
+                + "expression over the table's columns, such as hashtext(userid::text) & 3 = 1.");
+        }
 
-        var rule = new TableRule(described.Text, request.Source, targetName, columns, key, filter);
+        var rule = new TableRule(described.Text, request.Source, targetName, columns, key, filter, OwnedRows: owned);
         await using var targetConnection = await target.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         var existing = await TableCatalog.DescribeAsync(targetConnection, targetName, cancellationToken).ConfigureAwait(false);
         if (existing is null)
@@ -81,6 +93,16 @@ public static class TableRuleValidator
             throw new TableRuleException(
                 $"The row filter does not work on the target table {targetName} ({targetProblem}); Ferry needs it there to remove "
                 + "the filtered rows on copy and truncate: give the target the same columns and types as the source.");
+        }
+        if (owned is not null
+            && await FilterCheck.ProblemAsync(targetConnection, targetName, FilterSql.RowAlias(request.Source), existing, owned,
+                cancellationToken).ConfigureAwait(false)
+                is { } ownedTargetProblem)
+        {
+            throw new TableRuleException(
+                $"The owned rows of the merge do not work on the target table {targetName} ({ownedTargetProblem}); Ferry runs them "
+                + "there to remove only this source's rows on copy and truncate: give the target the same columns and types as "
+                + "the source.");
         }
         return rule;
     }

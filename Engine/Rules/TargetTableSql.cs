@@ -42,16 +42,22 @@ public static class TargetTableSql
     /// <summary>A string literal (standard_conforming_strings, on since PostgreSQL 9.1).</summary>
     public static string Literal(string value) => "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'";
 
-    /// <summary>Insert the rows, or update every non-key column of the row with the same key.</summary>
-    public static string Upsert(TableRule rule, string rows)
+    /// <summary>
+    /// Insert the rows (those <paramref name="where"/> selects, when given), or update every non-key column of the row with
+    /// the same key. A rule of a merge checks each row against its owned rows (<see cref="OwnedRowsSql.Guard"/>).
+    /// </summary>
+    public static string Upsert(TableRule rule, string rows, string? where = null)
     {
+        ArgumentNullException.ThrowIfNull(rule);
+        string[] conditions = [.. new[] { where, OwnedRowsSql.Guard(rule, "r", direct: false) }.OfType<string>()];
+        var selected = conditions.Length == 0 ? "" : " WHERE " + string.Join(" AND ", conditions);
         var updates = rule.Columns.Where(c => !rule.IsKey(c.Name))
             .Select(c => $"{Identifiers.Quote(c.Name)} = EXCLUDED.{Identifiers.Quote(c.Name)}")
             .ToList();
         var action = updates.Count == 0 ? "DO NOTHING" : "DO UPDATE SET " + string.Join(", ", updates);
         return $"""
             INSERT INTO {rule.Target.Quoted} AS t ({Columns(rule)})
-            SELECT {Columns(rule, "r")} FROM {rows}
+            SELECT {Columns(rule, "r")} FROM {rows}{selected}
             ON CONFLICT ({string.Join(", ", rule.Key.Select(Identifiers.Quote))}) {action}
             """;
     }
@@ -69,6 +75,11 @@ public static class TargetTableSql
     /// </summary>
     public static string Merge(TableRule rule, string rows, string where, string delete)
     {
+        ArgumentNullException.ThrowIfNull(rule);
+        if (OwnedRowsSql.Guard(rule, "r", direct: false) is { } guard)
+        {
+            where = $"({where}) AND (({delete}) OR {guard})";
+        }
         var match = string.Join(" AND ", rule.Key.Select(k => $"t.{Identifiers.Quote(k)} = d.{Identifiers.Quote(k)}"));
         var updates = rule.Columns.Where(c => !rule.IsKey(c.Name))
             .Select(c => $"{Identifiers.Quote(c.Name)} = d.{Identifiers.Quote(c.Name)}")
@@ -82,10 +93,16 @@ public static class TargetTableSql
             """;
     }
 
-    /// <summary>Empty the target table: all of it, or only the rows inside the filter when the rule has one.</summary>
-    public static string Empty(TableRule rule) => rule.Filter is null
-        ? $"TRUNCATE {rule.Target.Quoted}"
-        : $"DELETE FROM {rule.Target.Quoted} AS {FilterSql.RowAlias(rule.Source)} WHERE {FilterSql.Parenthesized(rule.Filter)}";
+    /// <summary>
+    /// Empty the target table: all of it, or only the rows inside the filter when the rule has one, or only the rule's owned
+    /// rows (inside its filter) when it is part of a merge: never a TRUNCATE of a table other sources write
+    /// (docs/decisions/ADR-021-merge.md).
+    /// </summary>
+    public static string Empty(TableRule rule) => rule.OwnedRows is not null
+        ? OwnedRowsSql.Delete(rule)
+        : rule.Filter is null
+            ? $"TRUNCATE {rule.Target.Quoted}"
+            : $"DELETE FROM {rule.Target.Quoted} AS {FilterSql.RowAlias(rule.Source)} WHERE {FilterSql.Parenthesized(rule.Filter)}";
 
     /// <summary>
     /// Runs <see cref="Empty"/>; the DELETE of a filtered rule runs its filter on the target, under
@@ -94,7 +111,7 @@ public static class TargetTableSql
     public static async Task EmptyAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, TableRule rule, CancellationToken cancellationToken)
     {
-        if (rule.Filter is not null)
+        if (rule.Filter is not null || rule.OwnedRows is not null)
         {
             await FilterSql.ExecuteWithTimeoutAsync(connection, transaction, Empty(rule), FilterSql.TargetDeleteTimeout, cancellationToken)
                 .ConfigureAwait(false);

@@ -9,6 +9,9 @@ namespace Ferry.Engine.Sequences;
 /// </summary>
 public static class SequenceSync
 {
+    // The first key of the advisory lock that serialises the moves of one target sequence ("FSEQ").
+    private const int SequenceLockClass = 0x46534551;
+
     /// <summary>Reads a sequence's position.</summary>
     public static async Task<SequenceValue> ReadAsync(
         NpgsqlConnection connection, NpgsqlTransaction? transaction, TableName sequence, CancellationToken cancellationToken)
@@ -22,13 +25,33 @@ public static class SequenceSync
 
     /// <summary>
     /// Moves the target sequence to <paramref name="value"/> when that is ahead of it; returns whether it moved. Runs in the
-    /// caller's transaction when one is given (<c>setval</c> itself is never rolled back).
+    /// caller's transaction when one is given (<c>setval</c> itself is never rolled back), else in one of its own.
     /// </summary>
+    /// <remarks>
+    /// Several sources may carry values onto one target sequence at once (a merge, docs/decisions/ADR-021-merge.md): the read
+    /// and the <c>setval</c> run under a transaction advisory lock on the sequence, so the highest value wins whatever the
+    /// order, never the last one written.
+    /// </remarks>
     public static async Task<bool> ApplyAsync(
         NpgsqlConnection connection, NpgsqlTransaction? transaction, TableName sequence, SequenceValue value,
         CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(sequence);
+        if (transaction is null)
+        {
+            await using var own = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            var moved = await ApplyAsync(connection, own, sequence, value, cancellationToken).ConfigureAwait(false);
+            await own.CommitAsync(cancellationToken).ConfigureAwait(false);
+            return moved;
+        }
+        await using (var lockSequence = new NpgsqlCommand(
+            "SELECT pg_advisory_xact_lock($1, $2::regclass::oid::int4)", connection, transaction))
+        {
+            lockSequence.Parameters.Add(new NpgsqlParameter<int> { TypedValue = SequenceLockClass });
+            lockSequence.Parameters.Add(new NpgsqlParameter { Value = sequence.Quoted });
+            await lockSequence.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
         long increment;
         await using (var command = new NpgsqlCommand("SELECT seqincrement FROM pg_sequence WHERE seqrelid = $1::regclass", connection, transaction))
         {

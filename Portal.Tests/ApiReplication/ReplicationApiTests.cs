@@ -290,7 +290,7 @@ public sealed class ReplicationApiTests(PortalFixture fixture, SeedNodes seed) :
                      "/api/sets", "/api/sets/{id}", "/api/sets/{id}/subscriptions", "/api/subscriptions/{id}", "/api/subscriptions/{id}/pause",
                      "/api/subscriptions/{id}/resume", "/api/subscriptions/{id}/tables", "/api/subscriptions/{id}/tables/{tableId}",
                      "/api/subscriptions/{id}/tables/{tableId}/resync", "/api/subscriptions/{id}/tables/{tableId}/retry",
-                     "/api/subscriptions/{id}/sequences", "/api/status",
+                     "/api/subscriptions/{id}/sequences", "/api/status", "/api/status/merges",
                  })
         {
             Assert.True(paths.TryGetProperty(path, out _) || paths.TryGetProperty(path + "/", out _), $"{path} is not in the OpenAPI document");

@@ -102,10 +102,12 @@ internal static class SubscriptionsApi
 
     /// <summary>A table as a script adds it: <c>source</c> as <c>schema.table</c>, the rest optional.</summary>
     internal sealed record TableRequest(
-        string? Source, string? Target, string? Filter, string? Key, bool? CreateTarget, bool? AddMissingColumns = null)
+        string? Source, string? Target, string? Filter, string? Key, bool? CreateTarget, bool? AddMissingColumns = null,
+        string? OwnedRows = null)
     {
         public AddTableRequest ToRequest() =>
-            new(Source ?? "", Blank(Target), Blank(Filter), Blank(Key), CreateTarget ?? false, AddMissingColumns ?? false);
+            new(Source ?? "", Blank(Target), Blank(Filter), Blank(Key), CreateTarget ?? false, AddMissingColumns ?? false,
+                Blank(OwnedRows));
 
         private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
     }

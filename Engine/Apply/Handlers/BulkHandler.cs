@@ -114,13 +114,7 @@ public sealed class BulkHandler(BulkApply apply = BulkApply.Upsert, ApplyOptions
         }
     }
 
-    private static string UpsertFromStage(TableRule rule, string rows)
-    {
-        // The WHERE goes between SELECT ... FROM and ON CONFLICT.
-        var upsert = TargetTableSql.Upsert(rule, rows);
-        var at = upsert.LastIndexOf("\nON CONFLICT", StringComparison.Ordinal);
-        return upsert[..at] + " WHERE s.tbl = $1 AND NOT s.del" + upsert[at..];
-    }
+    private static string UpsertFromStage(TableRule rule, string rows) => TargetTableSql.Upsert(rule, rows, "s.tbl = $1 AND NOT s.del");
 
     private static async Task StageAsync(HandlerTarget target, IEnumerable<BulkFold.FoldedTable> tables, CancellationToken cancellationToken)
     {

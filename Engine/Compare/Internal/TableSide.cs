@@ -31,7 +31,12 @@ internal sealed class TableSide
     {
         _rule = rule;
         _table = source ? rule.Source.Quoted : rule.Target.Quoted;
-        _filter = source && rule.Filter is not null ? FilterSql.Parenthesized(rule.Filter) : null;
+        _filter = source
+            ? rule.Filter is null ? null : FilterSql.Parenthesized(rule.Filter)
+            // A merge's target table also holds the other sources' rows: this compare sees only the rule's own
+            // (docs/decisions/ADR-021-merge.md).
+            : rule.OwnedRows is null ? null
+            : $"EXISTS (SELECT FROM (SELECT t.*) AS {FilterSql.RowAlias(rule.Source)} WHERE {FilterSql.Parenthesized(rule.OwnedRows)})";
         var byName = rule.Columns.ToDictionary(c => c.Name, StringComparer.Ordinal);
         _keyExpressions = [.. rule.Key.Select(k => Collated("t." + Identifiers.Quote(k), byName[k]))];
         _keyTypes = [.. rule.Key.Select(k => byName[k].Type)];

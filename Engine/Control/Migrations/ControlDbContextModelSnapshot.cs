@@ -974,6 +974,10 @@ namespace Ferry.Engine.Control.Migrations
                         .HasColumnType("boolean")
                         .HasColumnName("needs_compare");
 
+                    b.Property<string>("OwnedRows")
+                        .HasColumnType("text")
+                        .HasColumnName("owned_rows");
+
                     b.Property<long>("RowsCopied")
                         .HasColumnType("bigint")
                         .HasColumnName("rows_copied");

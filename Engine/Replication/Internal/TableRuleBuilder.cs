@@ -35,7 +35,7 @@ internal static class TableRuleBuilder
         var targetName = new TableName(table.TargetSchema, table.TargetTable);
         try
         {
-            var rule = await TableRuleValidator.ValidateAsync(source, target, new TableRuleRequest(sourceName, targetName, table.Filter, TargetShape: ddlPending),
+            var rule = await TableRuleValidator.ValidateAsync(source, target, new TableRuleRequest(sourceName, targetName, table.Filter, TargetShape: ddlPending, OwnedRows: table.OwnedRows),
                 cancellationToken).ConfigureAwait(false);
             if (table.KeyColumns.Count == 0 || rule.Key.SequenceEqual(table.KeyColumns, StringComparer.Ordinal))
             {
@@ -50,7 +50,7 @@ internal static class TableRuleBuilder
             ?? throw new TableRuleException(
                 $"The source table {sourceName} has no unique index on the key ({string.Join(", ", table.KeyColumns)}) any more: "
                 + "give it back, or remove the table and add it again.");
-        return await TableRuleValidator.ValidateAsync(source, target, new TableRuleRequest(sourceName, targetName, table.Filter, index, TargetShape: ddlPending),
+        return await TableRuleValidator.ValidateAsync(source, target, new TableRuleRequest(sourceName, targetName, table.Filter, index, TargetShape: ddlPending, OwnedRows: table.OwnedRows),
             cancellationToken).ConfigureAwait(false);
     }
 

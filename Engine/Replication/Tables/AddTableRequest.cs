@@ -10,6 +10,11 @@ namespace Ferry.Engine.Replication.Tables;
 /// A column added to the source table later is added to the target table by Ferry, instead of stopping the table until an
 /// operator adds it and retries (docs/decisions/ADR-014-exact-row-encoding.md).
 /// </param>
+/// <param name="OwnedRows">
+/// For a merge, where several sets write the same target table: a SQL boolean expression over the target row that holds
+/// for exactly this source's rows (<c>hashtext(userid::text) &amp; 3 = 1</c>); a copy or resync then deletes and reloads only
+/// those. Every rule writing the table must have one, and they must not overlap (docs/decisions/ADR-021-merge.md).
+/// </param>
 public sealed record AddTableRequest(
     string Source, string? Target = null, string? Filter = null, string? Key = null, bool CreateTarget = false,
-    bool AddMissingColumns = false);
+    bool AddMissingColumns = false, string? OwnedRows = null);

@@ -87,8 +87,12 @@ public sealed partial class TableRuleService(
             try
             {
                 rule = await TableRuleValidator.ValidateAsync(source, target,
-                    new TableRuleRequest(sourceName, targetName, request.Filter, key, request.CreateTarget, TargetSchemasOf(subscription)),
+                    new TableRuleRequest(sourceName, targetName, request.Filter, key, request.CreateTarget, TargetSchemasOf(subscription),
+                        OwnedRows: request.OwnedRows),
                     cancellationToken)
+                    .ConfigureAwait(false);
+                await MergeCheck.CheckAsync(source, target, rule,
+                    await MergeMembersAsync(context, subscription, rule.Target, cancellationToken).ConfigureAwait(false), cancellationToken)
                     .ConfigureAwait(false);
             }
             catch (TableRuleException e)
@@ -118,6 +122,7 @@ public sealed partial class TableRuleService(
             Filter = rule.Filter,
             KeyColumns = [.. rule.Key],
             AddMissingColumns = request.AddMissingColumns,
+            OwnedRows = rule.OwnedRows,
             State = TableState.New,
         };
         context.TableRules.Add(table);
@@ -132,6 +137,15 @@ public sealed partial class TableRuleService(
         }
         return info;
     }
+
+    /// <summary>The other table rules that write <paramref name="target"/> on this subscription's target node (a merge).</summary>
+    private static async Task<List<MergeMember>> MergeMembersAsync(
+        ControlDbContext context, Subscription subscription, TableName target, CancellationToken cancellationToken) =>
+        await context.TableRules
+            .Where(t => t.Subscription!.TargetNodeId == subscription.TargetNodeId && t.SubscriptionId != subscription.Id
+                && t.TargetSchema == target.Schema && t.TargetTable == target.Name)
+            .Select(t => new MergeMember(t.Subscription!.Set!.Name, t.OwnedRows))
+            .ToListAsync(cancellationToken).ConfigureAwait(false);
 
     /// <summary>
     /// Removes a table from a subscription: stops applying it, forgets its state on the target (its rows stay), and drops

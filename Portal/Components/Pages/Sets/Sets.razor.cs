@@ -21,6 +21,7 @@ public sealed partial class Sets
     private IReadOnlyList<SetInfo>? _sets;
     private IReadOnlyList<SubscriptionSummary> _subscriptions = [];
     private IReadOnlyList<NodeView> _nodes = [];
+    private IReadOnlyList<MergedTable> _merges = [];
     private ClaimsPrincipal _user = new();
     private bool _canChange;
 
@@ -31,6 +32,7 @@ public sealed partial class Sets
     [Inject] private SubscriptionService SubscriptionService { get; set; } = default!;
     [Inject] private Engine.Replication.Ddl.DdlService DdlService { get; set; } = default!;
     [Inject] private ReplicationStatusQuery Status { get; set; } = default!;
+    [Inject] private MergedTablesQuery MergeQuery { get; set; } = default!;
     [Inject] private NodeAdministration Nodes { get; set; } = default!;
     [Inject] private Confirmation Confirmation { get; set; } = default!;
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
@@ -46,6 +48,7 @@ public sealed partial class Sets
     {
         _nodes = await Nodes.ListAsync(_user, CancellationToken.None);
         _subscriptions = await Status.GetSummariesAsync(_user, CancellationToken.None);
+        _merges = await MergeQuery.GetAsync(_user, CancellationToken.None);
         _sets = await Status.GetSetsAsync(_user, CancellationToken.None);
     }
 

@@ -13,6 +13,7 @@ public sealed partial class AddTableForm
     private string? _sources;
     private string? _target;
     private string? _filter;
+    private string? _ownedRows;
     private string? _key;
     private bool _createTarget;
     private bool _addMissingColumns;
@@ -111,7 +112,10 @@ public sealed partial class AddTableForm
                 var key = string.IsNullOrWhiteSpace(_key) && picked is { PrimaryKey.Count: 0, KeyIndexes: [var index, ..] }
                     ? index.Name
                     : _key;
-                var request = Request(source, _target, _filter, key, _createTarget, _addMissingColumns);
+                var request = Request(source, _target, _filter, key, _createTarget, _addMissingColumns) with
+                {
+                    OwnedRows = string.IsNullOrWhiteSpace(_ownedRows) ? null : _ownedRows.Trim(),
+                };
                 try
                 {
                     added.Add(await Add(request));
