@@ -118,13 +118,9 @@ public sealed class ApplyLoop(
         {
             return ApplyOutcome.Idle;
         }
-        if (drift is null)
-        {
-            return (await ApplyBatchAsync(batch, with, commit, new Dictionary<string, string>(), cancellationToken).ConfigureAwait(false))!
-                .Value;
-        }
-        // Tables found drifting are stopped in the next run of the same batch, in its transaction: their events are kept
-        // from exactly this batch on. Runs again also when the source's columns changed while the batch was applied.
+        // Tables found drifting, or stopped by their handler (docs/decisions/ADR-019-handlers.md), are stopped in the next run
+        // of the same batch, in its transaction: their events are kept from exactly this batch on. Runs again also when the
+        // source's columns changed while the batch was applied.
         var stops = new Dictionary<string, string>(StringComparer.Ordinal);
         while (true)
         {
@@ -141,7 +137,7 @@ public sealed class ApplyLoop(
                 logger.TableStopped(store.Subscription, found.Table, found.Message);
                 stops[found.Table] = found.Message;
             }
-            catch (DriftException found) when (!found.Stop)
+            catch (DriftException found) when (!found.Stop && drift is not null)
             {
                 await drift.PrepareTargetAsync(found, cancellationToken).ConfigureAwait(false);
                 logger.RulesChanged(store.Subscription, found.Message);

@@ -32,6 +32,7 @@ public static class ReplicationDependencyInjection
         services.AddTransient<SetService>();
         services.AddTransient<SubscriptionService>();
         services.AddTransient<TableRuleService>();
+        services.AddTransient<TableHandlerService>();
         services.AddTransient<SequenceRuleService>();
         services.AddTransient<IResyncRunner, ReplicationResyncRunner>();
         services.AddTransient<ReplicationStatusQuery>();

@@ -9,6 +9,10 @@ namespace Ferry.Engine.Rules;
 /// <param name="TargetSchemas">
 /// The target node's allowed schemas; null checks only that the target is not in a schema of Ferry or PostgreSQL.
 /// </param>
+/// <param name="KeylessAllowed">
+/// The rule's handler needs no key (it only inserts: docs/decisions/ADR-019-handlers.md): a table without a primary key is
+/// accepted with an empty key instead of refused.
+/// </param>
 public sealed record TableRuleRequest(
     TableName Source, TableName? Target = null, string? Filter = null, string? KeyIndex = null, bool CreateTarget = false,
-    TargetSchemas? TargetSchemas = null);
+    TargetSchemas? TargetSchemas = null, bool KeylessAllowed = false);

@@ -19,7 +19,7 @@ internal sealed class LoopSignature
         subscription.Tables.ToDictionary(
             t => t.Id,
             t => $"{t.SourceSchema}|{t.SourceTable}|{t.TargetSchema}|{t.TargetTable}|{t.Filter}|{string.Join(',', t.KeyColumns)}"
-                + $"|{t.HandlerName}|{t.AddMissingColumns}"),
+                + $"|{t.HandlerName}|{t.HandlerOptions}|{t.AddMissingColumns}"),
         [.. subscription.Tables.Where(t => t.State == TableState.Error).Select(t => t.Id)]);
 
     /// <summary>

@@ -10,6 +10,11 @@ namespace Ferry.Engine.Replication.Tables;
 /// A column added to the source table later is added to the target table by Ferry, instead of stopping the table until an
 /// operator adds it and retries (docs/decisions/ADR-014-exact-row-encoding.md).
 /// </param>
+/// <param name="Handler">
+/// The handler that applies the table's changes, one of <c>HandlerRegistry.Names</c>; null for <c>bulk</c>
+/// (docs/decisions/ADR-019-handlers.md). <c>append</c> and <c>partition</c> take tables without a key.
+/// </param>
+/// <param name="HandlerOptions">The handler's options (<c>function</c>: the function's name, ...); null for none.</param>
 public sealed record AddTableRequest(
     string Source, string? Target = null, string? Filter = null, string? Key = null, bool CreateTarget = false,
-    bool AddMissingColumns = false);
+    bool AddMissingColumns = false, string? Handler = null, IReadOnlyDictionary<string, string>? HandlerOptions = null);
