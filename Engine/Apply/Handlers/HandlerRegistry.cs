@@ -32,6 +32,8 @@ public static class HandlerRegistry
         new PlainHandlerKind(Row, "One statement per change, in order: slow, obviously right; names the change that fails.", _ => new RowHandler()),
         new PlainHandlerKind(Append, "Append-only tables, also without a key (log tables): inserts only; an update, delete or truncate stops the table.",
             limits => new AppendHandler(limits), needsKey: false),
+        new FunctionHandlerKind(),
+        new PartitionHandlerKind(),
     ];
 
     private static readonly Lock _gate = new();
