@@ -49,6 +49,9 @@ public static class HandlerRegistry
     /// <summary>The handler of a table rule that names none.</summary>
     public static IHandler Default => _handlers[Bulk];
 
+    /// <summary>Where a loaded .NET handler came from (assembly and version); null for a built-in one.</summary>
+    public static string? OriginOf(HandlerKind kind) => (kind as ChangeHandlerKind)?.Origin;
+
     /// <summary>Whether <paramref name="kind"/> is a .NET handler loaded at startup rather than a built-in one.</summary>
     public static bool IsLoaded(HandlerKind kind) => !_builtIn.Contains(kind);
 
