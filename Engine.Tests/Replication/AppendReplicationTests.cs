@@ -1,6 +1,9 @@
 using Ferry.Engine.Demo;
+using Ferry.Engine.Replication;
+using Ferry.Engine.Replication.Compare;
 using Ferry.Engine.Replication.Tables;
 using Ferry.Engine.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
 using static Ferry.Engine.Tests.Replication.ServiceScenario;
 
 namespace Ferry.Engine.Tests.Replication;
@@ -36,10 +39,12 @@ public sealed class AppendReplicationTests(ClusterFixture clusters)
         using var stop = new CancellationTokenSource();
         var workload = Task.Run(() => SeedScenario.WorkloadAsync(scenario.Source, "digoal_01", stop.Token, pause: TimeSpan.FromMilliseconds(1)), ct);
 
+        var ids = new List<int>();
         foreach (var table in new[] { Login, Logout })
         {
-            Assert.Equal("append",
-                (await scenario.Service.AddTableAsync(Operator, scenario.SubscriptionId, new AddTableRequest(table, Handler: "append"), ct)).Handler);
+            var added = await scenario.Service.AddTableAsync(Operator, scenario.SubscriptionId, new AddTableRequest(table, Handler: "append"), ct);
+            Assert.Equal("append", added.Handler);
+            ids.Add(added.Id);
         }
         await scenario.WaitOkAsync(Login);
         await scenario.WaitOkAsync(Logout);
@@ -49,6 +54,10 @@ public sealed class AppendReplicationTests(ClusterFixture clusters)
         Assert.True(await workload > 0);
         await scenario.WaitEqualAsync(Login, Login, LoginColumns, LoginColumns);
         await scenario.WaitEqualAsync(Logout, Logout, LogoutColumns, LogoutColumns);
+        // A compare matches rows by key: a keyless table is refused with the reason, not failed.
+        var noKey = await Assert.ThrowsAsync<ReplicationRefusedException>(() => scenario.Engine.Services.GetRequiredService<CompareService>()
+            .StartCompareAsync(Operator, scenario.SubscriptionId, ids[0], ct));
+        Assert.Contains("has no key", noKey.Message, StringComparison.Ordinal);
 
         // An UPDATE of one log table: that table stops with the promised message; the other one goes on.
         await ExecuteAsync(scenario.Source, $"UPDATE {Login} SET ip = '10.9.9.9' WHERE userid = 7");
