@@ -156,8 +156,12 @@ public sealed class TableComponentsTests : PortalBunitContext
 
         grid.WaitForAssertion(() => Assert.Equal(2, grid.FindAll("[data-testid=table-handler]").Count), TimeSpan.FromSeconds(10));
         Assert.Equal(["append", "bulk"], grid.FindAll("[data-testid=table-handler]").Select(c => c.TextContent.Trim()));
-        grid.FindAll("[data-testid=change-handler]")[0].Click();
-        Assert.Equal(1, changing?.Id);
+        // The grid may render again while its page loads (a loaded machine): the click is on the row as rendered last.
+        grid.WaitForAssertion(() =>
+        {
+            grid.FindAll("[data-testid=change-handler]")[0].Click();
+            Assert.Equal(1, changing?.Id);
+        }, TimeSpan.FromSeconds(10));
     }
 
     [Theory]
