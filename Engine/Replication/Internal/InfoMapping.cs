@@ -14,7 +14,7 @@ internal static class InfoMapping
 
     public static TableInfo Info(TableRuleRecord t) => new(
         t.Id, new TableName(t.SourceSchema, t.SourceTable).Quoted, new TableName(t.TargetSchema, t.TargetTable).Quoted, t.Filter,
-        t.KeyColumns, t.State.ToString(), t.RowsCopied, t.RowsEstimated, t.LastError, t.AddMissingColumns, t.Differs,
+        t.KeyColumns, t.State.ToString(), t.RowsCopied, t.RowsEstimated, t.LastError, t.AddMissingColumns, t.Differs, t.NeedsCompare,
         string.IsNullOrEmpty(t.HandlerName) ? HandlerRegistry.Bulk : t.HandlerName, HandlerOptionsOf(t));
 
     /// <summary>The stored options; none when they do not parse (the loop stops such a table with the reason).</summary>
