@@ -20,6 +20,9 @@ builder.Services.AddPortalMonitoring();
 
 var app = builder.Build();
 
+// The DBA's .NET handlers (Handlers:Folder), before anything applies a table rule that may name one.
+app.LoadHandlers();
+
 // Migrations, roles, the first admin and the recurring jobs, before the first request.
 await app.InitializePortalAsync();
 

@@ -15,6 +15,7 @@ public sealed class TableHandlersTests(ClusterFixture clusters)
     [InlineData("", typeof(BulkHandler))]
     [InlineData("bulk", typeof(BulkHandler))]
     [InlineData("row", typeof(RowHandler))]
+    [InlineData("append", typeof(AppendHandler))]
     public void Find_GivesTheNamedHandler_BulkByDefault(string? name, Type expected) =>
         Assert.IsType(expected, HandlerRegistry.Find(name));
 
@@ -25,7 +26,9 @@ public sealed class TableHandlersTests(ClusterFixture clusters)
     {
         Assert.Null(HandlerRegistry.Find(name));
         Assert.Equal(
-            $"The table's handler '{name}' does not exist: name one of bulk, row, or none for bulk.", HandlerRegistry.Unknown(name));
+            $"The table's handler '{name}' does not exist: name one of {string.Join(", ", HandlerRegistry.Names)}, or none for bulk.",
+            HandlerRegistry.Unknown(name));
+        Assert.StartsWith("bulk, row, append", string.Join(", ", HandlerRegistry.Names), StringComparison.Ordinal);
     }
 
     [Fact]

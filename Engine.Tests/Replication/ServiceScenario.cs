@@ -51,12 +51,24 @@ internal sealed class ServiceScenario : IAsyncDisposable
     {
         var sourceConnection = await clusters.CreateDatabaseAsync(sourceMajor, $"{name}_src{sourceMajor}");
         var targetConnection = await clusters.CreateDatabaseAsync(targetMajor, $"{name}_tgt{targetMajor}");
+        await using (var source = NpgsqlDataSource.Create(sourceConnection))
+        await using (var target = NpgsqlDataSource.Create(targetConnection))
+        {
+            await ExecuteAsync(source, sourceSql);
+            await ExecuteAsync(target, targetSql);
+        }
+        return await StartOnAsync(clusters, $"{name}_{sourceMajor}_{targetMajor}", name, sourceConnection, targetConnection, settings);
+    }
+
+    /// <summary>The same over databases made already (the seed scenario's, as their owners).</summary>
+    public static async Task<ServiceScenario> StartOnAsync(
+        ClusterFixture clusters, string controlName, string name, string sourceConnection, string targetConnection,
+        IReadOnlyDictionary<string, string?>? settings = null)
+    {
         var source = NpgsqlDataSource.Create(sourceConnection);
         var target = NpgsqlDataSource.Create(targetConnection);
-        await ExecuteAsync(source, sourceSql);
-        await ExecuteAsync(target, targetSql);
         var engine = await ReplicationTestEnvironment.StartAsync(
-            await clusters.CreateDatabaseAsync(15, $"{name}_{sourceMajor}_{targetMajor}_control"), Ct, settings);
+            await clusters.CreateDatabaseAsync(15, $"{controlName}_control"), Ct, settings);
         var set = await engine.Services.GetRequiredService<SetService>()
             .CreateSetAsync(Operator, name, await engine.AddNodeAsync("source", sourceConnection, Ct), Ct);
         var subscription = await engine.Services.GetRequiredService<SubscriptionService>()

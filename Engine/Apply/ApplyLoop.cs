@@ -130,13 +130,10 @@ public sealed class ApplyLoop(
         {
             return ApplyOutcome.Idle;
         }
-        // Tables that failed or are found drifting are stopped in the next run of the same batch, in its transaction: their
-        // events are kept from exactly this batch on. Runs again also when the source's columns changed while it was applied.
+        // Tables that failed, are found drifting, or are stopped by their handler (docs/decisions/ADR-019-handlers.md) are stopped
+        // in the next run of the same batch, in its transaction: their events are kept from exactly this batch on. Runs again
+        // also when the source's columns changed while it was applied.
         var stops = new Dictionary<string, string>(_failedTables, StringComparer.Ordinal);
-        if (drift is null)
-        {
-            return (await ApplyBatchAsync(batch, with, commit, stops, cancellationToken).ConfigureAwait(false))!.Value;
-        }
         while (true)
         {
             try
@@ -154,7 +151,7 @@ public sealed class ApplyLoop(
                 await ReportAsync(new ApplyErrorReport(found.Table, batch.TickId, false, found.Message, found.Message, null, null, null, [],
                     ApplyErrorEnding.TableStopped), cancellationToken).ConfigureAwait(false);
             }
-            catch (DriftException found) when (!found.Stop)
+            catch (DriftException found) when (!found.Stop && drift is not null)
             {
                 await drift.PrepareTargetAsync(found, cancellationToken).ConfigureAwait(false);
                 logger.RulesChanged(store.Subscription, found.Message);

@@ -39,6 +39,12 @@ public sealed class TableRuleRecord : ITimestamped
     public string? HandlerName { get; set; }
 
     /// <summary>
+    /// The handler's options as a JSON object of strings (<c>{"function": "audit.apply_change"}</c>), checked against the target
+    /// when the rule is saved (docs/decisions/ADR-019-handlers.md); null for none.
+    /// </summary>
+    public string? HandlerOptions { get; set; }
+
+    /// <summary>
     /// A column added to the source table is added to the target table by Ferry (same type, the value existing source rows
     /// took) instead of stopping the table until an operator adds it and retries (docs/decisions/ADR-014-exact-row-encoding.md).
     /// The engine-wide <c>Replication:AddMissingColumns</c> turns it on for every rule.

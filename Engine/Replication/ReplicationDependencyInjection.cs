@@ -35,6 +35,7 @@ public static class ReplicationDependencyInjection
         services.AddTransient<SetService>();
         services.AddTransient<SubscriptionService>();
         services.AddTransient<TableRuleService>();
+        services.AddTransient<TableHandlerService>();
         services.AddTransient<SequenceRuleService>();
         services.AddTransient<DdlService>();
         services.AddTransient<IResyncRunner, ReplicationResyncRunner>();

@@ -17,6 +17,10 @@ namespace Ferry.Engine.Rules;
 /// For a merge: a SQL boolean expression over the target row saying which target rows this rule owns (see
 /// <see cref="TableRule.OwnedRows"/>); null when the rule owns the whole target table.
 /// </param>
+/// <param name="KeylessAllowed">
+/// The rule's handler needs no key (it only inserts: docs/decisions/ADR-019-handlers.md): a table without a primary key is
+/// accepted with an empty key instead of refused.
+/// </param>
 public sealed record TableRuleRequest(
     TableName Source, TableName? Target = null, string? Filter = null, string? KeyIndex = null, bool CreateTarget = false,
-    TargetSchemas? TargetSchemas = null, bool TargetShape = false, string? OwnedRows = null);
+    TargetSchemas? TargetSchemas = null, bool TargetShape = false, string? OwnedRows = null, bool KeylessAllowed = false);

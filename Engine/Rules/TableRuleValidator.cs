@@ -135,15 +135,20 @@ public static class TableRuleValidator
         {
             return [.. primary.Columns];
         }
+        if (request.KeylessAllowed)
+        {
+            return [];
+        }
         var candidates = table.Indexes
             .Where(i => i.Usable && i.Columns.All(c => table.Columns.Any(t => t.Definition.Name == c && t.Definition.NotNull)))
             .Select(i => "\"" + i.Name + "\"")
             .ToList();
         throw new TableRuleException(candidates.Count == 0
             ? $"The source table {request.Source} has no primary key and no unique index over NOT NULL columns, so its rows "
-              + "cannot be identified: add a primary key to it (or leave it out of replication)."
+              + "cannot be identified: add a primary key to it (or leave it out of replication). If rows are only ever inserted "
+              + "into it (a log table), choose the handler append, which needs no key."
             : $"The source table {request.Source} has no primary key: add one, or choose one of its unique indexes as the key: "
-              + string.Join(", ", candidates) + ".");
+              + string.Join(", ", candidates) + ". If rows are only ever inserted into it, the handler append needs no key.");
     }
 
     private static void CheckTarget(TableRule rule, TableDescription target)
@@ -185,7 +190,7 @@ public static class TableRuleValidator
                 + "drop NOT NULL");
         }
         var keySet = rule.Key.ToHashSet(StringComparer.Ordinal);
-        if (!target.Indexes.Any(i => i.Usable && i.Columns.Count == keySet.Count && i.Columns.All(keySet.Contains)))
+        if (keySet.Count > 0 && !target.Indexes.Any(i => i.Usable && i.Columns.Count == keySet.Count && i.Columns.All(keySet.Contains)))
         {
             problems.Add($"it has no primary key or unique index on exactly the key ({List(rule.Key)}) of the source: give it the "
                 + "same key");
@@ -208,13 +213,13 @@ public static class TableRuleValidator
                     $"The target has no schema {Identifiers.Quote(rule.Target.Schema)} for the new table {rule.Target}: create it first.");
             }
         }
-        var sql = new StringBuilder($"CREATE TABLE {rule.Target.Quoted} (");
-        foreach (var column in rule.Columns)
+        // A keyless rule (a handler that only inserts) gets a table without a key, as the source has.
+        var parts = rule.Columns.Select(c => "\n" + Identifiers.Quote(c.Name) + " " + c.Type + (c.NotNull ? " NOT NULL" : "")).ToList();
+        if (rule.Key.Count > 0)
         {
-            sql.Append('\n').Append(Identifiers.Quote(column.Name)).Append(' ').Append(column.Type);
-            sql.Append(column.NotNull ? " NOT NULL," : ",");
+            parts.Add("\nPRIMARY KEY (" + string.Join(", ", rule.Key.Select(Identifiers.Quote)) + ")");
         }
-        sql.Append("\nPRIMARY KEY (").Append(string.Join(", ", rule.Key.Select(Identifiers.Quote))).Append("))");
+        var sql = new StringBuilder($"CREATE TABLE {rule.Target.Quoted} (").Append(string.Join(",", parts)).Append(')');
 
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await using (var create = new NpgsqlCommand(sql.ToString(), connection, transaction))

@@ -65,8 +65,9 @@ public sealed partial class DemoPortalTests : IAsyncLifetime
         {
             using var response = await http.GetAsync("/api/status", Token);
             status = await ApiClient.JsonAsync(response);
+            // Target 1 also takes the two keyless log tables, with the append handler.
             return status.GetArrayLength() == 2 && status.EnumerateArray().All(s =>
-                s.GetProperty("tables").GetArrayLength() == 2
+                s.GetProperty("tables").GetArrayLength() == (s.GetProperty("targetNodeName").GetString() == "target1" ? 4 : 2)
                 && s.GetProperty("tables").EnumerateArray().All(t => t.GetProperty("state").GetString() == "Ok"));
         }, TimeSpan.FromMinutes(2), () => $"the demo set did not reach ok: {status}\n{portal.Tail}");
 
@@ -96,6 +97,14 @@ public sealed partial class DemoPortalTests : IAsyncLifetime
         var target2 = Connection(credentials, "target 2", clusterPort);
         Assert.Equal(0, await ScalarAsync(target2, "SELECT count(*) FROM digoal_02.user_info WHERE userid > 1000"));
         Assert.Equal(1000, await ScalarAsync(target2, "SELECT count(*) FROM digoal_02.user_info"));
+        // Target 1's log tables follow the workload's inserts (append handler).
+        Assert.Equal(["append", "append"], byTarget["target1"].GetProperty("tables").EnumerateArray()
+            .Where(t => t.GetProperty("source").GetString()!.Contains("_rec", StringComparison.Ordinal))
+            .Select(t => t.GetProperty("handler").GetString()));
+        var target1 = Connection(credentials, "target 1", clusterPort);
+        var loginsNow = await ScalarAsync(source, "SELECT count(*) FROM digoal_01.user_login_rec");
+        await EventuallyAsync(async () => await ScalarAsync(target1, "SELECT count(*) FROM digoal_01.user_login_rec") >= loginsNow,
+            TimeSpan.FromSeconds(60), () => "target 1's user_login_rec does not follow the source\n" + portal.Tail);
 
         await portal.StopAsync();
     }

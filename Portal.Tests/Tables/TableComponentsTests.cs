@@ -122,6 +122,48 @@ public sealed class TableComponentsTests : PortalBunitContext
         Assert.Equal(2, grid.FindAll("[data-testid=resync]").Count);
     }
 
+    [Fact]
+    public void HandlerPicker_DescribesTheChosenHandler_AndTheFormSendsIt()
+    {
+        var picker = Render<HandlerPicker>(p => p.Add(h => h.Handler, "append"));
+        Assert.Contains("inserts only", picker.Markup, StringComparison.Ordinal);
+
+        var asked = new List<AddTableRequest>();
+        var form = Render<AddTableForm>(p => p.Add(f => f.Add, request =>
+        {
+            asked.Add(request);
+            return Task.FromResult(new TableInfo(1, request.Source, request.Source, null, ["id"], "New", 0, null, null));
+        }));
+        Assert.Contains("folds each batch per key", form.Find("[data-testid=add-table-form]").TextContent, StringComparison.Ordinal);
+        form.Find("textarea").Input("app.orders");
+        form.Find("button").Click();
+        Assert.Equal("bulk", Assert.Single(asked).Handler);
+    }
+
+    [Fact]
+    public void TablesGrid_ShowsEachTablesHandler_AndOffersToChangeIt()
+    {
+        TableInfo? changing = null;
+        var tables = new[]
+        {
+            new TableInfo(1, "app.log", "app.log", null, [], "Ok", 20, 20, null, Handler: "append"),
+            new TableInfo(2, "app.other", "app.other", null, ["id"], "Ok", 20, 20, null),
+        };
+        var grid = Render<TablesGrid>(p => p
+            .Add(g => g.Load, (_, _) => Task.FromResult(new TablePage(tables, tables.Length)))
+            .Add(g => g.CanChange, true)
+            .Add(g => g.ChangeHandler, table => changing = table));
+
+        grid.WaitForAssertion(() => Assert.Equal(2, grid.FindAll("[data-testid=table-handler]").Count), TimeSpan.FromSeconds(10));
+        Assert.Equal(["append", "bulk"], grid.FindAll("[data-testid=table-handler]").Select(c => c.TextContent.Trim()));
+        // The grid may render again while its page loads (a loaded machine): the click is on the row as rendered last.
+        grid.WaitForAssertion(() =>
+        {
+            grid.FindAll("[data-testid=change-handler]")[0].Click();
+            Assert.Equal(1, changing?.Id);
+        }, TimeSpan.FromSeconds(10));
+    }
+
     [Theory]
     [InlineData("digoal_01.a", null, null)]
     [InlineData("digoal_01.a", "digoal_02", "digoal_02.a")]

@@ -18,6 +18,9 @@ internal static class SubscriptionsApi
     {
         var subscriptions = api.MapGroup("/subscriptions/{id:int}").WithTags("Subscriptions");
 
+        api.MapGet("/handlers", () => TableHandlerService.List()).WithTags("Subscriptions")
+            .WithName("ListHandlers").WithSummary("The handlers a table may use, with a one-line description and their options");
+
         subscriptions.MapGet("/", (int id, ClaimsPrincipal user, ReplicationStatusQuery status, CancellationToken ct) =>
                 status.GetSubscriptionAsync(user, id, ct))
             .WithName("GetSubscription").WithSummary("State, lag, events pending, last tick, tables and sequences");
@@ -65,7 +68,14 @@ internal static class SubscriptionsApi
                     var table = await service.AddTableAsync(user, id, request.ToRequest(), ct);
                     return TypedResults.Created($"/api/subscriptions/{id}/tables/{table.Id}", table);
                 })
-            .WithName("AddTable").WithSummary("Add a table (source as schema.table); keyless tables are refused (Operator)");
+            .WithName("AddTable")
+            .WithSummary("Add a table (source as schema.table), with its handler and options; keyless tables only with append or partition (Operator)");
+
+        subscriptions.MapPut("/tables/{tableId:int}/handler",
+                (int id, int tableId, HandlerRequest request, ClaimsPrincipal user, TableHandlerService service, CancellationToken ct) =>
+                    service.SetHandlerAsync(user, id, tableId, request.Handler, request.Options, ct))
+            .WithName("SetTableHandler")
+            .WithSummary("Choose the table's handler (GET /api/handlers lists them) and its options, checked on the target first (Operator)");
 
         subscriptions.MapDelete("/tables/{tableId:int}",
                 async (int id, int tableId, ClaimsPrincipal user, TableRuleService service, CancellationToken ct) =>
@@ -103,14 +113,17 @@ internal static class SubscriptionsApi
     /// <summary>A table as a script adds it: <c>source</c> as <c>schema.table</c>, the rest optional.</summary>
     internal sealed record TableRequest(
         string? Source, string? Target, string? Filter, string? Key, bool? CreateTarget, bool? AddMissingColumns = null,
-        string? OwnedRows = null)
+        string? OwnedRows = null, string? Handler = null, Dictionary<string, string>? HandlerOptions = null)
     {
         public AddTableRequest ToRequest() =>
             new(Source ?? "", Blank(Target), Blank(Filter), Blank(Key), CreateTarget ?? false, AddMissingColumns ?? false,
-                Blank(OwnedRows));
+                Blank(OwnedRows), Blank(Handler), HandlerOptions);
 
         private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
     }
 
     internal sealed record SequenceRequest(string? Source, string? Target);
+
+    /// <summary>A table's handler: its name (none for bulk) and options.</summary>
+    internal sealed record HandlerRequest(string? Handler, Dictionary<string, string>? Options);
 }

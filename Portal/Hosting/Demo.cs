@@ -17,7 +17,8 @@ public sealed record DemoDatabases(string Source, string Target1, string Target2
 /// <summary>
 /// <c>--demo</c>: when the demo databases are new, the seed scenario is set up in Ferry as a DBA would (nodes
 /// <c>source</c>, <c>target1</c>, <c>target2</c>; set <c>seed</c>; both targets subscribed; the two user tables to target 1
-/// and, filtered to <c>userid &lt;= 1000</c> and renamed to schema <c>digoal_02</c>, to target 2; the sequences to target 1),
+/// and, filtered to <c>userid &lt;= 1000</c> and renamed to schema <c>digoal_02</c>, to target 2; the keyless log tables to target 1
+/// with the append handler; the sequences to target 1),
 /// audited as user <c>demo</c>; and on every start the seed workload runs on the source (<c>Demo:WorkloadPause</c> between
 /// calls, 50 ms by default; <c>Demo:Workload=false</c> turns it off) so the dashboard has something to show.
 /// </summary>
@@ -73,6 +74,12 @@ public static partial class Demo
             await tableRules.AddTableAsync(user, toTarget2.Id,
                 new AddTableRequest($"digoal_01.{table}", $"digoal_02.{table}", "userid <= 1000"), cancellationToken);
         }
+        // The log tables have no key: they are only ever inserted into, so target 1 takes them with the append handler
+        // (docs/decisions/ADR-019-handlers.md).
+        foreach (var table in SeedScenario.KeylessTables)
+        {
+            await tableRules.AddTableAsync(user, toTarget1.Id, new AddTableRequest($"digoal_01.{table}", Handler: "append"), cancellationToken);
+        }
         foreach (var sequence in SeedScenario.Sequences)
         {
             try
@@ -84,7 +91,8 @@ public static partial class Demo
                 LogDemoStep(logger, $"sequence {sequence} not added: {e.Message}");
             }
         }
-        LogDemoStep(logger, "set 'seed' with subscriptions to target1 (all rows) and target2 (userid <= 1000, schema digoal_02)");
+        LogDemoStep(logger,
+            "set 'seed' with subscriptions to target1 (all rows, the log tables with append) and target2 (userid <= 1000, schema digoal_02)");
     }
 
     private static NodeInput Input(string name, string connectionString, params string[] targetSchemas)

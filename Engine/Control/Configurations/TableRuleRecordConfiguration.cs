@@ -13,6 +13,7 @@ internal sealed class TableRuleRecordConfiguration : IEntityTypeConfiguration<Ta
         builder.Property(t => t.TargetSchema).HasMaxLength(63);
         builder.Property(t => t.TargetTable).HasMaxLength(63);
         builder.Property(t => t.HandlerName).HasMaxLength(100);
+        builder.Property(t => t.HandlerOptions).HasColumnType("jsonb");
         builder.Property(t => t.State).HasConversion<string>().HasMaxLength(20);
         builder.HasOne(t => t.Subscription).WithMany(s => s.Tables).HasForeignKey(t => t.SubscriptionId).OnDelete(DeleteBehavior.Cascade);
     }

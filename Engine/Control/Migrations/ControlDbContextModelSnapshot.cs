@@ -961,6 +961,10 @@ namespace Ferry.Engine.Control.Migrations
                         .HasColumnType("character varying(100)")
                         .HasColumnName("handler_name");
 
+                    b.Property<string>("HandlerOptions")
+                        .HasColumnType("jsonb")
+                        .HasColumnName("handler_options");
+
                     b.PrimitiveCollection<List<string>>("KeyColumns")
                         .IsRequired()
                         .HasColumnType("text[]")

@@ -28,7 +28,8 @@ public sealed record SourceTable(
         ? null
         : KeyIndexes.Count == 0
             ? $"The engine refuses {Text}: it has no primary key and no unique index over NOT NULL columns, so its rows cannot be "
-              + "identified. Add a primary key to it on the source (or leave it out of replication)."
+              + "identified. Add a primary key to it on the source, or, if rows are only ever inserted into it (a log table), "
+              + "choose the handler append, which needs no key."
             : $"{Text} has no primary key: name its unique index \"{KeyIndexes[0].Name}\" as the key, or add a primary key on the source.";
 
     /// <summary>

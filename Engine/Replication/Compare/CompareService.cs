@@ -37,6 +37,11 @@ public sealed class CompareService(
                 $"{table.SourceSchema}.{table.SourceTable} is {TableStateMachine.Text(table.State)}: a table is compared once its copy "
                 + "has caught up (state ok).");
         }
+        if (table.KeyColumns.Count == 0)
+        {
+            throw new ReplicationRefusedException($"{table.SourceSchema}.{table.SourceTable} has no key (its handler "
+                + $"{table.HandlerName} takes keyless tables): a compare matches rows by key ranges, so it cannot compare this table.");
+        }
         // A report left Running by a process that died stops blocking once its hold would have expired many times over.
         var live = time.GetUtcNow() - options.Value.RunningReportsExpireAfter;
         if (await context.CompareReports.AnyAsync(r => r.TableRuleId == tableId && r.State == CompareState.Running && r.StartedAt > live,
@@ -74,7 +79,8 @@ public sealed class CompareService(
             var running = await context.CompareReports
                 .Where(r => r.SubscriptionId == subscriptionId && r.State == CompareState.Running && r.StartedAt > live).Select(r => r.TableRuleId)
                 .ToListAsync(cancellationToken).ConfigureAwait(false);
-            tables = [.. subscription.Tables.Where(t => t.State == TableState.Ok && !running.Contains(t.Id)).OrderBy(t => t.Id).Select(t => t.Id)];
+            tables = [.. subscription.Tables.Where(t => t.State == TableState.Ok && t.KeyColumns.Count > 0 && !running.Contains(t.Id))
+                .OrderBy(t => t.Id).Select(t => t.Id)];
         }
         if (tables.Count == 0)
         {

@@ -1,3 +1,4 @@
+using Ferry.Engine.Apply.Handlers;
 using Ferry.Engine.Control;
 using Ferry.Engine.Replication.Sequences;
 using Ferry.Engine.Replication.Subscriptions;
@@ -14,7 +15,20 @@ internal static class InfoMapping
     public static TableInfo Info(TableRuleRecord t) => new(
         t.Id, new TableName(t.SourceSchema, t.SourceTable).Quoted, new TableName(t.TargetSchema, t.TargetTable).Quoted, t.Filter,
         t.KeyColumns, t.State.ToString(), t.RowsCopied, t.RowsEstimated, t.LastError, t.AddMissingColumns, t.Differs, t.NeedsCompare,
-        t.OwnedRows);
+        string.IsNullOrEmpty(t.HandlerName) ? HandlerRegistry.Bulk : t.HandlerName, HandlerOptionsOf(t), t.OwnedRows);
+
+    /// <summary>The stored options; none when they do not parse (the loop stops such a table with the reason).</summary>
+    private static IReadOnlyDictionary<string, string> HandlerOptionsOf(TableRuleRecord t)
+    {
+        try
+        {
+            return HandlerOptions.Parse(t.HandlerOptions);
+        }
+        catch (ArgumentException)
+        {
+            return new Dictionary<string, string>();
+        }
+    }
 
     public static SequenceInfo Info(SequenceRule s) => new(
         s.Id, new TableName(s.SourceSchema, s.SourceSequence).Quoted, new TableName(s.TargetSchema, s.TargetSequence).Quoted);

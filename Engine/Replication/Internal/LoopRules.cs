@@ -41,9 +41,10 @@ internal static class LoopRules
                 await mirror.SetTableErrorAsync(table.Id, message, cancellationToken).ConfigureAwait(false);
                 continue;
             }
-            if (HandlerRegistry.Find(table.HandlerName, named) is not { } handler)
+            if (await HandlerAsync(target, table, rule, named, cancellationToken).ConfigureAwait(false) is not { } handler)
             {
-                var message = HandlerRegistry.Unknown(table.HandlerName);
+                var message = await HandlerProblemAsync(target, table, rule, cancellationToken).ConfigureAwait(false)
+                    ?? HandlerRegistry.Unknown(table.HandlerName);
                 logger.RuleInvalid(subscription.Id, $"{table.SourceSchema}.{table.SourceTable}", message);
                 await StopTableAsync(store, rule.SourceTable, message, cancellationToken).ConfigureAwait(false);
                 await mirror.SetTableErrorAsync(table.Id, message, cancellationToken).ConfigureAwait(false);
@@ -65,15 +66,49 @@ internal static class LoopRules
         NpgsqlDataSource source, NpgsqlDataSource target, TableRuleRecord table, bool addMissingColumns,
         CancellationToken cancellationToken)
     {
+        TableRule rule;
         try
         {
-            await TableRuleBuilder.BuildAsync(source, target, table, addMissingColumns, cancellationToken).ConfigureAwait(false);
+            rule = await TableRuleBuilder.BuildAsync(source, target, table, addMissingColumns, cancellationToken).ConfigureAwait(false);
         }
         catch (TableRuleException e)
         {
             return e.Message;
         }
-        return HandlerRegistry.Find(table.HandlerName) is null ? HandlerRegistry.Unknown(table.HandlerName) : null;
+        return await HandlerProblemAsync(target, table, rule, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The table's handler: shared for a kind without options, made with the stored options else; null when it cannot be.</summary>
+    private static async Task<IHandler?> HandlerAsync(
+        NpgsqlDataSource target, TableRuleRecord table, TableRule rule, IReadOnlyDictionary<string, IHandler> named,
+        CancellationToken cancellationToken) =>
+        await HandlerProblemAsync(target, table, rule, cancellationToken).ConfigureAwait(false) is null
+            ? HandlerRegistry.Create(table.HandlerName, HandlerOptions.Parse(table.HandlerOptions), named, new Apply.ApplyOptions())
+            : null;
+
+    /// <summary>
+    /// Why the table's handler cannot apply it: an unknown name, or options that do not hold on the target any more (a dropped
+    /// function, docs/decisions/ADR-019-handlers.md); null when it can.
+    /// </summary>
+    private static async Task<string?> HandlerProblemAsync(
+        NpgsqlDataSource target, TableRuleRecord table, TableRule rule, CancellationToken cancellationToken)
+    {
+        if (HandlerRegistry.Kind(table.HandlerName) is not { } kind)
+        {
+            return HandlerRegistry.Unknown(table.HandlerName);
+        }
+        IReadOnlyDictionary<string, string> options;
+        try
+        {
+            options = HandlerOptions.Parse(table.HandlerOptions);
+        }
+        catch (ArgumentException e)
+        {
+            return e.Message;
+        }
+        return await kind.ProblemAsync(target, rule, options, cancellationToken).ConfigureAwait(false) is { } problem
+            ? $"The options of the table's handler {kind.Name} do not hold: {problem}. Change them (or fix the target), then retry the table."
+            : null;
     }
 
     /// <summary>

@@ -21,7 +21,7 @@ internal sealed class LoopSignature
         subscription.Tables.ToDictionary(
             t => t.Id,
             t => $"{t.SourceSchema}|{t.SourceTable}|{t.TargetSchema}|{t.TargetTable}|{t.Filter}|{string.Join(',', t.KeyColumns)}"
-                + $"|{t.HandlerName}|{t.AddMissingColumns}|{t.OwnedRows}"),
+                + $"|{t.HandlerName}|{t.HandlerOptions}|{t.AddMissingColumns}|{t.OwnedRows}"),
         [.. subscription.Tables.Where(t => t.State == TableState.Error).Select(t => t.Id)],
         // Sequences travel with the ticks on queue v7: the loop carries the ones it was built with (docs/decisions/ADR-020-ddl-and-sequences-in-the-stream.md).
         string.Join(';', subscription.Sequences.Select(s => $"{s.SourceSchema}|{s.SourceSequence}|{s.TargetSchema}|{s.TargetSequence}")

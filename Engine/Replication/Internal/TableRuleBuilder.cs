@@ -1,3 +1,4 @@
+using Ferry.Engine.Apply.Handlers;
 using Ferry.Engine.Control;
 using Ferry.Engine.Drift;
 using Ferry.Engine.Rules;
@@ -33,9 +34,12 @@ internal static class TableRuleBuilder
     {
         var sourceName = new TableName(table.SourceSchema, table.SourceTable);
         var targetName = new TableName(table.TargetSchema, table.TargetTable);
+        // A handler that only inserts takes a keyless table (docs/decisions/ADR-019-handlers.md).
+        var keyless = HandlerRegistry.Kind(table.HandlerName) is { NeedsKey: false };
         try
         {
-            var rule = await TableRuleValidator.ValidateAsync(source, target, new TableRuleRequest(sourceName, targetName, table.Filter, TargetShape: ddlPending, OwnedRows: table.OwnedRows),
+            var rule = await TableRuleValidator.ValidateAsync(source, target, new TableRuleRequest(sourceName, targetName, table.Filter, TargetShape: ddlPending, OwnedRows: table.OwnedRows,
+                KeylessAllowed: keyless),
                 cancellationToken).ConfigureAwait(false);
             if (table.KeyColumns.Count == 0 || rule.Key.SequenceEqual(table.KeyColumns, StringComparer.Ordinal))
             {

@@ -15,6 +15,11 @@ namespace Ferry.Engine.Replication.Tables;
 /// for exactly this source's rows (<c>hashtext(userid::text) &amp; 3 = 1</c>); a copy or resync then deletes and reloads only
 /// those. Every rule writing the table must have one, and they must not overlap (docs/decisions/ADR-021-merge.md).
 /// </param>
+/// <param name="Handler">
+/// The handler that applies the table's changes, one of <c>HandlerRegistry.Names</c>; null for <c>bulk</c>
+/// (docs/decisions/ADR-019-handlers.md). <c>append</c> and <c>partition</c> take tables without a key.
+/// </param>
+/// <param name="HandlerOptions">The handler's options (<c>function</c>: the function's name, ...); null for none.</param>
 public sealed record AddTableRequest(
     string Source, string? Target = null, string? Filter = null, string? Key = null, bool CreateTarget = false,
-    bool AddMissingColumns = false, string? OwnedRows = null);
+    bool AddMissingColumns = false, string? OwnedRows = null, string? Handler = null, IReadOnlyDictionary<string, string>? HandlerOptions = null);

@@ -5,6 +5,9 @@ namespace Ferry.Engine.Replication.Tables;
 /// <param name="NeedsCompare">An event of the table was skipped since its last compare or copy: compare it.</param>
 /// <param name="AddMissingColumns">Columns added to the source are added to the target by Ferry (see <see cref="AddTableRequest"/>).</param>
 /// <param name="OwnedRows">For a merge: the target rows this rule owns (see <see cref="AddTableRequest"/>); null otherwise.</param>
+/// <param name="Handler">The handler that applies the table's changes (<c>bulk</c> when the rule names none).</param>
+/// <param name="HandlerOptions">The handler's options; empty for none.</param>
 public sealed record TableInfo(
     int Id, string Source, string Target, string? Filter, IReadOnlyList<string> Key, string State, long RowsCopied, long? RowsEstimated,
-    string? LastError, bool AddMissingColumns = false, bool? Differs = null, bool NeedsCompare = false, string? OwnedRows = null);
+    string? LastError, bool AddMissingColumns = false, bool? Differs = null, bool NeedsCompare = false, string Handler = "bulk",
+    IReadOnlyDictionary<string, string>? HandlerOptions = null, string? OwnedRows = null);

@@ -103,7 +103,7 @@ public sealed partial class TableRuleService
             .ConfigureAwait(false);
         if (subscription.State == SubscriptionState.Active)
         {
-            await StartApplyUnlessRunningAsync(context, subscription.Id, cancellationToken).ConfigureAwait(false);
+            await ApplyStarter.StartUnlessRunningAsync(context, loops, subscription.Id, cancellationToken).ConfigureAwait(false);
         }
         return info;
     }

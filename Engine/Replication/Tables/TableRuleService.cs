@@ -1,5 +1,4 @@
 using System.Security.Claims;
-using Ferry.Engine.Apply;
 using Ferry.Engine.Control;
 using Ferry.Engine.Nodes;
 using Ferry.Engine.Queue;
@@ -33,29 +32,6 @@ public sealed partial class TableRuleService(
     private readonly ReplicationAudit _audit = new(time, logger);
 
     /// <summary>
-    /// Starts the subscription's apply loop unless it runs (its lock is held): a running loop takes a new or resynced table
-    /// at its next control poll, and a start that only finds the lock taken would hold a loop worker for the lock wait
-    /// (adding 1,000 tables one by one queued 1,000 such jobs).
-    /// </summary>
-    private async Task StartApplyUnlessRunningAsync(ControlDbContext context, int subscriptionId, CancellationToken cancellationToken)
-    {
-        await context.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            var connection = (NpgsqlConnection)context.Database.GetDbConnection();
-            if (await LoopLock.IsHeldAsync(connection, LoopLock.ApplyClass, subscriptionId, cancellationToken).ConfigureAwait(false))
-            {
-                return;
-            }
-        }
-        finally
-        {
-            await context.Database.CloseConnectionAsync().ConfigureAwait(false);
-        }
-        loops.StartApply(subscriptionId);
-    }
-
-    /// <summary>
     /// Adds a source table to a subscription: validates the rule against source and target (key, columns, filter; the seed's
     /// keyless log tables are refused here), optionally creates the target table, starts capturing the table on the root and
     /// stores the rule in state <c>new</c>; the apply loop then copies it.
@@ -80,6 +56,8 @@ public sealed partial class TableRuleService(
         }
         var set = subscription.Set!;
         var key = string.IsNullOrWhiteSpace(request.Key) ? null : request.Key.Trim();
+        var handler = HandlerChoice.Kind(request.Handler);
+        var handlerOptions = request.HandlerOptions ?? new Dictionary<string, string>();
         TableRule rule;
         await using (var source = nodes.Open(set.RootNode!, "ferry-admin", freshConnections: true))
         await using (var target = nodes.Open(subscription.TargetNode!, "ferry-admin", freshConnections: true))
@@ -88,7 +66,7 @@ public sealed partial class TableRuleService(
             {
                 rule = await TableRuleValidator.ValidateAsync(source, target,
                     new TableRuleRequest(sourceName, targetName, request.Filter, key, request.CreateTarget, TargetSchemasOf(subscription),
-                        OwnedRows: request.OwnedRows),
+                        OwnedRows: request.OwnedRows, KeylessAllowed: !handler.NeedsKey),
                     cancellationToken)
                     .ConfigureAwait(false);
                 await MergeCheck.CheckAsync(source, target, rule,
@@ -103,14 +81,8 @@ public sealed partial class TableRuleService(
             {
                 throw Unreachable(set.RootNode!.Name + "' or '" + subscription.TargetNode!.Name, e);
             }
-            try
-            {
-                await new QueueAdmin(source).EnableCaptureAsync(set.QueueName, rule.SourceTable, cancellationToken).ConfigureAwait(false);
-            }
-            catch (CaptureRefusedException e)
-            {
-                throw new ReplicationRefusedException(e.Message, e);
-            }
+            await HandlerChoice.CheckAsync(handler, target, rule, handlerOptions, cancellationToken).ConfigureAwait(false);
+            await HandlerChoice.CaptureAsync(source, set.QueueName, rule, cancellationToken).ConfigureAwait(false);
         }
         var table = new TableRuleRecord
         {
@@ -123,6 +95,8 @@ public sealed partial class TableRuleService(
             KeyColumns = [.. rule.Key],
             AddMissingColumns = request.AddMissingColumns,
             OwnedRows = rule.OwnedRows,
+            HandlerName = HandlerChoice.StoredName(handler),
+            HandlerOptions = Apply.Handlers.HandlerOptions.Format(handlerOptions),
             State = TableState.New,
         };
         context.TableRules.Add(table);
@@ -133,7 +107,7 @@ public sealed partial class TableRuleService(
             .ConfigureAwait(false);
         if (subscription.State == SubscriptionState.Active)
         {
-            await StartApplyUnlessRunningAsync(context, subscription.Id, cancellationToken).ConfigureAwait(false);
+            await ApplyStarter.StartUnlessRunningAsync(context, loops, subscription.Id, cancellationToken).ConfigureAwait(false);
         }
         return info;
     }
@@ -229,7 +203,7 @@ public sealed partial class TableRuleService(
             .ConfigureAwait(false);
         if (subscription.State == SubscriptionState.Active)
         {
-            await StartApplyUnlessRunningAsync(context, subscription.Id, cancellationToken).ConfigureAwait(false);
+            await ApplyStarter.StartUnlessRunningAsync(context, loops, subscription.Id, cancellationToken).ConfigureAwait(false);
         }
         return info;
     }

@@ -51,6 +51,9 @@ public sealed partial class Tables
     [Inject]
     private NavigationManager Navigation { get; set; } = default!;
 
+    [Inject]
+    private IDialogService Dialogs { get; set; } = default!;
+
     private string LagText => _status?.LagSeconds is { } lag ? lag.ToString("0.0", CultureInfo.InvariantCulture) + " s" : "—";
 
     protected override async Task OnInitializedAsync()
@@ -107,6 +110,18 @@ public sealed partial class Tables
     private Task RetryAsync(TableInfo table) => ActAsync(
         "Retry table", $"Apply {table.Source} again? Fix the cause first (the error says how); its changes kept since it stopped come first.",
         "Retry", () => TableRules.RetryTableAsync(_user, _status!.Id, table.Id, CancellationToken.None), $"{table.Source} applies again.");
+
+    private async Task ChangeHandlerAsync(TableInfo table)
+    {
+        var parameters = new DialogParameters<HandlerDialog> { { d => d.User, _user }, { d => d.SubscriptionId, _status!.Id }, { d => d.Table, table } };
+        var dialog = await Dialogs.ShowAsync<HandlerDialog>($"Handler of {table.Source}", parameters,
+            new DialogOptions { MaxWidth = MaxWidth.Medium, FullWidth = true });
+        if (await dialog.Result is { Canceled: false, Data: TableInfo saved })
+        {
+            Snackbar.Add($"{saved.Source} now applies with {saved.Handler}.", Severity.Success);
+            await ReloadAsync();
+        }
+    }
 
     private Task RemoveAsync(TableInfo table) => ActAsync(
         "Remove table", $"Stop replicating {table.Source}? Its rows on the target stay.", "Remove",

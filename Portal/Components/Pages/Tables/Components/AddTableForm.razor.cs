@@ -17,6 +17,8 @@ public sealed partial class AddTableForm
     private string? _key;
     private bool _createTarget;
     private bool _addMissingColumns;
+    private string _handler = "bulk";
+    private readonly Dictionary<string, string> _handlerOptions = [];
     private bool _busy;
 
     /// <summary>Adds one table (the page calls the service with the user); a refusal throws <see cref="ReplicationRefusedException"/>.</summary>
@@ -30,6 +32,9 @@ public sealed partial class AddTableForm
     /// <summary>The subscription whose source's tables the picker shows; without it, tables are only typed.</summary>
     [Parameter]
     public int? SubscriptionId { get; set; }
+
+    /// <summary>The chosen handler takes tables without a key (append, partition): no key warning then.</summary>
+    private bool KeylessHandler => TableHandlerService.List().Any(h => h.Name == _handler && !h.NeedsKey);
 
     private string AddLabel => Sources().Count switch
     {
@@ -115,6 +120,7 @@ public sealed partial class AddTableForm
                 var request = Request(source, _target, _filter, key, _createTarget, _addMissingColumns) with
                 {
                     OwnedRows = string.IsNullOrWhiteSpace(_ownedRows) ? null : _ownedRows.Trim(),
+                    Handler = _handler, HandlerOptions = new Dictionary<string, string>(_handlerOptions, StringComparer.Ordinal),
                 };
                 try
                 {
