@@ -31,9 +31,11 @@ public sealed class CompareOptions
     public int MaxDifferencesKept { get; init; } = 100_000;
 
     /// <summary>
-    /// A report still Running after this long is taken for one whose process died: it no longer stops a new compare of its table.
+    /// A compare or repair runs holding an advisory lock in the control database keyed by its report, so a report left Running
+    /// by a process that died stops blocking its table at once. A report no process has claimed yet (its job waits for a
+    /// worker) blocks for this long after it was started, then is taken for lost.
     /// </summary>
-    public TimeSpan RunningReportsExpireAfter { get; init; } = TimeSpan.FromHours(12);
+    public TimeSpan UnclaimedReportTimeout { get; init; } = TimeSpan.FromMinutes(5);
 
     internal void Validate()
     {
