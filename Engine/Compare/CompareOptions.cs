@@ -37,6 +37,21 @@ public sealed class CompareOptions
     /// </summary>
     public TimeSpan UnclaimedReportTimeout { get; init; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// Whether the target side is read with the rule's filter too: a resync in place compares and repairs only the rows the
+    /// rule owns, leaving the target's other rows (another rule's, or kept outside the filter) untouched
+    /// (docs/decisions/ADR-018-compare-portal-and-resync-in-place.md). A compare report reads the whole target table.
+    /// </summary>
+    public bool FilterTarget { get; init; }
+
+    /// <summary>These options with <see cref="FilterTarget"/> set.</summary>
+    public CompareOptions WithFilteredTarget() => new()
+    {
+        ChunkRows = ChunkRows, LeafRows = LeafRows, Fanout = Fanout, Parallelism = Parallelism, LockTimeout = LockTimeout,
+        HoldTimeout = HoldTimeout, StatementTimeout = StatementTimeout, MaxDifferencesKept = MaxDifferencesKept,
+        UnclaimedReportTimeout = UnclaimedReportTimeout, FilterTarget = true,
+    };
+
     internal void Validate()
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(ChunkRows, 2);

@@ -40,6 +40,7 @@ public static class ReplicationDependencyInjection
         services.AddOptions<CompareOptions>().BindConfiguration("Compare");
         services.AddTransient<CompareService>();
         services.AddTransient<RepairService>();
+        services.AddTransient<InPlaceResync>();
         services.AddTransient<SubscriptionRunner>();
         services.AddTransient<SetTickerRunner>();
         services.AddTransient<ReplicationHousekeeping>();

@@ -28,11 +28,11 @@ internal sealed class TableSide
     private readonly string _keyColumns;
     private readonly string _columnTexts;
 
-    public TableSide(TableRule rule, bool source)
+    public TableSide(TableRule rule, bool source, bool filtered = false)
     {
         _rule = rule;
         _table = source ? rule.Source.Quoted : rule.Target.Quoted;
-        _filter = source && rule.Filter is not null ? FilterSql.Parenthesized(rule.Filter) : null;
+        _filter = (source || filtered) && rule.Filter is not null ? FilterSql.Parenthesized(rule.Filter) : null;
         var byName = rule.Columns.ToDictionary(c => c.Name, StringComparer.Ordinal);
         _keyExpressions = [.. rule.Key.Select(k => Collated("t." + Identifiers.Quote(k), byName[k]))];
         _keyTypes = [.. rule.Key.Select(k => byName[k].Type)];

@@ -84,14 +84,18 @@ public sealed class CompareService(
     /// Runs a started compare to its end and stores what it found; a refusal or failure is kept in the report. A report that
     /// another process runs (it holds the report's lock) or that is no longer running is returned as it is.
     /// </summary>
-    public async Task<CompareReportInfo> RunCompareAsync(int reportId, CancellationToken cancellationToken)
+    public Task<CompareReportInfo> RunCompareAsync(int reportId, CancellationToken cancellationToken) =>
+        RunCompareAsync(reportId, filterTarget: false, cancellationToken);
+
+    /// <summary>As <see cref="RunCompareAsync(int, CancellationToken)"/>; a resync in place reads the target with the rule's filter.</summary>
+    internal async Task<CompareReportInfo> RunCompareAsync(int reportId, bool filterTarget, CancellationToken cancellationToken)
     {
         await using (var context = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false))
         {
             await using var claim = await ReportRuns.ClaimAsync(context, reportId, time, cancellationToken).ConfigureAwait(false);
             if (claim is not null)
             {
-                return await RunClaimedAsync(reportId, cancellationToken).ConfigureAwait(false);
+                return await RunClaimedAsync(reportId, cancellationToken, filterTarget).ConfigureAwait(false);
             }
         }
         return await GetReportAsync(reportId, cancellationToken).ConfigureAwait(false);
@@ -113,7 +117,7 @@ public sealed class CompareService(
     }
 
     /// <summary>Runs a compare whose report this process has claimed (<see cref="ReportRuns.ClaimAsync"/>).</summary>
-    internal async Task<CompareReportInfo> RunClaimedAsync(int reportId, CancellationToken cancellationToken)
+    internal async Task<CompareReportInfo> RunClaimedAsync(int reportId, CancellationToken cancellationToken, bool filterTarget = false)
     {
         await using var context = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
         var report = await context.CompareReports.SingleOrDefaultAsync(r => r.Id == reportId, cancellationToken).ConfigureAwait(false)
@@ -124,7 +128,7 @@ public sealed class CompareService(
         {
             return Info(report, table);
         }
-        var settings = options.Value;
+        var settings = filterTarget ? options.Value.WithFilteredTarget() : options.Value;
         var writer = new ReportWriter(contexts, reportId, settings.MaxDifferencesKept, time);
         try
         {

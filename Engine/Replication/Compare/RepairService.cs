@@ -46,12 +46,16 @@ public sealed class RepairService(
     /// The report is not a finished compare that found differences, keeps only part of them, or is older than the table's
     /// last copy or resync; or a compare or repair of the table runs.
     /// </exception>
-    public async Task<CompareReportInfo> StartRepairAsync(ClaimsPrincipal user, int reportId, CancellationToken cancellationToken)
+    public Task<CompareReportInfo> StartRepairAsync(ClaimsPrincipal user, int reportId, CancellationToken cancellationToken) =>
+        StartRepairAsync(user, reportId, partial: false, cancellationToken);
+
+    /// <summary>As <see cref="StartRepairAsync(ClaimsPrincipal, int, CancellationToken)"/>; a resync in place repairs a report that keeps only part of its differences, round after round.</summary>
+    internal async Task<CompareReportInfo> StartRepairAsync(ClaimsPrincipal user, int reportId, bool partial, CancellationToken cancellationToken)
     {
         FerryRoles.Demand(user, FerryRoles.Operator);
         ArgumentNullException.ThrowIfNull(user);
         await using var context = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
-        var (report, table) = await LoadRepairableAsync(context, reportId, cancellationToken).ConfigureAwait(false);
+        var (report, table) = await LoadRepairableAsync(context, reportId, cancellationToken, partial).ConfigureAwait(false);
         await compares.RefuseWhenBusyAsync(context, table, cancellationToken).ConfigureAwait(false);
         var repair = new CompareReport
         {
@@ -74,7 +78,11 @@ public sealed class RepairService(
     /// as its requester, then compares the table again into the same report. A refusal or failure is kept in the report. Null
     /// when it did not repair (refused, failed, run by another process, or no longer running).
     /// </summary>
-    public async Task<RepairOutcome?> RunRepairAsync(int repairId, CancellationToken cancellationToken)
+    public Task<RepairOutcome?> RunRepairAsync(int repairId, CancellationToken cancellationToken) =>
+        RunRepairAsync(repairId, resync: false, cancellationToken);
+
+    /// <summary>As <see cref="RunRepairAsync(int, CancellationToken)"/>; a resync's repair takes a partial report and compares the filtered target after.</summary>
+    internal async Task<RepairOutcome?> RunRepairAsync(int repairId, bool resync, CancellationToken cancellationToken)
     {
         await using var context = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
         await using var claim = await ReportRuns.ClaimAsync(context, repairId, time, cancellationToken).ConfigureAwait(false);
@@ -86,7 +94,7 @@ public sealed class RepairService(
         RepairResult result;
         try
         {
-            var (_, table) = await LoadRepairableAsync(context, reportId, cancellationToken).ConfigureAwait(false);
+            var (_, table) = await LoadRepairableAsync(context, reportId, cancellationToken, partial: resync).ConfigureAwait(false);
             var subscription = await LoadAsync(context, repair.SubscriptionId, cancellationToken).ConfigureAwait(false);
             var keys = await context.CompareDifferences.AsNoTracking().Where(d => d.ReportId == reportId).OrderBy(d => d.Id)
                 .Select(d => d.Key).ToListAsync(cancellationToken).ConfigureAwait(false);
@@ -113,7 +121,7 @@ public sealed class RepairService(
             await ReplicationChanges.PublishAsync(context, repair.SubscriptionId, save.Token).ConfigureAwait(false);
             return null;
         }
-        return new RepairOutcome(result, await compares.RunClaimedAsync(repairId, cancellationToken).ConfigureAwait(false));
+        return new RepairOutcome(result, await compares.RunClaimedAsync(repairId, cancellationToken, filterTarget: resync).ConfigureAwait(false));
     }
 
     /// <summary>Starts and runs a repair in the caller (tests, and callers that wait for it).</summary>
@@ -133,7 +141,7 @@ public sealed class RepairService(
     private static ClaimsPrincipal Requester(string name) => new(new ClaimsIdentity([new Claim(ClaimTypes.Name, name)], "ferry-job"));
 
     private static async Task<(CompareReport Report, TableRuleRecord Table)> LoadRepairableAsync(
-        ControlDbContext context, int reportId, CancellationToken cancellationToken)
+        ControlDbContext context, int reportId, CancellationToken cancellationToken, bool partial = false)
     {
         var report = await context.CompareReports.AsNoTracking().Include(r => r.TableRule)
             .SingleOrDefaultAsync(r => r.Id == reportId, cancellationToken).ConfigureAwait(false)
@@ -146,7 +154,7 @@ public sealed class RepairService(
                 ? $"Compare report {reportId} found no difference in {name}: there is nothing to repair."
                 : $"Compare report {reportId} is {report.State}, not done: repair from a finished compare.");
         }
-        if (report.DifferencesKept < report.Missing + report.Extra + report.Different)
+        if (!partial && report.DifferencesKept < report.Missing + report.Extra + report.Different)
         {
             throw ReplicationRefusedException.Conflict(
                 $"Compare report {reportId} keeps {report.DifferencesKept:N0} of its {report.Missing + report.Extra + report.Different:N0} "
