@@ -59,6 +59,24 @@ public sealed class InPlaceResyncTests(ClusterFixture clusters, ITestOutputHelpe
         Assert.Equal(("olga", "in-place"), (audit.UserName, audit.After!.RootElement.GetProperty("mode").GetString()));
     }
 
+    /// <summary>A scheduled resync of a table that is ok runs in place (acting as the schedule); the table never leaves ok.</summary>
+    [Fact]
+    public async Task ScheduledResync_OfAnOkTable_RunsInPlace()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var scenario = await CompareScenario.StartAsync(clusters, "cmp_inplace_sched", ct);
+        await CompareScenario.ExecuteAsync(scenario.Target, "UPDATE digoal_02.user_info SET engname = 'stale' WHERE userid <= 5");
+
+        await scenario.Engine.Services.GetRequiredService<Ferry.Engine.Schedules.IResyncRunner>().ResyncTableAsync(scenario.TableId, "schedule:nightly", ct);
+
+        await using var context = await scenario.Engine.Services.GetRequiredService<IDbContextFactory<ControlDbContext>>().CreateDbContextAsync(ct);
+        var audit = await context.AuditEntries.SingleAsync(a => a.Action == "resync", ct);
+        Assert.Equal(("schedule:nightly", "in-place", 5L), (audit.UserName, audit.After!.RootElement.GetProperty("mode").GetString(),
+            audit.After.RootElement.GetProperty("written").GetInt64()));
+        var table = await context.TableRules.SingleAsync(t => t.Id == scenario.TableId, ct);
+        Assert.Equal((Ferry.Engine.Target.TableState.Ok, (bool?)false), (table.State, table.Differs));
+    }
+
     /// <summary>Counts the target's rows inside the filter until stopped: the lowest count, the slowest count, how many.</summary>
     private static async Task<(long Minimum, TimeSpan Slowest, int Counts)> ReadCountsAsync(CompareScenario scenario, CancellationToken stop)
     {

@@ -34,6 +34,17 @@ internal static class CompareApi
             .WithName("CompareTable")
             .WithSummary("Compare a table with its source at one tick, in a background job; refused unless it is ok (Operator)");
 
+        subscriptions.MapPost("/tables/{tableId:int}/resync-in-place", async (int id, int tableId, ClaimsPrincipal user, CompareRequests requests,
+                CancellationToken ct) =>
+            {
+                var report = await requests.ResyncInPlaceAsync(user, id, tableId, ct);
+                return TypedResults.Accepted($"/api/compare-reports/{report.Id}", report);
+            })
+            .WithName("ResyncTableInPlace")
+            .WithSummary("Resync a table that is ok without emptying it, in a background job: compare (the target read through the rule's "
+                + "filter), then repair by chunks until equal; answers 202 with the first compare's report, the repairs follow in the "
+                + "table's history. /resync copies the table again instead (Operator)");
+
         subscriptions.MapGet("/compare-reports", (int id, int? tableId, int? take, ClaimsPrincipal user, CompareService service,
                 CancellationToken ct) => service.GetReportsAsync(user, id, tableId, take ?? 50, ct))
             .WithName("ListCompareReports").WithSummary("Compare reports, newest first; tableId for one table's history");

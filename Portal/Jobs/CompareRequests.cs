@@ -8,7 +8,7 @@ namespace Ferry.Portal.Jobs;
 /// Compares and repairs that the portal's pages and <c>/api</c> start: the engine's service checks and stores the report in
 /// state Running, a Hangfire job runs it (docs/decisions/ADR-018-compare-portal-and-resync-in-place.md), never the request.
 /// </summary>
-public sealed class CompareRequests(CompareService compares, RepairService repairs, IBackgroundJobClient jobs)
+public sealed class CompareRequests(CompareService compares, RepairService repairs, InPlaceResync inPlace, IBackgroundJobClient jobs)
 {
     /// <summary>Starts a compare of one table (Operator).</summary>
     public async Task<CompareReportInfo> CompareTableAsync(ClaimsPrincipal user, int subscriptionId, int tableId, CancellationToken cancellationToken)
@@ -33,5 +33,13 @@ public sealed class CompareRequests(CompareService compares, RepairService repai
         var repair = await repairs.StartRepairAsync(user, reportId, cancellationToken);
         jobs.Enqueue<RepairJob>(job => job.RunAsync(repair.Id, CancellationToken.None));
         return repair;
+    }
+
+    /// <summary>Starts a resync in place of a table that is ok (Operator); the answer is its first compare's report.</summary>
+    public async Task<CompareReportInfo> ResyncInPlaceAsync(ClaimsPrincipal user, int subscriptionId, int tableId, CancellationToken cancellationToken)
+    {
+        var report = await inPlace.StartAsync(user, subscriptionId, tableId, cancellationToken);
+        jobs.Enqueue<ResyncInPlaceJob>(job => job.RunAsync(report.Id, CancellationToken.None));
+        return report;
     }
 }

@@ -21,13 +21,31 @@ public sealed class InPlaceResync(
 
     private readonly ReplicationAudit _audit = new(time, logger);
 
-    /// <summary>Resyncs one table in place; audited as <c>resync</c> (mode in-place) with the rows written and deleted.</summary>
-    /// <exception cref="ReplicationRefusedException">The table is not ok (its copy has not caught up: resync it by a copy), a compare or repair of it runs, or it was not equal after <see cref="MaxRounds"/> rounds.</exception>
+    /// <summary>Resyncs one table in place in the caller; audited as <c>resync</c> (mode in-place) with the rows written and deleted.</summary>
+    /// <exception cref="ReplicationRefusedException">As <see cref="StartAsync"/>, or the resync stopped (<see cref="RunAsync"/>).</exception>
     public async Task<InPlaceResyncResult> ResyncAsync(ClaimsPrincipal user, int subscriptionId, int tableId, CancellationToken cancellationToken)
     {
+        var started = await StartAsync(user, subscriptionId, tableId, cancellationToken).ConfigureAwait(false);
+        return await RunAsync(started.Id, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Starts a resync in place: its first compare's report, in state Running; <see cref="RunAsync"/> runs it (a background job).</summary>
+    /// <exception cref="ReplicationRefusedException">Not found, the table is not ok (its copy has not caught up: resync it by a copy), or a compare or repair of it runs.</exception>
+    public Task<CompareReportInfo> StartAsync(ClaimsPrincipal user, int subscriptionId, int tableId, CancellationToken cancellationToken)
+    {
         FerryRoles.Demand(user, FerryRoles.Operator);
-        var started = await compares.StartCompareAsync(user, subscriptionId, tableId, cancellationToken).ConfigureAwait(false);
-        var report = await compares.RunCompareAsync(started.Id, filterTarget: true, cancellationToken).ConfigureAwait(false);
+        return compares.StartCompareAsync(user, subscriptionId, tableId, cancellationToken);
+    }
+
+    /// <summary>
+    /// Runs a started resync in place as its requester: compare, then repair rounds until equal.
+    /// </summary>
+    /// <exception cref="ReplicationRefusedException">A compare or repair was refused or failed, or the table still differed after <see cref="MaxRounds"/> rounds.</exception>
+    public async Task<InPlaceResyncResult> RunAsync(int reportId, CancellationToken cancellationToken)
+    {
+        var report = await compares.RunCompareAsync(reportId, filterTarget: true, cancellationToken).ConfigureAwait(false);
+        var user = Requester(report.RequestedBy);
+        var (subscriptionId, tableId) = (report.SubscriptionId, report.TableId);
         var (rounds, written, deleted) = (0, 0L, 0L);
         while (report is { State: "Done", Differs: true } && rounds < MaxRounds)
         {
@@ -55,5 +73,8 @@ public sealed class InPlaceResync(
         }
         return new InPlaceResyncResult(report, rounds, written, deleted);
     }
-}
 
+    /// <summary>The requester, checked as an Operator when the resync started, for the repairs and the audit of its job.</summary>
+    private static ClaimsPrincipal Requester(string name) =>
+        new(new ClaimsIdentity([new Claim(ClaimTypes.Name, name), new Claim(ClaimTypes.Role, FerryRoles.Operator)], "ferry-job"));
+}

@@ -106,4 +106,23 @@ public sealed partial class CompareReports
             Snackbar.Add(e.Message, Severity.Error);
         }
     }
+
+    private async Task ResyncInPlaceAsync()
+    {
+        if (!await Confirmation.AskAsync("Resync in place", $"Resync {_table ?? "this table"} without emptying it? It is compared with the "
+                + "source and repaired by chunks until equal; readers keep every row, and replication goes on.", "Resync in place", destructive: false))
+        {
+            return;
+        }
+        try
+        {
+            await Requests.ResyncInPlaceAsync(_user, SubscriptionId, TableId!.Value, CancellationToken.None);
+            Snackbar.Add("Resync in place started: its compares and repairs follow below.", Severity.Success);
+            await ReloadAsync();
+        }
+        catch (Exception e) when (e is ReplicationRefusedException or AccessDeniedException)
+        {
+            Snackbar.Add(e.Message, Severity.Error);
+        }
+    }
 }
