@@ -34,6 +34,7 @@ public static class ReplicationDependencyInjection
         services.AddTransient<TableRuleService>();
         services.AddTransient<SequenceRuleService>();
         services.AddTransient<IResyncRunner, ReplicationResyncRunner>();
+        services.AddTransient<ICompareRunner, ReplicationCompareRunner>();
         services.AddTransient<ReplicationStatusQuery>();
         services.AddTransient<SourceCatalogQuery>();
         services.AddTransient<ThroughputQuery>();

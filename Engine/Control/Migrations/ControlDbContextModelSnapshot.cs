@@ -649,6 +649,10 @@ namespace Ferry.Engine.Control.Migrations
                         .HasColumnType("character varying(100)")
                         .HasColumnName("name");
 
+                    b.Property<bool>("RepairAfter")
+                        .HasColumnType("boolean")
+                        .HasColumnName("repair_after");
+
                     b.Property<int>("SubscriptionId")
                         .HasColumnType("integer")
                         .HasColumnName("subscription_id");
