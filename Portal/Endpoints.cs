@@ -65,6 +65,7 @@ public static class Endpoints
         api.MapStatusApi();
         api.MapSourceLoadApi();
         api.MapAlertsApi();
+        api.MapErrorsApi();
         return api;
     }
 

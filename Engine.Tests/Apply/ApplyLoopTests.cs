@@ -149,14 +149,23 @@ public sealed class ApplyLoopTests(ClusterFixture clusters)
             }
         };
 
-        Assert.Equal(ApplyOutcome.Applied, await Loop(feed, target, rule, new BulkHandler()).RunOnceAsync(ct));
+        var journal = new ListJournal();
+        var loop = new ApplyLoop(feed, target, new TargetStateStore(target, "sub"), [rule], new BulkHandler(),
+            new ApplyLoopOptions { InitialBackoff = TimeSpan.FromMilliseconds(10), Errors = journal }, TimeProvider.System,
+            NullLogger<ApplyLoop>.Instance);
+
+        Assert.Equal(ApplyOutcome.Applied, await loop.RunOnceAsync(ct));
 
         Assert.Equal(3, failures);
         Assert.Equal(await HashAsync(source), await HashAsync(target));
+        // Both failures reported as retrying with their SQLSTATE, then one pass of the subscription's batch.
+        Assert.Equal(2, journal.Reports.Count);
+        Assert.All(journal.Reports, r => Assert.Equal((ApplyErrorEnding.Retrying, "40001", true), (r.Ending, r.SqlState, r.Transient)));
+        Assert.Equal(1, journal.Passes);
     }
 
     [Fact]
-    public async Task RunOnce_StopsInError_KeepingFailingEventAndMessage_OnConstraintViolation()
+    public async Task RunOnce_StopsTheTableInError_KeepingItsEvents_AndReportsTheFailingEvent_OnConstraintViolation()
     {
         var ct = TestContext.Current.CancellationToken;
         var (source, target, rule) = await SetUpAsync("loop_error");
@@ -166,22 +175,50 @@ public sealed class ApplyLoopTests(ClusterFixture clusters)
         var feed = new ListBatchSource(await CaptureBatchesAsync(source,
             "INSERT INTO items VALUES (1, 'fine', 1)",
             "INSERT INTO items VALUES (2, 'fine', 2); INSERT INTO items VALUES (3, 'bad', 3); INSERT INTO items VALUES (4, 'fine', 4)"));
-        var loop = Loop(feed, target, rule, new BulkHandler());
+        var journal = new ListJournal();
+        var loop = new ApplyLoop(feed, target, new TargetStateStore(target, "sub"), [rule], new BulkHandler(),
+            new ApplyLoopOptions { InitialBackoff = TimeSpan.FromMilliseconds(10), IdleDelay = TimeSpan.FromMilliseconds(20), Errors = journal },
+            TimeProvider.System, NullLogger<ApplyLoop>.Instance);
 
         Assert.Equal(ApplyOutcome.Applied, await loop.RunOnceAsync(ct));
-        Assert.Equal(ApplyOutcome.Stopped, await loop.RunOnceAsync(ct));
-        Assert.Equal(ApplyOutcome.Stopped, await loop.RunOnceAsync(ct));
+        Assert.Equal(ApplyOutcome.Applied, await loop.RunOnceAsync(ct));
 
-        var state = await new TargetStateStore(target, "sub").GetSubscriptionAsync(ct);
-        Assert.Equal("error", state.State);
-        Assert.Equal(1, state.LastTick);
-        Assert.Contains("no_bad", state.Error, StringComparison.Ordinal);
-        Assert.Contains("23514", state.Error, StringComparison.Ordinal);
-        var failed = System.Text.Json.JsonSerializer.Deserialize<Ferry.Engine.Queue.QueueEvent>(state.FailedEvent!)!;
-        Assert.Equal("I", failed.Type);
-        Assert.Contains("\"v\":\"bad\"", failed.Data, StringComparison.Ordinal);
-        Assert.Equal([1L], feed.Finished);
+        var store = new TargetStateStore(target, "sub");
+        Assert.Equal("active", (await store.GetSubscriptionAsync(ct)).State);
+        Assert.Equal(2, (await store.GetSubscriptionAsync(ct)).LastTick);
+        var table = Assert.Single(await store.GetTablesAsync(ct));
+        Assert.Equal(TableState.Error, table.State);
+        Assert.Contains("no_bad", table.Error, StringComparison.Ordinal);
+        Assert.Contains("23514", table.Error, StringComparison.Ordinal);
+        var report = Assert.Single(journal.Reports);
+        Assert.Equal(ApplyErrorEnding.TableStopped, report.Ending);
+        Assert.Equal("23514", report.SqlState);
+        Assert.Equal(2, report.TickId);
+        Assert.Equal("I", report.Event!.Type);
+        Assert.Contains("\"v\":\"bad\"", report.Event.Data, StringComparison.Ordinal);
+        Assert.Equal(["id"], report.Key);
+        Assert.Equal([1L, 2L], feed.Finished);
         Assert.Equal(1L, await ScalarAsync(target, "SELECT count(*) FROM items"));
+        Assert.Equal(3L, await ScalarAsync(target, "SELECT count(*) FROM ferry.pending_event"));
+    }
+
+    private sealed class ListJournal : IApplyErrorJournal
+    {
+        public List<ApplyErrorReport> Reports { get; } = [];
+
+        public Task FailedAsync(ApplyErrorReport report, CancellationToken cancellationToken)
+        {
+            Reports.Add(report);
+            return Task.CompletedTask;
+        }
+
+        public int Passes { get; private set; }
+
+        public Task PassedAsync(IReadOnlyCollection<string> tables, CancellationToken cancellationToken)
+        {
+            Passes++;
+            return Task.CompletedTask;
+        }
     }
 
     internal static ApplyLoop Loop(IBatchSource feed, NpgsqlDataSource target, TableRule rule, IHandler handler) =>

@@ -25,27 +25,28 @@ public sealed class SubscriptionRunnerTests(ClusterFixture clusters)
     private static readonly System.Security.Claims.ClaimsPrincipal Operator = ReplicationTestEnvironment.User("olga", FerryRoles.Operator);
 
     [Fact]
-    public async Task PermanentError_StopsTheSubscriptionWithItsMessage_AndResumeAfterTheFixConverges()
+    public async Task PermanentError_StopsTheTableWithItsMessage_TheSubscriptionGoesOn_AndRetryAfterTheFixConverges()
     {
         var ct = TestContext.Current.CancellationToken;
         var (engine, source, target, subscriptionId) = await StartAsync("err", ct);
         await using var _ = engine;
         await using var __ = source;
         await using var ___ = target;
-        var subscriptions = engine.Services.GetRequiredService<SubscriptionService>();
+        var tables = engine.Services.GetRequiredService<TableRuleService>();
         var status = engine.Services.GetRequiredService<ReplicationStatusQuery>();
 
         await ExecuteAsync(target, "ALTER TABLE digoal_01.user_session ADD CONSTRAINT no_logins CHECK (login_count < 0) NOT VALID");
         await ExecuteAsync(source, "SELECT digoal_01.f_user_login(42)");
         var stopped = await Eventually.WaitAsync(() => status.GetSubscriptionAsync(Operator, subscriptionId, ct),
-            s => s.State == nameof(SubscriptionState.Error), TimeSpan.FromSeconds(30), s => $"{s.State} {s.LastError}");
-        Assert.Contains("no_logins", stopped.LastError, StringComparison.Ordinal);
+            s => s.Tables.Single().State == nameof(TableState.Error), TimeSpan.FromSeconds(30), s => $"{s.State} {s.Tables.Single().State}");
+        Assert.Contains("no_logins", stopped.Tables.Single().LastError, StringComparison.Ordinal);
+        Assert.Equal(nameof(SubscriptionState.Active), stopped.State);
 
         await ExecuteAsync(target, "ALTER TABLE digoal_01.user_session DROP CONSTRAINT no_logins");
-        await subscriptions.ResumeAsync(Operator, subscriptionId, ct);
+        await tables.RetryTableAsync(Operator, subscriptionId, stopped.Tables.Single().Id, ct);
         await ExecuteAsync(source, "SELECT digoal_01.f_user_login(43)");
         var expected = await HashAsync(source);
-        await Eventually.WaitAsync(() => HashAsync(target), h => h == expected, TimeSpan.FromSeconds(30),
+        await Eventually.WaitAsync(() => HashAsync(target), h => h == expected, TimeSpan.FromSeconds(60),
             h => $"expected {expected}, target {h}");
         Assert.Equal(nameof(SubscriptionState.Active), (await status.GetSubscriptionAsync(Operator, subscriptionId, ct)).State);
     }

@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Ferry.Engine.Apply.Handlers;
 using Ferry.Engine.Apply.Internal;
@@ -14,8 +13,10 @@ namespace Ferry.Engine.Apply;
 /// <summary>
 /// Applies one subscription's batches to its target: next batch → handler → ONE target transaction that applies the batch
 /// and records its tick → finish the batch on the source. A batch whose tick the target already holds is finished without
-/// being applied again (exactly-once apply: docs/architecture.md). Transient errors are retried with backoff; a permanent one stops the
-/// subscription in state error, with the message and the failing event kept on the target.
+/// being applied again (exactly-once apply: docs/architecture.md). Transient errors are retried with backoff; a permanent one
+/// stops the failing event's table alone, in state error with its events kept, or, when no event can be blamed, the
+/// subscription, with the message and the failing event kept on the target. Every error goes to the error history
+/// (<see cref="ApplyLoopOptions.Errors"/>, docs/decisions/ADR-017-error-history.md).
 /// </summary>
 /// <remarks>
 /// <para>
@@ -45,6 +46,10 @@ public sealed class ApplyLoop(
     private string? _moneyLocale;
     private bool _warnedReplicaRole;
     private long _eventsApplied;
+    private long? _tick;
+
+    /// <summary>Tables to stop in the next run of the open batch, each for the permanent error one of its events met.</summary>
+    private readonly Dictionary<string, string> _failedTables = new(StringComparer.Ordinal);
 
     /// <summary>
     /// Events this loop has applied and committed on the target since it was created: each applied batch adds the events its
@@ -92,6 +97,7 @@ public sealed class ApplyLoop(
                 if (attempts > 0)
                 {
                     logger.Recovered(store.Subscription, attempts, time.GetElapsedTime(started));
+                    await (options.Errors?.PassedAsync([], cancellationToken) ?? Task.CompletedTask).ConfigureAwait(false);
                 }
                 return outcome;
             }
@@ -101,12 +107,17 @@ public sealed class ApplyLoop(
                 options.TransientError?.Invoke();
                 var delay = TimeSpan.FromTicks(Math.Min(options.MaxBackoff.Ticks, options.InitialBackoff.Ticks << Math.Min(attempts - 1, 20)));
                 logger.TransientError(e, store.Subscription, attempts, delay);
+                await ReportAsync(ErrorReports.Of(e, (e as ApplyException)?.FailedEvent, _tick, transient: true, _rules,
+                    ApplyErrorEnding.Retrying), cancellationToken).ConfigureAwait(false);
                 await Task.Delay(delay, time, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is not OperationCanceledException)
             {
-                await StopAsync(e, cancellationToken).ConfigureAwait(false);
-                return ApplyOutcome.Stopped;
+                if (!await StopAsync(e, cancellationToken).ConfigureAwait(false))
+                {
+                    return ApplyOutcome.Stopped;
+                }
+                // Only the failing event's table stops: the same batch runs again with it stopped.
             }
         }
     }
@@ -114,18 +125,18 @@ public sealed class ApplyLoop(
     private async Task<ApplyOutcome> ApplyNextAsync(IHandler with, bool commit, CancellationToken cancellationToken)
     {
         var batch = await batches.NextBatchAsync(cancellationToken).ConfigureAwait(false);
+        _tick = batch?.TickId;
         if (batch is null)
         {
             return ApplyOutcome.Idle;
         }
+        // Tables that failed or are found drifting are stopped in the next run of the same batch, in its transaction: their
+        // events are kept from exactly this batch on. Runs again also when the source's columns changed while it was applied.
+        var stops = new Dictionary<string, string>(_failedTables, StringComparer.Ordinal);
         if (drift is null)
         {
-            return (await ApplyBatchAsync(batch, with, commit, new Dictionary<string, string>(), cancellationToken).ConfigureAwait(false))!
-                .Value;
+            return (await ApplyBatchAsync(batch, with, commit, stops, cancellationToken).ConfigureAwait(false))!.Value;
         }
-        // Tables found drifting are stopped in the next run of the same batch, in its transaction: their events are kept
-        // from exactly this batch on. Runs again also when the source's columns changed while the batch was applied.
-        var stops = new Dictionary<string, string>(StringComparer.Ordinal);
         while (true)
         {
             try
@@ -140,6 +151,8 @@ public sealed class ApplyLoop(
             {
                 logger.TableStopped(store.Subscription, found.Table, found.Message);
                 stops[found.Table] = found.Message;
+                await ReportAsync(new ApplyErrorReport(found.Table, batch.TickId, false, found.Message, found.Message, null, null, null, [],
+                    ApplyErrorEnding.TableStopped), cancellationToken).ConfigureAwait(false);
             }
             catch (DriftException found) when (!found.Stop)
             {
@@ -173,12 +186,13 @@ public sealed class ApplyLoop(
         await ApplySession.PinAsync(connection, transaction, _moneyLocale ??= MoneyLocale(), cancellationToken).ConfigureAwait(false);
         await RetriedTables.StopAsync(store, connection, transaction, tables, stops, cancellationToken).ConfigureAwait(false);
         // Kept events are read and written a chunk at a time as they stream (docs/architecture.md, "Bounded memory").
-        var replay = RetriedTables.TakeKeptAsync(store, connection, transaction, tables, _rules, batches, logger, cancellationToken);
+        var replayed = new List<string>();
+        var replay = RetriedTables.TakeKeptAsync(store, connection, transaction, tables, _rules, batches, logger, replayed, cancellationToken);
         var kept = new KeptEventWriter(store, connection, transaction);
         var touched = new HashSet<string>(StringComparer.Ordinal);
-        var events = RouteAsync(
-            RetriedTables.Prepend(replay, batches.ReadEventsAsync(batch, _filters, cancellationToken), cancellationToken), tables, kept, touched,
-            cancellationToken);
+        var events = EventRouter.RouteAsync(
+            RetriedTables.Prepend(replay, batches.ReadEventsAsync(batch, _filters, cancellationToken), cancellationToken), tables, _rules,
+            drift, kept, touched, cancellationToken);
         var result = await with.ApplyAsync(new HandlerTarget(connection, transaction, _rules), events, cancellationToken).ConfigureAwait(false);
         if (drift is not null && !await drift.VerifyAsync(touched, cancellationToken).ConfigureAwait(false))
         {
@@ -204,6 +218,11 @@ public sealed class ApplyLoop(
         }
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         Interlocked.Add(ref _eventsApplied, result.Events);
+        _failedTables.Clear();
+        if (replayed.Count > 0)
+        {
+            await (options.Errors?.PassedAsync(replayed, cancellationToken) ?? Task.CompletedTask).ConfigureAwait(false);
+        }
 
         foreach (var table in caughtUp)
         {
@@ -220,59 +239,19 @@ public sealed class ApplyLoop(
         return ApplyOutcome.Applied;
     }
 
-    private async IAsyncEnumerable<ApplyEvent> RouteAsync(
-        IAsyncEnumerable<ApplyEvent> events, Dictionary<string, TableStateRow> tables, KeptEventWriter kept, HashSet<string> touched,
-        [EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        await foreach (var item in events.WithCancellation(cancellationToken).ConfigureAwait(false))
-        {
-            var table = item.Event.Table;
-            if (table is null || !tables.TryGetValue(table, out var state))
-            {
-                continue;
-            }
-            if (!_rules.TryGetValue(table, out var rule))
-            {
-                // A table without a rule here (not valid any more, or retried since this loop was built): its events wait on
-                // the target for a loop that has one. New and paused tables pass them over, as below (a copy will take them).
-                if (state.State is not (TableState.New or TableState.Paused))
-                {
-                    await kept.AddAsync(item, cancellationToken).ConfigureAwait(false);
-                }
-                continue;
-            }
-            switch (CopyHandover.Decide(state.State, state.CopySnapshot, item.Event.TxId))
-            {
-                case HandoverAction.Apply:
-                    if (drift is not null)
-                    {
-                        touched.Add(table);
-                        yield return await drift.CheckAsync(rule, item, cancellationToken).ConfigureAwait(false);
-                    }
-                    else
-                    {
-                        yield return item;
-                    }
-                    break;
-                case HandoverAction.Keep:
-                    await kept.AddAsync(item, cancellationToken).ConfigureAwait(false);
-                    break;
-                case HandoverAction.Skip:
-                default:
-                    break;
-            }
-        }
-    }
-
     /// <summary>The locale money values are read in: the source's, when a table has a money column (see ApplySession).</summary>
     private string MoneyLocale() =>
         _rules.Values.Any(r => r.Columns.Any(c => c.TypeName == "pg_catalog.money")) ? drift?.SourceMonetary ?? "" : "";
 
-    /// <summary>Keeps the error and the failing event on the target; reruns a set-based batch row by row to find that event.</summary>
-    private async Task StopAsync(Exception error, CancellationToken cancellationToken)
+    /// <summary>
+    /// Finds the failing event (a set-based batch runs again row by row, rolled back, to find it) and stops its table, or keeps
+    /// the error and the event on the target's subscription when no table can be blamed or the table failed already in this
+    /// batch. Returns whether only a table stops (the batch must run again).
+    /// </summary>
+    private async Task<bool> StopAsync(Exception error, CancellationToken cancellationToken)
     {
         var failed = (error as ApplyException)?.FailedEvent;
-        var message = Describe(error);
+        var cause = error;
         if (failed is null && !handler.NamesFailingEvent)
         {
             try
@@ -283,18 +262,28 @@ public sealed class ApplyLoop(
             catch (ApplyException rowError) when (rowError.FailedEvent is not null)
             {
                 failed = rowError.FailedEvent;
-                message = Describe(rowError);
+                cause = rowError;
             }
             catch (Exception probe) when (probe is not OperationCanceledException)
             {
                 // The first error stays the one reported; the probe only adds the event when it finds it.
             }
         }
+        var message = ErrorReports.Describe(cause);
+        if (failed?.Table is { } table && _rules.ContainsKey(table) && _failedTables.TryAdd(table, message))
+        {
+            logger.TableStopped(store.Subscription, table, message);
+            await ReportAsync(ErrorReports.Of(cause, failed, _tick, transient: false, _rules, ApplyErrorEnding.TableStopped), cancellationToken)
+                .ConfigureAwait(false);
+            return true;
+        }
         logger.Stopped(error, store.Subscription, message);
+        await ReportAsync(ErrorReports.Of(cause, failed, _tick, transient: false, _rules, ApplyErrorEnding.SubscriptionStopped),
+            cancellationToken).ConfigureAwait(false);
         await store.SetErrorAsync(message, failed is null ? null : JsonSerializer.Serialize(failed), cancellationToken).ConfigureAwait(false);
+        return false;
     }
 
-    private static string Describe(Exception error) => error is ApplyException { InnerException: PostgresException server }
-        ? $"{error.Message} (SQLSTATE {server.SqlState}{(server.Detail is null ? "" : ", " + server.Detail)})"
-        : error.Message;
+    private Task ReportAsync(ApplyErrorReport report, CancellationToken cancellationToken) =>
+        options.Errors?.FailedAsync(report, cancellationToken) ?? Task.CompletedTask;
 }

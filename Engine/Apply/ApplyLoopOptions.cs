@@ -13,4 +13,7 @@ public sealed class ApplyLoopOptions
 
     /// <summary>Called on each transient error, before the retry (the runner counts them for /metrics).</summary>
     public Action? TransientError { get; set; }
+
+    /// <summary>Where every error and every pass after errors is reported (the error history); null: nowhere.</summary>
+    public IApplyErrorJournal? Errors { get; set; }
 }

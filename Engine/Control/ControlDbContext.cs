@@ -47,6 +47,11 @@ public sealed class ControlDbContext(DbContextOptions<ControlDbContext> options)
 
     public DbSet<Alert> Alerts => Set<Alert>();
 
+    /// <summary>Errors of subscriptions and tables grouped by cause (docs/decisions/ADR-017-error-history.md).</summary>
+    public DbSet<ErrorGroup> ErrorGroups => Set<ErrorGroup>();
+
+    public DbSet<ErrorOccurrence> ErrorOccurrences => Set<ErrorOccurrence>();
+
     /// <summary>Events applied per subscription and minute, for the dashboard's chart (statistics, kept 24 hours).</summary>
     public DbSet<ThroughputBucket> ThroughputBuckets => Set<ThroughputBucket>();
 

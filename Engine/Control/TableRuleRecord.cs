@@ -62,6 +62,12 @@ public sealed class TableRuleRecord : ITimestamped
     /// </summary>
     public bool? Differs { get; set; }
 
+    /// <summary>
+    /// An operator skipped an event of this table (docs/decisions/ADR-017-error-history.md): the target may miss that change
+    /// until a compare (and repair) or a resync. Set by: the skip; cleared by a finished compare or a resync.
+    /// </summary>
+    public bool NeedsCompare { get; set; }
+
     public DateTimeOffset CreatedAt { get; set; }
 
     public DateTimeOffset UpdatedAt { get; set; }

@@ -1,6 +1,8 @@
 using Ferry.Engine.Apply;
 using Ferry.Engine.Replication;
 using Ferry.Engine.Compare;
+using Ferry.Engine.Errors;
+using Ferry.Engine.Replication.Errors;
 using Ferry.Engine.Replication.Catalog;
 using Ferry.Engine.Replication.Compare;
 using Ferry.Engine.Replication.Sequences;
@@ -42,6 +44,10 @@ public static class ReplicationDependencyInjection
         services.AddTransient<CompareService>();
         services.AddTransient<RepairService>();
         services.AddTransient<InPlaceResync>();
+        services.AddOptions<ErrorsOptions>().BindConfiguration(ErrorsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<ErrorJournals>();
+        services.AddTransient<ErrorHistory>();
+        services.AddTransient<ErrorActions>();
         services.AddTransient<SubscriptionRunner>();
         services.AddTransient<SetTickerRunner>();
         services.AddTransient<ReplicationHousekeeping>();

@@ -1,4 +1,5 @@
 using Ferry.Engine.Control;
+using Ferry.Engine.Errors;
 using Ferry.Engine.Maintenance;
 using Ferry.Engine.Nodes;
 using Ferry.Engine.Replication.Internal;
@@ -16,17 +17,19 @@ namespace Ferry.Engine.Replication;
 /// <see cref="QueueMaintenance"/>; a target sequence never moves backwards), so the recurring jobs need no lock of their own.
 /// </summary>
 public sealed class ReplicationHousekeeping(
-    IDbContextFactory<ControlDbContext> contexts, NodeDataSources nodes, TimeProvider time, ILoggerFactory loggers)
+    IDbContextFactory<ControlDbContext> contexts, NodeDataSources nodes, TimeProvider time, ILoggerFactory loggers,
+    ErrorHistory? errors = null)
 {
     private readonly ILogger _logger = loggers.CreateLogger<ReplicationHousekeeping>();
 
     /// <summary>
     /// Runs maintenance on every set's queue (a root that does not answer is logged and skipped), after purging old throughput
-    /// buckets.
+    /// buckets and closed error groups past <c>Errors:KeepClosed</c> (docs/decisions/ADR-017-error-history.md).
     /// </summary>
     public async Task RunMaintenanceAsync(CancellationToken cancellationToken)
     {
         await PurgeThroughputAsync(cancellationToken).ConfigureAwait(false);
+        await (errors?.PruneAsync(cancellationToken) ?? Task.CompletedTask).ConfigureAwait(false);
         await using var context = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
         var sets = await context.Sets.AsNoTracking().Include(s => s.RootNode).ToListAsync(cancellationToken).ConfigureAwait(false);
         foreach (var set in sets)

@@ -4,6 +4,7 @@ using Ferry.Engine.Consumers;
 using Ferry.Engine.Control;
 using Ferry.Engine.Copy;
 using Ferry.Engine.Drift;
+using Ferry.Engine.Errors;
 using Ferry.Engine.Metrics;
 using Ferry.Engine.Queue;
 using Ferry.Engine.Replication.Internal;
@@ -40,14 +41,15 @@ namespace Ferry.Engine.Replication;
 /// for the dashboard's chart. They are statistics: a crash loses the counts of at most one poll interval.
 /// </para>
 /// <para>
-/// Errors: the apply loop retries transient errors itself and stops the subscription on a permanent one (kept on the
-/// target, mirrored here as <see cref="SubscriptionState.Error"/> with the message). Anything else failing around it (the
+/// Errors: the apply loop retries transient errors itself, stops the failing event's table on a permanent one, or the
+/// subscription when no event is to blame (kept on the target, mirrored here as <see cref="SubscriptionState.Error"/> with
+/// the message); every error goes to the error history (docs/decisions/ADR-017-error-history.md). Anything else failing around it (the
 /// control database, a node not answering while the loop is set up) is retried here with backoff and logged.
 /// </para>
 /// </remarks>
 public sealed class SubscriptionRunner(
     IDbContextFactory<ControlDbContext> contexts, Nodes.NodeDataSources nodes, IOptions<ReplicationOptions> options, TimeProvider time,
-    ILoggerFactory loggers, FerryMetrics metrics, IOptions<ApplyOptions>? apply = null)
+    ILoggerFactory loggers, FerryMetrics metrics, IOptions<ApplyOptions>? apply = null, ErrorJournals? errors = null)
 {
     private readonly Nodes.NodeDataSources _nodes = nodes;
     private readonly ILogger _logger = loggers.CreateLogger<SubscriptionRunner>();
@@ -70,7 +72,8 @@ public sealed class SubscriptionRunner(
         var throughput = new ThroughputCounter(subscriptionId, time);
         try
         {
-            await RunGenerationsAsync(subscriptionId, mirror, held, settings, throughput, cancellationToken).ConfigureAwait(false);
+            await RunGenerationsAsync(subscriptionId, mirror, held, settings, throughput, errors?.For(subscriptionId), cancellationToken)
+                .ConfigureAwait(false);
         }
         finally
         {
@@ -81,7 +84,7 @@ public sealed class SubscriptionRunner(
 
     private async Task RunGenerationsAsync(
         int subscriptionId, SubscriptionMirror mirror, LoopLock held, ReplicationOptions settings, ThroughputCounter throughput,
-        CancellationToken cancellationToken)
+        SubscriptionErrorJournal? journal, CancellationToken cancellationToken)
     {
         var attempts = 0;
         var failingSince = 0L;
@@ -95,7 +98,7 @@ public sealed class SubscriptionRunner(
             }
             try
             {
-                var ended = await RunGenerationAsync(subscriptionId, mirror, held, settings, throughput, cancellationToken)
+                var ended = await RunGenerationAsync(subscriptionId, mirror, held, settings, throughput, journal, cancellationToken)
                     .ConfigureAwait(false);
                 if (attempts > 0)
                 {
@@ -117,6 +120,7 @@ public sealed class SubscriptionRunner(
                 var delay = TimeSpan.FromTicks(
                     Math.Min(settings.MaxBackoff.Ticks, settings.InitialBackoff.Ticks << Math.Min(attempts - 1, 20)));
                 _logger.ApplyFailed(e, subscriptionId, attempts, time.GetElapsedTime(failingSince), delay);
+                await (journal?.RunnerFailedAsync(e, cancellationToken) ?? Task.CompletedTask).ConfigureAwait(false);
                 await Task.Delay(delay, time, cancellationToken).ConfigureAwait(false);
             }
         }
@@ -126,7 +130,7 @@ public sealed class SubscriptionRunner(
     /// <returns>Why the loop ends, or null when it must be rebuilt (its tables changed).</returns>
     private async Task<string?> RunGenerationAsync(
         int subscriptionId, SubscriptionMirror mirror, LoopLock held, ReplicationOptions settings, ThroughputCounter throughput,
-        CancellationToken cancellationToken)
+        SubscriptionErrorJournal? journal, CancellationToken cancellationToken)
     {
         var subscription = await mirror.LoadAsync(cancellationToken).ConfigureAwait(false);
         if (subscription is null)
@@ -145,6 +149,7 @@ public sealed class SubscriptionRunner(
         var (rules, handlers) = await LoopRules.BuildAsync(
             subscription, source, target, store, mirror, settings.AddMissingColumns, _handlers, _logger, cancellationToken).ConfigureAwait(false);
         var bySource = rules.Values.ToDictionary(r => r.SourceTable, StringComparer.Ordinal);
+        journal?.UseTables(rules.ToDictionary(r => r.Value.SourceTable, r => r.Key, StringComparer.Ordinal));
         var handler = new TableHandlers(handlers, HandlerRegistry.Find(null, _handlers)!);
         var signature = LoopSignature.Of(subscription);
         var consumer = new QueueConsumer(source, set.QueueName, subscription.ConsumerName);
@@ -155,6 +160,7 @@ public sealed class SubscriptionRunner(
             new ApplyLoopOptions
             {
                 InitialBackoff = settings.InitialBackoff, MaxBackoff = settings.MaxBackoff, TransientError = figures.TransientError,
+                Errors = journal,
             }, time,
             loggers.CreateLogger<ApplyLoop>(), drift);
         await using var listener = await consumer.ListenAsync(cancellationToken).ConfigureAwait(false);
@@ -166,6 +172,7 @@ public sealed class SubscriptionRunner(
         _logger.ApplyStarted(subscriptionId, rules.Count);
         var lastPoll = time.GetTimestamp();
         var counted = 0L;
+        var running = journal is null;
         try
         {
             while (true)
@@ -181,6 +188,12 @@ public sealed class SubscriptionRunner(
                     var row = await store.GetSubscriptionAsync(cancellationToken).ConfigureAwait(false);
                     await mirror.MarkErrorAsync(row, cancellationToken).ConfigureAwait(false);
                     return "the apply loop stopped on an error";
+                }
+                if (!running && outcome is ApplyOutcome.Applied or ApplyOutcome.Idle)
+                {
+                    // The subscription's own errors (it stopped, was resumed; or it failed to start) end here.
+                    running = true;
+                    await journal!.RunningAsync(cancellationToken).ConfigureAwait(false);
                 }
                 if (outcome == ApplyOutcome.RulesChanged)
                 {

@@ -10,7 +10,7 @@ namespace Ferry.Engine.Target;
 /// tick applied per subscription and each table's state. Methods that take a connection and transaction run inside the
 /// caller's transaction (the apply transaction records its tick there: exactly-once); the others use their own.
 /// </summary>
-public sealed class TargetStateStore(NpgsqlDataSource target, string subscription)
+public sealed partial class TargetStateStore(NpgsqlDataSource target, string subscription)
 {
     public string Subscription => subscription;
 
@@ -223,28 +223,6 @@ public sealed class TargetStateStore(NpgsqlDataSource target, string subscriptio
             .ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return true;
-    }
-
-    /// <summary>
-    /// Takes a table out of state error after its cause was fixed: back to catching-up, keeping its copy's snapshot, when it had
-    /// been copied (the events kept since it stopped are replayed by the apply loop, docs/decisions/ADR-014-exact-row-encoding.md);
-    /// to copying when its copy never finished (a resync). Returns the new state, or null when the table is not in error.
-    /// </summary>
-    public async Task<TableState?> RetryTableAsync(string sourceTable, CancellationToken cancellationToken = default)
-    {
-        await using var connection = await target.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        var row = (await GetTablesAsync(connection, transaction, forShare: false, cancellationToken).ConfigureAwait(false))
-            .SingleOrDefault(t => t.SourceTable == sourceTable);
-        if (row is not { State: TableState.Error })
-        {
-            return null;
-        }
-        var to = row.CopySnapshot is null ? TableState.Copying : TableState.CatchingUp;
-        await MoveTableAsync(connection, transaction, sourceTable, to, row.CopySnapshot, row.RowsCopied, cancellationToken: cancellationToken)
-            .ConfigureAwait(false);
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return to;
     }
 
     /// <summary>Forgets the whole subscription on the target (its tick, table states, kept events); target tables' rows stay.</summary>

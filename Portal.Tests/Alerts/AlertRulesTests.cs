@@ -117,14 +117,14 @@ public sealed class AlertRulesTests(ITestOutputHelper output)
             await checks.ResolvesAsync("ticker");
             await Disable(alerts, ticker);
 
-            // An error: a constraint planted on the target refuses the next update; fixed and resumed, it clears.
+            // An error: a constraint planted on the target refuses the next update and stops the table; fixed and retried, it clears.
             var error = await alerts.CreateRuleAsync(Admin.User, Rule("error", AlertKind.Error, 0), Token);
             await Execute(target, "ALTER TABLE digoal_02.user_session ADD CONSTRAINT planted CHECK (login_count < 0) NOT VALID");
             await checks.FiresAndRepeatsAsync("error");
             Assert.Contains("planted", (await alerts.ListOpenAsync(Admin.User, Token)).Single(a => a.RuleName == "error").Message,
                 StringComparison.Ordinal);
             await Execute(target, "ALTER TABLE digoal_02.user_session DROP CONSTRAINT planted");
-            await replication.ResumeAsync(Operator, subscription.Id, Token);
+            await tables.RetryTableAsync(Operator, subscription.Id, session.Id, Token);
             await checks.ResolvesAsync("error");
             await Disable(alerts, error);
 

@@ -42,7 +42,7 @@ internal static class RetriedTables
     /// </summary>
     public static async IAsyncEnumerable<ApplyEvent> TakeKeptAsync(
         TargetStateStore store, NpgsqlConnection connection, NpgsqlTransaction transaction, Dictionary<string, TableStateRow> tables,
-        Dictionary<string, TableRule> rules, IBatchSource batches, ILogger logger,
+        Dictionary<string, TableRule> rules, IBatchSource batches, ILogger logger, List<string> replayed,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         if (!tables.Values.Any(t => t.State == TableState.CatchingUp))
@@ -88,6 +88,7 @@ internal static class RetriedTables
                     }
                 }
                 logger.ReplayingKept(store.Subscription, table, count);
+                replayed.Add(table);
             }
         }
     }

@@ -486,6 +486,152 @@ namespace Ferry.Engine.Control.Migrations
                     b.ToTable("compare_reports", "ferry");
                 });
 
+            modelBuilder.Entity("Ferry.Engine.Control.ErrorGroup", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("Cause")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)")
+                        .HasColumnName("cause");
+
+                    b.Property<DateTimeOffset?>("ClosedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("closed_at");
+
+                    b.Property<long>("Count")
+                        .HasColumnType("bigint")
+                        .HasColumnName("count");
+
+                    b.Property<DateTimeOffset>("FirstSeen")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("first_seen");
+
+                    b.Property<DateTimeOffset>("LastSeen")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("last_seen");
+
+                    b.Property<string>("Resolution")
+                        .HasColumnType("text")
+                        .HasColumnName("resolution");
+
+                    b.Property<string>("SourceTable")
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)")
+                        .HasColumnName("source_table");
+
+                    b.Property<string>("SqlState")
+                        .IsRequired()
+                        .HasMaxLength(5)
+                        .HasColumnType("character varying(5)")
+                        .HasColumnName("sql_state");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("status");
+
+                    b.Property<int>("SubscriptionId")
+                        .HasColumnType("integer")
+                        .HasColumnName("subscription_id");
+
+                    b.Property<int?>("TableRuleId")
+                        .HasColumnType("integer")
+                        .HasColumnName("table_rule_id");
+
+                    b.Property<bool>("Transient")
+                        .HasColumnType("boolean")
+                        .HasColumnName("transient");
+
+                    b.HasKey("Id")
+                        .HasName("pk_error_groups");
+
+                    b.HasIndex("ClosedAt")
+                        .HasDatabaseName("ix_error_groups_closed_at");
+
+                    b.HasIndex("TableRuleId")
+                        .HasDatabaseName("ix_error_groups_table_rule_id");
+
+                    b.HasIndex("SubscriptionId", "LastSeen")
+                        .HasDatabaseName("ix_error_groups_subscription_id_last_seen");
+
+                    b.ToTable("error_groups", "ferry");
+                });
+
+            modelBuilder.Entity("Ferry.Engine.Control.ErrorOccurrence", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTimeOffset>("At")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("at");
+
+                    b.Property<string>("Detail")
+                        .HasColumnType("text")
+                        .HasColumnName("detail");
+
+                    b.Property<string>("Ending")
+                        .IsRequired()
+                        .HasMaxLength(30)
+                        .HasColumnType("character varying(30)")
+                        .HasColumnName("ending");
+
+                    b.Property<long?>("EventId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("event_id");
+
+                    b.Property<long>("GroupId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("group_id");
+
+                    b.Property<string>("Key")
+                        .HasColumnType("text")
+                        .HasColumnName("key");
+
+                    b.Property<string>("Message")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("message");
+
+                    b.Property<string>("Operation")
+                        .HasMaxLength(1)
+                        .HasColumnType("character varying(1)")
+                        .HasColumnName("operation");
+
+                    b.Property<string>("Row")
+                        .HasColumnType("text")
+                        .HasColumnName("row");
+
+                    b.Property<string>("ServerMessage")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("server_message");
+
+                    b.Property<long?>("TickId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("tick_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_error_occurrences");
+
+                    b.HasIndex("GroupId", "At")
+                        .HasDatabaseName("ix_error_occurrences_group_id_at");
+
+                    b.ToTable("error_occurrences", "ferry");
+                });
+
             modelBuilder.Entity("Ferry.Engine.Control.Node", b =>
                 {
                     b.Property<int>("Id")
@@ -842,6 +988,10 @@ namespace Ferry.Engine.Control.Migrations
                     b.Property<string>("LastError")
                         .HasColumnType("text")
                         .HasColumnName("last_error");
+
+                    b.Property<bool>("NeedsCompare")
+                        .HasColumnType("boolean")
+                        .HasColumnName("needs_compare");
 
                     b.Property<long>("RowsCopied")
                         .HasColumnType("bigint")
@@ -1235,6 +1385,32 @@ namespace Ferry.Engine.Control.Migrations
                     b.Navigation("TableRule");
                 });
 
+            modelBuilder.Entity("Ferry.Engine.Control.ErrorGroup", b =>
+                {
+                    b.HasOne("Ferry.Engine.Control.Subscription", null)
+                        .WithMany()
+                        .HasForeignKey("SubscriptionId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_error_groups_subscriptions_subscription_id");
+
+                    b.HasOne("Ferry.Engine.Control.TableRuleRecord", null)
+                        .WithMany()
+                        .HasForeignKey("TableRuleId")
+                        .OnDelete(DeleteBehavior.SetNull)
+                        .HasConstraintName("fk_error_groups_table_rules_table_rule_id");
+                });
+
+            modelBuilder.Entity("Ferry.Engine.Control.ErrorOccurrence", b =>
+                {
+                    b.HasOne("Ferry.Engine.Control.ErrorGroup", null)
+                        .WithMany("Occurrences")
+                        .HasForeignKey("GroupId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_error_occurrences_error_groups_group_id");
+                });
+
             modelBuilder.Entity("Ferry.Engine.Control.ReplicationSet", b =>
                 {
                     b.HasOne("Ferry.Engine.Control.Node", "RootNode")
@@ -1377,6 +1553,11 @@ namespace Ferry.Engine.Control.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_user_tokens_users_user_id");
+                });
+
+            modelBuilder.Entity("Ferry.Engine.Control.ErrorGroup", b =>
+                {
+                    b.Navigation("Occurrences");
                 });
 
             modelBuilder.Entity("Ferry.Engine.Control.ReplicationSet", b =>

@@ -172,6 +172,8 @@ public sealed class CompareService(
             report.Extra = result.Extra;
             report.Different = result.Different;
             table.Differs = report.Differs;
+            // A finished compare says what a skipped event left (docs/decisions/ADR-017-error-history.md).
+            table.NeedsCompare = false;
         }
         catch (CompareRefusedException e)
         {

@@ -13,7 +13,7 @@ internal static class InfoMapping
 
     public static TableInfo Info(TableRuleRecord t) => new(
         t.Id, new TableName(t.SourceSchema, t.SourceTable).Quoted, new TableName(t.TargetSchema, t.TargetTable).Quoted, t.Filter,
-        t.KeyColumns, t.State.ToString(), t.RowsCopied, t.RowsEstimated, t.LastError, t.AddMissingColumns, t.Differs);
+        t.KeyColumns, t.State.ToString(), t.RowsCopied, t.RowsEstimated, t.LastError, t.AddMissingColumns, t.Differs, t.NeedsCompare);
 
     public static SequenceInfo Info(SequenceRule s) => new(
         s.Id, new TableName(s.SourceSchema, s.SourceSequence).Quoted, new TableName(s.TargetSchema, s.TargetSequence).Quoted);

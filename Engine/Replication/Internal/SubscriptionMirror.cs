@@ -64,6 +64,7 @@ internal sealed class SubscriptionMirror(IDbContextFactory<ControlDbContext> con
             {
                 // A copy makes the last compare's verdict moot (docs/decisions/ADR-016-compare-and-repair.md).
                 table.Differs = null;
+                table.NeedsCompare = false;
             }
             if (progressOf(rule.SourceTable) is { } copy)
             {

@@ -26,7 +26,7 @@ namespace Ferry.Engine.Replication.Tables;
 /// A running apply loop rereads its table rules every <see cref="ReplicationOptions.ControlPollInterval"/>; a stopped one is
 /// started through <see cref="IReplicationLoopStarter"/>.
 /// </remarks>
-public sealed class TableRuleService(
+public sealed partial class TableRuleService(
     IDbContextFactory<ControlDbContext> contexts, NodeDataSources nodes, IReplicationLoopStarter loops,
     IOptions<ReplicationOptions> options, TimeProvider time, ILogger<TableRuleService> logger)
 {
@@ -202,75 +202,15 @@ public sealed class TableRuleService(
         table.RowsCopied = 0;
         table.LastError = null;
         table.Differs = null;
+        table.NeedsCompare = false;
         await context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        // The table's open errors end with its copy (docs/decisions/ADR-017-error-history.md).
+        var now = time.GetUtcNow();
+        await context.ErrorGroups.Where(g => g.TableRuleId == tableId && g.ClosedAt == null).ExecuteUpdateAsync(s => s
+            .SetProperty(g => g.Status, ErrorStatus.Resynced).SetProperty(g => g.ClosedAt, now).SetProperty(g => g.Resolution, "resynced"),
+            cancellationToken).ConfigureAwait(false);
         var info = Info(table);
         await _audit.AuditAsync(context, user, "resync", TableRuleRecord.AuditEntityType, tableId, before, info, subscription.Id,
-            cancellationToken)
-            .ConfigureAwait(false);
-        if (subscription.State == SubscriptionState.Active)
-        {
-            await StartApplyUnlessRunningAsync(context, subscription.Id, cancellationToken).ConfigureAwait(false);
-        }
-        return info;
-    }
-
-    /// <summary>
-    /// Applies a table in error again once its cause is fixed (for example a column added to the source that the target now
-    /// has too): the changes kept on the target since it stopped are applied first, in order, then it replicates as before
-    /// (docs/decisions/ADR-014-exact-row-encoding.md). A table whose copy never finished is copied again (a resync). Refused,
-    /// changing nothing, while the table's rule still does not hold (the refusal says what is wrong).
-    /// </summary>
-    public async Task<TableInfo> RetryTableAsync(ClaimsPrincipal user, int subscriptionId, int tableId, CancellationToken cancellationToken)
-    {
-        FerryRoles.Demand(user, FerryRoles.Operator);
-        await using var context = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
-        var subscription = await LoadAsync(context, subscriptionId, cancellationToken).ConfigureAwait(false);
-        var table = subscription.Tables.SingleOrDefault(t => t.Id == tableId) ?? throw NoTable(subscription, tableId);
-        var before = Info(table);
-        TableState? now;
-        await using (var source = nodes.Open(subscription.Set!.RootNode!, "ferry-admin", freshConnections: true))
-        await using (var target = nodes.Open(subscription.TargetNode!, "ferry-admin", freshConnections: true))
-        {
-            var eventName = await OnNodeAsync(subscription.Set.RootNode!,
-                    () => EventNames.OfAsync(source, new TableName(table.SourceSchema, table.SourceTable), cancellationToken))
-                .ConfigureAwait(false);
-            var store = new TargetStateStore(target, subscription.ConsumerName);
-            var row = (await OnNodeAsync(subscription.TargetNode!, () => store.GetTablesAsync(cancellationToken)).ConfigureAwait(false))
-                .SingleOrDefault(t => t.SourceTable == eventName);
-            if (table.State == TableState.Error || row is { State: TableState.Error })
-            {
-                // A rule that still does not hold would stop the table again at once: refused, saying what is still wrong.
-                if (await OnNodeAsync(subscription.TargetNode!, () => LoopRules.ProblemAsync(source, target, table,
-                        options.Value.AddMissingColumns, cancellationToken)).ConfigureAwait(false) is { } problem)
-                {
-                    throw ReplicationRefusedException.Conflict(
-                        $"{table.SourceSchema}.{table.SourceTable} still cannot be applied: {problem}");
-                }
-            }
-            now = await OnNodeAsync(subscription.TargetNode!, () => store.RetryTableAsync(eventName, cancellationToken))
-                .ConfigureAwait(false);
-            if (now is null && table.State == TableState.Error)
-            {
-                // A rule found not valid any more by a table not copied yet: in error in the control database only. The apply
-                // loop validates it again when it rebuilds (its state changes here, which makes it rebuild).
-                now = (await OnNodeAsync(subscription.TargetNode!, () => store.GetTablesAsync(cancellationToken)).ConfigureAwait(false))
-                    .SingleOrDefault(t => t.SourceTable == eventName)?.State ?? TableState.New;
-            }
-        }
-        if (now is not { } state)
-        {
-            throw ReplicationRefusedException.Conflict(
-                $"{table.SourceSchema}.{table.SourceTable} is not in error (state {before.State}): there is nothing to retry.");
-        }
-        table.State = state;
-        table.LastError = null;
-        if (state == TableState.Copying)
-        {
-            table.RowsCopied = 0;
-        }
-        await context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-        var info = Info(table);
-        await _audit.AuditAsync(context, user, "retry", TableRuleRecord.AuditEntityType, tableId, before, info, subscription.Id,
             cancellationToken)
             .ConfigureAwait(false);
         if (subscription.State == SubscriptionState.Active)
