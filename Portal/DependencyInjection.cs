@@ -113,6 +113,7 @@ public static class DependencyInjection
         services.AddTransient<NodeHealthProbeJob>();
         services.AddReplicationJobs(jobs.RunServer);
         services.AddScoped<JobRequests>();
+        services.AddScoped<CompareRequests>();
         services.AddTransient<ScheduledResyncJob>();
         services.AddSingleton<Ferry.Engine.Schedules.IScheduleRegistry, HangfireScheduleRegistry>();
 

@@ -70,6 +70,17 @@ public static class Endpoints
         return api;
     }
 
+    /// <summary>
+    /// <c>GET /compare-reports/{id}/differences.csv</c>: the portal's download of a report's differing rows, with the portal's
+    /// sign-in (the same CSV as <c>/api</c>, which takes bearer tokens only). Viewers and above.
+    /// </summary>
+    public static IEndpointConventionBuilder MapPortalDownloads(this IEndpointRouteBuilder endpoints) =>
+        endpoints.MapGet("/compare-reports/{reportId:int}/differences.csv", (int reportId, System.Security.Claims.ClaimsPrincipal user,
+                Ferry.Engine.Replication.Compare.CompareService service, HttpResponse response, CancellationToken ct) =>
+                CompareCsv.WriteAsync(service, user, reportId, response, ct))
+            .RequireAuthorization(FerryRoles.Viewer)
+            .ExcludeFromDescription();
+
     /// <summary>Hangfire's dashboard at <c>/jobs</c>, for Admins only (endpoint policy and Hangfire's own filter).</summary>
     public static IEndpointConventionBuilder MapJobsDashboard(this IEndpointRouteBuilder endpoints) =>
         endpoints.MapHangfireDashboard("/jobs", new DashboardOptions

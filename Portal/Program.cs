@@ -45,6 +45,7 @@ app.MapPortalHealthChecks();
 app.MapPortalMetrics();
 app.MapAccountEndpoints();
 app.MapPortalApi();
+app.MapPortalDownloads();
 app.MapJobsDashboard();
 app.MapRazorComponents<App>()
     .AddInteractiveServerRenderMode();

@@ -66,4 +66,49 @@ public sealed class CompareServiceTests(ClusterFixture clusters)
         await using var check = await contexts.CreateDbContextAsync(ct);
         Assert.Equal(0, await check.CompareReports.CountAsync(ct));
     }
+
+    /// <summary>
+    /// A Running report blocks its table while its run holds the report's lock in the control database (or, not yet claimed by
+    /// a job, for a few minutes); once its process is gone (the session closed) the next compare starts at once and the
+    /// orphan is marked failed, not after hours.
+    /// </summary>
+    [Fact]
+    public async Task ARunningReport_BlocksWhileItsOwnerLives_AndNotAfterItsProcessDied()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var scenario = await CompareScenario.StartAsync(clusters, "cmp_owner", ct);
+        var service = scenario.Engine.Services.GetRequiredService<CompareService>();
+        var contexts = scenario.Engine.Services.GetRequiredService<IDbContextFactory<ControlDbContext>>();
+        var orphan = await service.StartCompareAsync(Operator, scenario.SubscriptionId, scenario.TableId, ct);
+        var unclaimed = await Assert.ThrowsAsync<ReplicationRefusedException>(
+            () => service.StartCompareAsync(Operator, scenario.SubscriptionId, scenario.TableId, ct));
+        Assert.Contains("is running", unclaimed.Message, StringComparison.Ordinal);
+
+        string control;
+        await using (var context = await contexts.CreateDbContextAsync(ct))
+        {
+            control = context.Database.GetConnectionString()!;
+            await context.CompareReports.Where(r => r.Id == orphan.Id)
+                .ExecuteUpdateAsync(u => u.SetProperty(r => r.StartedAt, DateTimeOffset.UtcNow.AddHours(-1)), ct);
+        }
+        await using (var owner = new Npgsql.NpgsqlConnection(new Npgsql.NpgsqlConnectionStringBuilder(control) { Pooling = false }.ConnectionString))
+        {
+            await owner.OpenAsync(ct);
+            await using (var claim = new Npgsql.NpgsqlCommand($"SELECT pg_advisory_lock({0x66726370}, {orphan.Id})", owner))
+            {
+                await claim.ExecuteScalarAsync(ct);
+            }
+            var live = await Assert.ThrowsAsync<ReplicationRefusedException>(
+                () => service.StartCompareAsync(Operator, scenario.SubscriptionId, scenario.TableId, ct));
+            Assert.Contains("is running", live.Message, StringComparison.Ordinal);
+            Assert.Equal("Running", (await service.RunCompareAsync(orphan.Id, ct)).State); // another session runs it: left alone
+        }
+
+        var next = await service.StartCompareAsync(Operator, scenario.SubscriptionId, scenario.TableId, ct);
+        var lost = await service.GetReportAsync(Viewer, orphan.Id, ct);
+        Assert.Equal("Failed", lost.State);
+        Assert.Contains("process that ran this report stopped", lost.Error, StringComparison.Ordinal);
+        Assert.Equal("Failed", (await service.RunCompareAsync(orphan.Id, ct)).State);
+        Assert.Equal(("Done", false), ((await service.RunCompareAsync(next.Id, ct)).State, (await service.GetReportAsync(Viewer, next.Id, ct)).Differs));
+    }
 }

@@ -31,9 +31,26 @@ public sealed class CompareOptions
     public int MaxDifferencesKept { get; init; } = 100_000;
 
     /// <summary>
-    /// A report still Running after this long is taken for one whose process died: it no longer stops a new compare of its table.
+    /// A compare or repair runs holding an advisory lock in the control database keyed by its report, so a report left Running
+    /// by a process that died stops blocking its table at once. A report no process has claimed yet (its job waits for a
+    /// worker) blocks for this long after it was started, then is taken for lost.
     /// </summary>
-    public TimeSpan RunningReportsExpireAfter { get; init; } = TimeSpan.FromHours(12);
+    public TimeSpan UnclaimedReportTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// Whether the target side is read with the rule's filter too: a resync in place compares and repairs only the rows the
+    /// rule owns, leaving the target's other rows (another rule's, or kept outside the filter) untouched
+    /// (docs/decisions/ADR-018-compare-portal-and-resync-in-place.md). A compare report reads the whole target table.
+    /// </summary>
+    public bool FilterTarget { get; init; }
+
+    /// <summary>These options with <see cref="FilterTarget"/> set.</summary>
+    public CompareOptions WithFilteredTarget() => new()
+    {
+        ChunkRows = ChunkRows, LeafRows = LeafRows, Fanout = Fanout, Parallelism = Parallelism, LockTimeout = LockTimeout,
+        HoldTimeout = HoldTimeout, StatementTimeout = StatementTimeout, MaxDifferencesKept = MaxDifferencesKept,
+        UnclaimedReportTimeout = UnclaimedReportTimeout, FilterTarget = true,
+    };
 
     internal void Validate()
     {

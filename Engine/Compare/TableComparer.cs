@@ -23,7 +23,7 @@ public sealed class TableComparer(NpgsqlDataSource source, NpgsqlDataSource targ
         ArgumentNullException.ThrowIfNull(sink);
         options.Validate();
         var sourceSide = new TableSide(rule, source: true);
-        var targetSide = new TableSide(rule, source: false);
+        var targetSide = new TableSide(rule, source: false, filtered: options.FilterTarget);
         var estimated = (int)Math.Max(1, await EstimateRowsAsync(rule, cancellationToken).ConfigureAwait(false) / options.ChunkRows + 1);
         var chunks = Channel.CreateBounded<KeyRange>(options.Parallelism * 2);
         var totals = new Totals();

@@ -1,3 +1,4 @@
+using Ferry.Engine.Apply;
 using Ferry.Engine.Compare.Internal;
 using Ferry.Engine.Rules;
 using Ferry.Engine.Sql;
@@ -14,9 +15,11 @@ namespace Ferry.Engine.Compare;
 /// at the consistent point's tick, so no batch applies in between and replication goes on exactly after it.
 /// </summary>
 /// <remarks>
-/// Rows travel as <c>row_to_json</c> on the source and become typed rows with <c>json_populate_record</c> on the target, the
-/// way the apply loop's handlers write them (<see cref="TargetTableSql"/>), with <c>session_replication_role = replica</c>
-/// when allowed. Keys are given as the key columns' output texts (what a compare report keeps).
+/// Rows travel as text rows (each column's output text, read in the compare's pinned output settings) and become typed rows
+/// through each type's input function on the target, exactly the way the apply loop's handlers write events
+/// (<see cref="TargetTableSql"/>, docs/decisions/ADR-014-exact-row-encoding.md, docs/decisions/ADR-018-compare-portal-and-resync-in-place.md),
+/// with the apply's input settings (<see cref="ApplySession"/>) and <c>session_replication_role = replica</c> when allowed.
+/// Keys are given as the key columns' output texts (what a compare report keeps).
 /// </remarks>
 public sealed class TableRepair(NpgsqlDataSource source, NpgsqlDataSource target, CompareOptions options, TimeProvider time)
 {
@@ -43,6 +46,7 @@ public sealed class TableRepair(NpgsqlDataSource source, NpgsqlDataSource target
         // The apply loop now waits for this transaction's lock on the subscription row, not for the hold.
         await point.ReleaseHoldAsync().ConfigureAwait(false);
         await ReplicaRole.TrySetAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+        await ApplySession.PinAsync(connection, transaction, "", cancellationToken).ConfigureAwait(false);
         await using (var stage = new NpgsqlCommand(
             "CREATE TEMP TABLE ferry_repair (data text NOT NULL) ON COMMIT DROP", connection, transaction))
         {
@@ -71,7 +75,7 @@ public sealed class TableRepair(NpgsqlDataSource source, NpgsqlDataSource target
     {
         var rows = new List<string>(keys.Count);
         var found = new HashSet<string>(StringComparer.Ordinal);
-        await using var command = session.Command(side.JsonByKey());
+        await using var command = session.Command(side.TextRowByKey());
         AddKeys(command, rule, keys);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))

@@ -51,6 +51,18 @@ public sealed class CompareReport
     /// <summary>Differences stored with their rows (at most the compare's limit; the counts are always complete).</summary>
     public int DifferencesKept { get; set; }
 
+    /// <summary>
+    /// Set when this report is a repair: the report it repairs from. Its run writes the rows first (<see cref="RepairWritten"/>,
+    /// <see cref="RepairDeleted"/>), then compares the table again into this report.
+    /// </summary>
+    public int? RepairOfReportId { get; set; }
+
+    /// <summary>Rows a repair wrote on the target (missing and different); null until it has written them.</summary>
+    public long? RepairWritten { get; set; }
+
+    /// <summary>Rows a repair deleted on the target (extra); null until it has deleted them.</summary>
+    public long? RepairDeleted { get; set; }
+
     /// <summary>Why the compare was refused or failed.</summary>
     public string? Error { get; set; }
 

@@ -19,10 +19,13 @@ public sealed class Schedule : ITimestamped
 
     public Subscription? Subscription { get; set; }
 
-    /// <summary>The table of a <see cref="ScheduleKind.ResyncTable"/> schedule; null for the other kinds.</summary>
+    /// <summary>The table of a <see cref="ScheduleKind.ResyncTable"/> or <see cref="ScheduleKind.CompareTable"/> schedule; null for the other kinds.</summary>
     public int? TableRuleId { get; set; }
 
     public TableRuleRecord? TableRule { get; set; }
+
+    /// <summary>A compare schedule repairs each table its compare found different (docs/decisions/ADR-018-compare-portal-and-resync-in-place.md).</summary>
+    public bool RepairAfter { get; set; }
 
     public bool Enabled { get; set; } = true;
 

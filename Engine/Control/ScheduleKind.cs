@@ -11,6 +11,9 @@ public enum ScheduleKind
     /// <summary>Copy every table of a subscription again.</summary>
     ResyncSubscription,
 
-    /// <summary>Compare source and target rows of the subscription's tables and report the differences.</summary>
+    /// <summary>Compare every table of the subscription that is ok with its source, each into a report (and repair, with <see cref="Schedule.RepairAfter"/>).</summary>
     Compare,
+
+    /// <summary>Compare one table with its source into a report (and repair, with <see cref="Schedule.RepairAfter"/>).</summary>
+    CompareTable,
 }

@@ -39,6 +39,7 @@ public static class ReplicationDependencyInjection
         services.AddTransient<SequenceRuleService>();
         services.AddTransient<DdlService>();
         services.AddTransient<IResyncRunner, ReplicationResyncRunner>();
+        services.AddTransient<ICompareRunner, ReplicationCompareRunner>();
         services.AddTransient<ReplicationStatusQuery>();
         services.AddTransient<MergedTablesQuery>();
         services.AddTransient<SourceCatalogQuery>();
@@ -46,6 +47,7 @@ public static class ReplicationDependencyInjection
         services.AddOptions<CompareOptions>().BindConfiguration("Compare");
         services.AddTransient<CompareService>();
         services.AddTransient<RepairService>();
+        services.AddTransient<InPlaceResync>();
         services.AddOptions<ErrorsOptions>().BindConfiguration(ErrorsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<ErrorJournals>();
         services.AddTransient<ErrorHistory>();

@@ -1,16 +1,20 @@
 using System.Security.Claims;
 using Ferry.Engine.Control;
+using Ferry.Engine.Replication.Compare;
 using Ferry.Engine.Replication.Tables;
 using Ferry.Engine.Schedules;
+using Ferry.Engine.Target;
 using Microsoft.EntityFrameworkCore;
 
 namespace Ferry.Engine.Replication;
 
 /// <summary>
-/// What a scheduled resync runs: <see cref="TableRuleService.ResyncTableAsync"/> for one table or for every table of a
-/// subscription, acting as the schedule (an Operator named after it), so the audit trail says which schedule did it.
+/// What a scheduled resync runs, for one table or for every table of a subscription, acting as the schedule (an Operator
+/// named after it), so the audit trail says which schedule did it: a table that is ok is resynced in place, never emptied
+/// (<see cref="InPlaceResync"/>, docs/decisions/ADR-018-compare-portal-and-resync-in-place.md); any other is copied again
+/// (<see cref="TableRuleService.ResyncTableAsync"/>).
 /// </summary>
-public sealed class ReplicationResyncRunner(TableRuleService replication, IDbContextFactory<ControlDbContext> contexts)
+public sealed class ReplicationResyncRunner(TableRuleService replication, InPlaceResync inPlace, IDbContextFactory<ControlDbContext> contexts)
     : IResyncRunner
 {
     public async Task ResyncTableAsync(int tableRuleId, string requestedBy, CancellationToken cancellationToken)
@@ -22,7 +26,7 @@ public sealed class ReplicationResyncRunner(TableRuleService replication, IDbCon
                 .SingleOrDefaultAsync(cancellationToken).ConfigureAwait(false)
                 ?? throw new EntityNotFoundException($"Table rule {tableRuleId} no longer exists: delete or edit the schedule.");
         }
-        await replication.ResyncTableAsync(Schedule(requestedBy), subscriptionId, tableRuleId, cancellationToken).ConfigureAwait(false);
+        await ResyncAsync(Schedule(requestedBy), subscriptionId, tableRuleId, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task ResyncSubscriptionAsync(int subscriptionId, string requestedBy, CancellationToken cancellationToken)
@@ -40,7 +44,25 @@ public sealed class ReplicationResyncRunner(TableRuleService replication, IDbCon
         var user = Schedule(requestedBy);
         foreach (var table in tables)
         {
-            await replication.ResyncTableAsync(user, subscriptionId, table, cancellationToken).ConfigureAwait(false);
+            await ResyncAsync(user, subscriptionId, table, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task ResyncAsync(ClaimsPrincipal user, int subscriptionId, int tableId, CancellationToken cancellationToken)
+    {
+        TableState? state;
+        await using (var context = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false))
+        {
+            state = await context.TableRules.Where(t => t.Id == tableId).Select(t => (TableState?)t.State).SingleOrDefaultAsync(cancellationToken)
+                .ConfigureAwait(false);
+        }
+        if (state == TableState.Ok)
+        {
+            await inPlace.ResyncAsync(user, subscriptionId, tableId, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            await replication.ResyncTableAsync(user, subscriptionId, tableId, cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -103,11 +103,15 @@ public sealed class ScheduleAdministration(
                 : input.Name.Trim().Length > 100 ? "The name is longer than 100 characters." : null,
             ScheduleCron.CronError(input.Cron),
             ScheduleCron.TimeZoneError(input.TimeZone),
-            input.Kind == ScheduleKind.Compare ? "Compare schedules are not available yet: choose a table or subscription resync." : null,
             !Enum.IsDefined(input.Kind) ? $"Unknown kind '{input.Kind}'." : null,
             input.Kind == ScheduleKind.ResyncTable && input.TableRuleId is null ? "A table resync needs the table to copy again." : null,
             input.Kind == ScheduleKind.ResyncSubscription && input.TableRuleId is not null
                 ? "A subscription resync copies every table: leave the table empty." : null,
+            input.Kind == ScheduleKind.CompareTable && input.TableRuleId is null ? "A table compare needs the table to compare." : null,
+            input.Kind == ScheduleKind.Compare && input.TableRuleId is not null
+                ? "A subscription compare compares every table: leave the table empty." : null,
+            input.RepairAfter && input.Kind is not (ScheduleKind.Compare or ScheduleKind.CompareTable)
+                ? "Only a compare schedule can repair after it: turn repair off for a resync." : null,
         ];
         var found = errors.Where(e => e is not null).ToList();
         if (found.Count > 0)
@@ -143,6 +147,7 @@ public sealed class ScheduleAdministration(
         schedule.SubscriptionId = input.SubscriptionId;
         schedule.TableRuleId = input.TableRuleId;
         schedule.Enabled = input.Enabled;
+        schedule.RepairAfter = input.RepairAfter;
     }
 
     private static async Task SaveAsync(ControlDbContext context, CancellationToken cancellationToken)
@@ -176,7 +181,7 @@ public sealed class ScheduleAdministration(
         s.Subscription is null ? $"#{s.SubscriptionId}" : SubscriptionName(s.Subscription),
         s.TableRuleId, s.TableRule is null ? null : TableName(s.TableRule), s.Enabled,
         s.Enabled ? ScheduleCron.NextOccurrences(s.Cron, s.TimeZone, time.GetUtcNow(), OccurrencesShown) : [],
-        s.CreatedAt, s.UpdatedAt);
+        s.CreatedAt, s.UpdatedAt, s.RepairAfter);
 
     private static string SubscriptionName(Subscription s) =>
         $"{s.Set?.Name ?? "#" + s.SetId} → {s.TargetNode?.Name ?? "#" + s.TargetNodeId}";
@@ -186,5 +191,5 @@ public sealed class ScheduleAdministration(
     private static string Id(Schedule s) => s.Id.ToString(CultureInfo.InvariantCulture);
 
     private static object Audited(Schedule s) =>
-        new { s.Name, s.Cron, s.TimeZone, Kind = s.Kind.ToString(), s.SubscriptionId, s.TableRuleId, s.Enabled };
+        new { s.Name, s.Cron, s.TimeZone, Kind = s.Kind.ToString(), s.SubscriptionId, s.TableRuleId, s.Enabled, s.RepairAfter };
 }

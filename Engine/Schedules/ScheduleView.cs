@@ -16,7 +16,8 @@ public sealed record ScheduleView(
     bool Enabled,
     IReadOnlyList<DateTimeOffset> NextOccurrences,
     DateTimeOffset CreatedAt,
-    DateTimeOffset UpdatedAt)
+    DateTimeOffset UpdatedAt,
+    bool RepairAfter = false)
 {
     /// <summary>The Hangfire recurring job id of this schedule (visible under <c>/jobs</c>).</summary>
     public string RecurringJobId => JobIdOf(Id);

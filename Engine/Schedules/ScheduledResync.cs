@@ -3,8 +3,8 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Ferry.Engine.Schedules;
 
-/// <summary>One run of a schedule: reads it and hands its target to <see cref="IResyncRunner"/>.</summary>
-public sealed class ScheduledResync(IDbContextFactory<ControlDbContext> contexts, IResyncRunner runner)
+/// <summary>One run of a schedule: reads it and hands its target to <see cref="IResyncRunner"/> or <see cref="ICompareRunner"/>.</summary>
+public sealed class ScheduledResync(IDbContextFactory<ControlDbContext> contexts, IResyncRunner runner, ICompareRunner compares)
 {
     public async Task RunAsync(int scheduleId, CancellationToken cancellationToken)
     {
@@ -27,6 +27,13 @@ public sealed class ScheduledResync(IDbContextFactory<ControlDbContext> contexts
                 break;
             case ScheduleKind.ResyncSubscription:
                 await runner.ResyncSubscriptionAsync(schedule.SubscriptionId, requestedBy, cancellationToken).ConfigureAwait(false);
+                break;
+            case ScheduleKind.CompareTable when schedule.TableRuleId is { } compared:
+                await compares.CompareTableAsync(compared, requestedBy, schedule.RepairAfter, cancellationToken).ConfigureAwait(false);
+                break;
+            case ScheduleKind.Compare:
+                await compares.CompareSubscriptionAsync(schedule.SubscriptionId, requestedBy, schedule.RepairAfter, cancellationToken)
+                    .ConfigureAwait(false);
                 break;
             default:
                 throw new NotSupportedException($"Schedule '{schedule.Name}' is a {schedule.Kind}, which Ferry cannot run yet.");

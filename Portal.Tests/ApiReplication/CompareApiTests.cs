@@ -85,10 +85,31 @@ public sealed class CompareApiTests(PortalFixture fixture, SeedNodes seed) : ICl
             using var preview = await op.GetAsync($"/api/compare-reports/{reportId}/repair", Token);
             var plan = await ApiClient.JsonAsync(preview);
             Assert.Equal((2L, 0L), (plan.GetProperty("writes").GetInt64(), plan.GetProperty("deletes").GetInt64()));
-            using var repaired = await op.PostAsync($"/api/compare-reports/{reportId}/repair", null, Token);
+            using var repairing = await op.PostAsync($"/api/compare-reports/{reportId}/repair", null, Token);
+            var repair = await ApiClient.JsonAsync(repairing, HttpStatusCode.Accepted);
+            var repairId = repair.GetProperty("id").GetInt32();
+            Assert.Equal(("Running", reportId), (repair.GetProperty("state").GetString(), repair.GetProperty("repairOf").GetInt32()));
+            Assert.Equal($"/api/compare-reports/{repairId}", repairing.Headers.Location!.OriginalString);
+            using var twice = await op.PostAsync($"/api/compare-reports/{reportId}/repair", null, Token);
+            Assert.Contains("is running", await ApiClient.AssertProblemAsync(twice, HttpStatusCode.Conflict), StringComparison.Ordinal);
+            await services.GetRequiredService<RepairService>().RunRepairAsync(repairId, Token);
+            using var repaired = await viewer.GetAsync($"/api/compare-reports/{repairId}", Token);
             var outcome = await ApiClient.JsonAsync(repaired);
-            Assert.Equal(2, outcome.GetProperty("repair").GetProperty("written").GetInt64());
-            Assert.False(outcome.GetProperty("compare").GetProperty("differs").GetBoolean());
+            Assert.Equal(("Done", 2L, 0L, false), (outcome.GetProperty("state").GetString(), outcome.GetProperty("repairWritten").GetInt64(),
+                outcome.GetProperty("repairDeleted").GetInt64(), outcome.GetProperty("differs").GetBoolean()));
+
+            await using (var target = new NpgsqlConnection(seed.TargetConnectionString))
+            {
+                await target.OpenAsync(Token);
+                await using var drift = new NpgsqlCommand("UPDATE digoal_02.user_info SET email = 'stale' WHERE userid = 11", target);
+                await drift.ExecuteNonQueryAsync(Token);
+            }
+            using var byViewerResync = await viewer.PostAsync($"/api/subscriptions/{id}/tables/{tableId}/resync-in-place", null, Token);
+            await ApiClient.AssertProblemAsync(byViewerResync, HttpStatusCode.Forbidden);
+            using var inPlace = await op.PostAsync($"/api/subscriptions/{id}/tables/{tableId}/resync-in-place", null, Token);
+            var first = await ApiClient.JsonAsync(inPlace, HttpStatusCode.Accepted);
+            var resynced = await services.GetRequiredService<InPlaceResync>().RunAsync(first.GetProperty("id").GetInt32(), Token);
+            Assert.Equal((1, 1L, 0L, false), (resynced.Rounds, resynced.Written, resynced.Deleted, resynced.Report.Differs));
 
             using var all = await op.PostAsync($"/api/subscriptions/{id}/compare", null, Token);
             var reports = await ApiClient.JsonAsync(all, HttpStatusCode.Accepted);
@@ -124,7 +145,7 @@ public sealed class CompareApiTests(PortalFixture fixture, SeedNodes seed) : ICl
                  {
                      "/api/subscriptions/{id}/compare", "/api/subscriptions/{id}/tables/{tableId}/compare", "/api/subscriptions/{id}/compare-reports",
                      "/api/compare-reports/{reportId}", "/api/compare-reports/{reportId}/differences", "/api/compare-reports/{reportId}/differences.csv",
-                     "/api/compare-reports/{reportId}/repair",
+                     "/api/compare-reports/{reportId}/repair", "/api/subscriptions/{id}/tables/{tableId}/resync-in-place",
                  })
         {
             Assert.True(paths.TryGetProperty(path, out _) || paths.TryGetProperty(path + "/", out _), $"{path} is not in the OpenAPI document");

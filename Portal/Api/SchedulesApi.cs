@@ -42,14 +42,16 @@ internal static class SchedulesApi
     }
 
     /// <summary>
-    /// A schedule as a script sends it: <c>kind</c> is ResyncTable (with <c>tableRuleId</c>) or ResyncSubscription;
-    /// <c>timeZone</c> defaults to Etc/UTC, <c>enabled</c> to true.
+    /// A schedule as a script sends it: <c>kind</c> is ResyncTable or CompareTable (with <c>tableRuleId</c>), ResyncSubscription
+    /// or Compare (every table); <c>repairAfter</c> (compares only) repairs each table found different; <c>timeZone</c> defaults
+    /// to Etc/UTC, <c>enabled</c> to true.
     /// </summary>
     internal sealed record ScheduleRequest(
-        string? Name, string? Cron, string? TimeZone, ScheduleKind? Kind, int? SubscriptionId, int? TableRuleId, bool? Enabled)
+        string? Name, string? Cron, string? TimeZone, ScheduleKind? Kind, int? SubscriptionId, int? TableRuleId, bool? Enabled,
+        bool? RepairAfter = null)
     {
         public ScheduleInput ToInput() => new(
             Name ?? "", Cron ?? "", TimeZone ?? "Etc/UTC", Kind ?? ScheduleKind.ResyncSubscription, SubscriptionId ?? 0, TableRuleId,
-            Enabled ?? true);
+            Enabled ?? true, RepairAfter ?? false);
     }
 }

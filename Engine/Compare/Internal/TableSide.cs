@@ -26,17 +26,18 @@ internal sealed class TableSide
     private readonly string[] _keyExpressions;
     private readonly string[] _keyTypes;
     private readonly string _keyColumns;
+    private readonly string _columnTexts;
 
-    public TableSide(TableRule rule, bool source)
+    public TableSide(TableRule rule, bool source, bool filtered = false)
     {
         _rule = rule;
         _table = source ? rule.Source.Quoted : rule.Target.Quoted;
-        _filter = source
-            ? rule.Filter is null ? null : FilterSql.Parenthesized(rule.Filter)
-            // A merge's target table also holds the other sources' rows: this compare sees only the rule's own
-            // (docs/decisions/ADR-021-merge.md).
-            : rule.OwnedRows is null ? null
+        var filter = (source || filtered) && rule.Filter is not null ? FilterSql.Parenthesized(rule.Filter) : null;
+        // A merge's target table also holds the other sources' rows: this compare sees only the rule's own
+        // (docs/decisions/ADR-021-merge.md).
+        var owned = source || rule.OwnedRows is null ? null
             : $"EXISTS (SELECT FROM (SELECT t.*) AS {FilterSql.RowAlias(rule.Source)} WHERE {FilterSql.Parenthesized(rule.OwnedRows)})";
+        _filter = filter is null ? owned : owned is null ? filter : $"{filter} AND {owned}";
         var byName = rule.Columns.ToDictionary(c => c.Name, StringComparer.Ordinal);
         _keyExpressions = [.. rule.Key.Select(k => Collated("t." + Identifiers.Quote(k), byName[k]))];
         _keyTypes = [.. rule.Key.Select(k => byName[k].Type)];
@@ -44,7 +45,8 @@ internal sealed class TableSide
         KeyText = KeyTextOf("t");
         RowHash = "('x' || left(md5(ROW(" + string.Join(", ", rule.Columns.Select(c => "t." + Identifiers.Quote(c.Name)))
             + ")::text), 16))::bit(64)::bigint";
-        ColumnTexts = "ARRAY[" + string.Join(", ", rule.Columns.Select(c => "t." + Identifiers.Quote(c.Name) + "::text")) + "]";
+        _columnTexts = string.Join(", ", rule.Columns.Select(c => "t." + Identifiers.Quote(c.Name) + "::text"));
+        ColumnTexts = "ARRAY[" + _columnTexts + "]";
         OrderBy = string.Join(", ", _keyExpressions);
     }
 
@@ -87,9 +89,15 @@ internal sealed class TableSide
             + (_filter is null ? "" : $" WHERE {_filter}");
     }
 
-    /// <summary>Key and <c>row_to_json</c> of the rows whose keys are given (as <see cref="RowsByKey"/>), for a repair.</summary>
-    public string JsonByKey() => RowsByKey().Replace($"SELECT {KeyText}, {ColumnTexts} FROM", $"SELECT {KeyText}, row_to_json(t)::text FROM",
-        StringComparison.Ordinal);
+    /// <summary>
+    /// Key and text row of the rows whose keys are given (as <see cref="RowsByKey"/>), for a repair: the encoding the apply
+    /// loop writes (docs/decisions/ADR-014-exact-row-encoding.md), a JSON object with the marker key <c>""</c> and each
+    /// column's output text or null, so JSON <c>null</c> stays apart from SQL NULL and NaN, array bounds and arrays with
+    /// NULL come back exactly. <c>json_object</c> of two text arrays has no argument limit (a wide table has hundreds).
+    /// </summary>
+    public string TextRowByKey() => RowsByKey().Replace($"SELECT {KeyText}, {ColumnTexts} FROM",
+        $"SELECT {KeyText}, json_object(ARRAY[''{string.Concat(_rule.Columns.Select(c => ", " + TargetTableSql.Literal(c.Name)))}]::text[], "
+        + $"ARRAY['1', {_columnTexts}]::text[])::text FROM", StringComparison.Ordinal);
 
     private string KeyTextOf(string alias) => "ARRAY[" + string.Join(", ", _rule.Key.Select(k => alias + "." + Identifiers.Quote(k) + "::text")) + "]";
 

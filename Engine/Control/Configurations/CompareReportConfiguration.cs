@@ -14,6 +14,7 @@ internal sealed class CompareReportConfiguration : IEntityTypeConfiguration<Comp
         builder.HasIndex(r => new { r.TableRuleId, r.StartedAt });
         builder.HasIndex(r => r.SubscriptionId);
         builder.HasOne(r => r.TableRule).WithMany().HasForeignKey(r => r.TableRuleId).OnDelete(DeleteBehavior.Cascade);
+        builder.HasOne<CompareReport>().WithMany().HasForeignKey(r => r.RepairOfReportId).OnDelete(DeleteBehavior.SetNull);
         builder.HasOne<Subscription>().WithMany().HasForeignKey(r => r.SubscriptionId).OnDelete(DeleteBehavior.Cascade);
     }
 }

@@ -423,6 +423,18 @@ namespace Ferry.Engine.Control.Migrations
                         .HasColumnType("bigint")
                         .HasColumnName("missing");
 
+                    b.Property<long?>("RepairDeleted")
+                        .HasColumnType("bigint")
+                        .HasColumnName("repair_deleted");
+
+                    b.Property<int?>("RepairOfReportId")
+                        .HasColumnType("integer")
+                        .HasColumnName("repair_of_report_id");
+
+                    b.Property<long?>("RepairWritten")
+                        .HasColumnType("bigint")
+                        .HasColumnName("repair_written");
+
                     b.Property<string>("RequestedBy")
                         .IsRequired()
                         .HasMaxLength(256)
@@ -461,6 +473,9 @@ namespace Ferry.Engine.Control.Migrations
 
                     b.HasKey("Id")
                         .HasName("pk_compare_reports");
+
+                    b.HasIndex("RepairOfReportId")
+                        .HasDatabaseName("ix_compare_reports_repair_of_report_id");
 
                     b.HasIndex("SubscriptionId")
                         .HasDatabaseName("ix_compare_reports_subscription_id");
@@ -779,6 +794,10 @@ namespace Ferry.Engine.Control.Migrations
                         .HasMaxLength(100)
                         .HasColumnType("character varying(100)")
                         .HasColumnName("name");
+
+                    b.Property<bool>("RepairAfter")
+                        .HasColumnType("boolean")
+                        .HasColumnName("repair_after");
 
                     b.Property<int>("SubscriptionId")
                         .HasColumnType("integer")
@@ -1351,6 +1370,12 @@ namespace Ferry.Engine.Control.Migrations
 
             modelBuilder.Entity("Ferry.Engine.Control.CompareReport", b =>
                 {
+                    b.HasOne("Ferry.Engine.Control.CompareReport", null)
+                        .WithMany()
+                        .HasForeignKey("RepairOfReportId")
+                        .OnDelete(DeleteBehavior.SetNull)
+                        .HasConstraintName("fk_compare_reports_compare_reports_repair_of_report_id");
+
                     b.HasOne("Ferry.Engine.Control.Subscription", null)
                         .WithMany()
                         .HasForeignKey("SubscriptionId")

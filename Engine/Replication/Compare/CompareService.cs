@@ -42,15 +42,7 @@ public sealed class CompareService(
             throw new ReplicationRefusedException($"{table.SourceSchema}.{table.SourceTable} has no key (its handler "
                 + $"{table.HandlerName} takes keyless tables): a compare matches rows by key ranges, so it cannot compare this table.");
         }
-        // A report left Running by a process that died stops blocking once its hold would have expired many times over.
-        var live = time.GetUtcNow() - options.Value.RunningReportsExpireAfter;
-        if (await context.CompareReports.AnyAsync(r => r.TableRuleId == tableId && r.State == CompareState.Running && r.StartedAt > live,
-                cancellationToken)
-            .ConfigureAwait(false))
-        {
-            throw ReplicationRefusedException.Conflict(
-                $"A compare of {table.SourceSchema}.{table.SourceTable} is running: wait for its report.");
-        }
+        await RefuseWhenBusyAsync(context, table, cancellationToken).ConfigureAwait(false);
         var report = new CompareReport
         {
             SubscriptionId = subscriptionId,
@@ -75,12 +67,9 @@ public sealed class CompareService(
         await using (var context = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false))
         {
             var subscription = await LoadAsync(context, subscriptionId, cancellationToken).ConfigureAwait(false);
-            var live = time.GetUtcNow() - options.Value.RunningReportsExpireAfter;
-            var running = await context.CompareReports
-                .Where(r => r.SubscriptionId == subscriptionId && r.State == CompareState.Running && r.StartedAt > live).Select(r => r.TableRuleId)
-                .ToListAsync(cancellationToken).ConfigureAwait(false);
-            tables = [.. subscription.Tables.Where(t => t.State == TableState.Ok && t.KeyColumns.Count > 0 && !running.Contains(t.Id))
-                .OrderBy(t => t.Id).Select(t => t.Id)];
+            var running = await ReportRuns.BusyTablesAsync(context, subscriptionId, options.Value.UnclaimedReportTimeout, time, cancellationToken)
+                .ConfigureAwait(false);
+            tables = [.. subscription.Tables.Where(t => t.State == TableState.Ok && t.KeyColumns.Count > 0 && !running.Contains(t.Id)).OrderBy(t => t.Id).Select(t => t.Id)];
         }
         if (tables.Count == 0)
         {
@@ -96,8 +85,44 @@ public sealed class CompareService(
         return started;
     }
 
-    /// <summary>Runs a started compare to its end and stores what it found; a refusal or failure is kept in the report.</summary>
-    public async Task<CompareReportInfo> RunCompareAsync(int reportId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs a started compare to its end and stores what it found; a refusal or failure is kept in the report. A report that
+    /// another process runs (it holds the report's lock) or that is no longer running is returned as it is.
+    /// </summary>
+    public Task<CompareReportInfo> RunCompareAsync(int reportId, CancellationToken cancellationToken) =>
+        RunCompareAsync(reportId, filterTarget: false, cancellationToken);
+
+    /// <summary>As <see cref="RunCompareAsync(int, CancellationToken)"/>; a resync in place reads the target with the rule's filter.</summary>
+    internal async Task<CompareReportInfo> RunCompareAsync(int reportId, bool filterTarget, CancellationToken cancellationToken)
+    {
+        await using (var context = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false))
+        {
+            await using var claim = await ReportRuns.ClaimAsync(context, reportId, time, cancellationToken).ConfigureAwait(false);
+            if (claim is not null)
+            {
+                return await RunClaimedAsync(reportId, cancellationToken, filterTarget).ConfigureAwait(false);
+            }
+        }
+        return await GetReportAsync(reportId, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A started table's compare refused while another compare or repair of it runs (its report claimed by a live process, or
+    /// not yet claimed and recent); reports left by processes that died are marked failed on the way.
+    /// </summary>
+    internal async Task RefuseWhenBusyAsync(ControlDbContext context, TableRuleRecord table, CancellationToken cancellationToken)
+    {
+        var busy = await ReportRuns.BusyTablesAsync(context, table.SubscriptionId, options.Value.UnclaimedReportTimeout, time, cancellationToken)
+            .ConfigureAwait(false);
+        if (busy.Contains(table.Id))
+        {
+            throw ReplicationRefusedException.Conflict(
+                $"A compare or repair of {table.SourceSchema}.{table.SourceTable} is running: wait for its report.");
+        }
+    }
+
+    /// <summary>Runs a compare whose report this process has claimed (<see cref="ReportRuns.ClaimAsync"/>).</summary>
+    internal async Task<CompareReportInfo> RunClaimedAsync(int reportId, CancellationToken cancellationToken, bool filterTarget = false)
     {
         await using var context = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
         var report = await context.CompareReports.SingleOrDefaultAsync(r => r.Id == reportId, cancellationToken).ConfigureAwait(false)
@@ -108,7 +133,7 @@ public sealed class CompareService(
         {
             return Info(report, table);
         }
-        var settings = options.Value;
+        var settings = filterTarget ? options.Value.WithFilteredTarget() : options.Value;
         var writer = new ReportWriter(contexts, reportId, settings.MaxDifferencesKept, time);
         try
         {
@@ -205,6 +230,11 @@ public sealed class CompareService(
     public async Task<CompareReportInfo> GetReportAsync(ClaimsPrincipal user, int reportId, CancellationToken cancellationToken)
     {
         FerryRoles.Demand(user, FerryRoles.Viewer);
+        return await GetReportAsync(reportId, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<CompareReportInfo> GetReportAsync(int reportId, CancellationToken cancellationToken)
+    {
         await using var context = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
         var report = await context.CompareReports.AsNoTracking().Include(r => r.TableRule)
             .SingleOrDefaultAsync(r => r.Id == reportId, cancellationToken).ConfigureAwait(false)
@@ -252,10 +282,10 @@ public sealed class CompareService(
         }
     }
 
-    private static CompareReportInfo Info(CompareReport r, TableRuleRecord table) => new(
+    internal static CompareReportInfo Info(CompareReport r, TableRuleRecord table) => new(
         r.Id, r.SubscriptionId, r.TableRuleId, $"{table.SourceSchema}.{table.SourceTable}", r.State.ToString(), r.RequestedBy, r.StartedAt,
         r.FinishedAt, r.Tick, r.Columns, r.KeyColumns, r.SourceRows, r.TargetRows, r.ChunksDone, r.ChunksEstimated, r.Missing, r.Extra,
-        r.Different, r.DifferencesKept, r.Error);
+        r.Different, r.DifferencesKept, r.Error, r.RepairOfReportId, r.RepairWritten, r.RepairDeleted);
 
     private static DifferenceInfo Info(CompareDifference d) => new(d.Id, d.Kind, d.Key, d.Columns, d.SourceRow, d.TargetRow);
 }

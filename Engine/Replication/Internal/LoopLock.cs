@@ -11,6 +11,8 @@ internal sealed class LoopLock : IAsyncDisposable
     // First key of the two-key advisory lock; the second is the set or subscription id.
     public const int TickerClass = 0x6672746b; // "frtk"
     public const int ApplyClass = 0x66726170; // "frap"
+    public const int CompareClass = 0x66726370; // "frcp", the second key a compare report's id
+
 
     private readonly NpgsqlConnection _connection;
 

@@ -53,4 +53,12 @@ public sealed partial class Schedules
         }
         await ReloadAsync();
     }
+
+    private static string What(ScheduleView s) => s.Kind switch
+    {
+        Ferry.Engine.Control.ScheduleKind.ResyncTable => $"Resync {s.Table}",
+        Ferry.Engine.Control.ScheduleKind.CompareTable => $"Compare {s.Table}" + (s.RepairAfter ? ", repair" : ""),
+        Ferry.Engine.Control.ScheduleKind.Compare => "Compare all tables" + (s.RepairAfter ? ", repair" : ""),
+        _ => "Resync all tables",
+    };
 }

@@ -7,6 +7,7 @@ using Ferry.Engine.Replication.Status;
 using Ferry.Engine.Replication.Tables;
 using Ferry.Portal.Components.Pages.Tables.Components;
 using Ferry.Portal.Components.Shared;
+using Ferry.Portal.Jobs;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
 using MudBlazor;
@@ -41,6 +42,9 @@ public sealed partial class Tables
 
     [Inject]
     private ReplicationStatusQuery Status { get; set; } = default!;
+
+    [Inject]
+    private CompareRequests Compares { get; set; } = default!;
 
     [Inject]
     private Confirmation Confirmation { get; set; } = default!;
@@ -106,6 +110,28 @@ public sealed partial class Tables
     private Task ResyncAsync(TableInfo table) => ActAsync(
         "Resync table", $"Copy {table.Source} again? Its rows on the target are replaced; the other tables keep applying.", "Resync",
         () => TableRules.ResyncTableAsync(_user, _status!.Id, table.Id, CancellationToken.None), $"Resync of {table.Source} started.");
+
+    private Task CompareAsync(TableInfo table) => StartCompareAsync(async () =>
+        $"/compare-reports/{(await Compares.CompareTableAsync(_user, _status!.Id, table.Id, CancellationToken.None)).Id}");
+
+    private Task CompareAllAsync() => StartCompareAsync(async () =>
+    {
+        await Compares.CompareSubscriptionAsync(_user, _status!.Id, CancellationToken.None);
+        return $"/tables/{_status.Id}/compare";
+    });
+
+    /// <summary>Starts a compare (a background job, docs/decisions/ADR-018-compare-portal-and-resync-in-place.md) and shows its progress.</summary>
+    private async Task StartCompareAsync(Func<Task<string>> start)
+    {
+        try
+        {
+            Navigation.NavigateTo(await start());
+        }
+        catch (Exception e) when (e is ReplicationRefusedException or AccessDeniedException)
+        {
+            Snackbar.Add(e.Message, Severity.Error);
+        }
+    }
 
     private Task RetryAsync(TableInfo table) => ActAsync(
         "Retry table", $"Apply {table.Source} again? Fix the cause first (the error says how); its changes kept since it stopped come first.",
