@@ -29,13 +29,7 @@ internal sealed class ChangeHandlerAdapter(IChangeHandler handler, IReadOnlyDict
             count++;
             var e = item.Event;
             var rule = target.RuleFor(e);
-            var operation = e.Type switch
-            {
-                EventTypes.Insert when item.InFilter => "INSERT",
-                EventTypes.Update when item.InFilter => "UPDATE",
-                EventTypes.Insert or EventTypes.Update or EventTypes.Delete => "DELETE",
-                _ => "TRUNCATE",
-            };
+            var operation = ChangeOperation.Of(item, handler.Name);
             var (newRow, oldKey) = operation == "TRUNCATE"
                 ? (null, null)
                 : await RowsAsync(target, rule, operation, e.Data, cancellationToken).ConfigureAwait(false);

@@ -39,14 +39,7 @@ public sealed class FunctionHandler(string function) : IHandler
                 count++;
                 var e = item.Event;
                 var rule = target.RuleFor(e);
-                var operation = e.Type switch
-                {
-                    EventTypes.Insert when item.InFilter => "INSERT",
-                    EventTypes.Update when item.InFilter => "UPDATE",
-                    EventTypes.Insert or EventTypes.Update or EventTypes.Delete => "DELETE",
-                    EventTypes.Truncate => "TRUNCATE",
-                    _ => throw new ApplyException($"Event {e.Id} has type '{e.Type}', which the function handler does not apply.", e, null),
-                };
+                var operation = ChangeOperation.Of(item, "function");
                 if (!commands.TryGetValue(rule.SourceTable, out var command))
                 {
                     command = Command(target, rule);
