@@ -59,6 +59,9 @@ public sealed class ErrorsBrowserTests(PortalFixture fixture, SeedNodes seed) : 
         await Assertions.Expect(groups.First).ToContainTextAsync("still failing");
         await Assertions.Expect(groups.First).ToContainTextAsync("23514");
         await Assertions.Expect(groups.First).ToContainTextAsync("1000×");
+        // Times in the portal's one format (ISO order, UTC), whatever the server's culture.
+        await Assertions.Expect(groups.First).ToContainTextAsync(
+            new System.Text.RegularExpressions.Regex(@"first \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC · last \d{4}-\d{2}-\d{2} "));
         await Assertions.Expect(groups.Nth(1)).ToContainTextAsync("retried and passed");
         await page.GetByTestId("group-cause").First.ClickAsync();
         await Assertions.Expect(page.GetByTestId("occurrence-key")).ToHaveTextAsync("{\"userid\":\"4242\"}");

@@ -28,8 +28,7 @@ internal static class AlertText
         _ => kind.ToString(),
     };
 
-    public static string Time(DateTimeOffset? at) =>
-        at is { } value ? value.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture) : "—";
+    public static string Time(DateTimeOffset? at) => Shared.UtcTime.Format(at);
 
     public static string Destination(AlertChannelView channel) => channel.Kind == AlertChannelKind.Webhook
         ? $"{(channel.WebhookFormat == WebhookFormat.Json ? "JSON" : channel.WebhookFormat.ToString())} webhook {channel.WebhookTarget}"
